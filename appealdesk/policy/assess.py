@@ -1,0 +1,475 @@
+"""`assess`: what one incoming request is, who handles it, whether it is in time, what is
+missing, and every deadline that now runs (SPEC section 7). Stores nothing.
+
+The engine knows the contract and the time rules; everything about a program comes from its
+pack: rule phases `kind` → `handler` → `admission` (first match wins in each), then the
+process for the resulting kind and level (filing window, clocks, required items, next level).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from appealdesk.policy import timecalc
+from appealdesk.policy.calendar import Calendar
+from appealdesk.policy.classify import Classification, Patterns, classify_text, compile_patterns, given
+from appealdesk.policy.contract import AssessRequest, parse_date, parse_instant
+from appealdesk.policy.loader import (
+    LoadedPack,
+    NoVersionInForce,
+    PackRegistry,
+    UnknownProgram,
+    default_registry,
+)
+from appealdesk.policy.schema import ClockDef, Pack, Process, Rule, Window
+from appealdesk.policy.vocabulary import RECEIVED
+
+
+class AssessError(ValueError):
+    """Bad input: `field` names what to fix (exit code 2 / HTTP 422)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class Program:
+    """A loaded pack with what assessing against it needs, built once per pack version."""
+
+    def __init__(self, loaded: LoadedPack) -> None:
+        self.loaded = loaded
+        self.pack: Pack = loaded.pack
+        self.tz = ZoneInfo(self.pack.time_zone)
+        self.calendar = Calendar(self.pack.calendar, owner=loaded.key)
+        self.patterns: Patterns = compile_patterns(self.pack)
+        self.handlers = {
+            hid: {
+                "id": hid, "name": h.name, "role": h.role, "phone": h.phone, "tty": h.tty,
+                "hours": h.hours, "mail": h.mail, "fax": h.fax, "fax_note": h.fax_note,
+                "email": h.email, "email_accepted": h.email_accepted,
+            }
+            for hid, h in self.pack.handlers.items()
+        }
+        self.aliases: dict[str, str] = {}
+        for process in self.pack.processes:
+            for item in process.required:
+                for name in (item.id, *item.aliases):
+                    self.aliases[name.lower()] = item.id
+
+    @cached_property
+    def calendar_label(self) -> str:
+        return f"{self.calendar.description} [{self.loaded.key}]"
+
+
+_programs: dict[tuple[str, str], Program] = {}
+
+
+def program_for(loaded: LoadedPack) -> Program:
+    key = (loaded.key, loaded.sha256)
+    found = _programs.get(key)
+    if found is None:
+        found = _programs[key] = Program(loaded)
+    return found
+
+
+@dataclass(slots=True)
+class _Draft:
+    kind: str
+    disposition: str = "accept"
+    level: int | None = None
+    expedited: bool = False
+    handler: str | None = None
+    rejection: dict[str, str] | None = None
+
+
+def assess(request: Mapping[str, Any], *, registry: PackRegistry | None = None) -> dict[str, Any]:
+    """Assess one request (a dict in the shape of SPEC section 7) and return the proposal."""
+    req = _validate(request)
+    registry = registry or default_registry()
+    arrived_at = parse_instant(req.received_at)
+    program = _program_in_force(registry, req.program, arrived_at)
+    return _Assessment(program, req, arrived_at).run()
+
+
+def _validate(request: Mapping[str, Any]) -> AssessRequest:
+    if not isinstance(request, Mapping):
+        raise AssessError("request", "must be a JSON object")
+    try:
+        return AssessRequest.model_validate(request)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "request"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            message = "is required" + (
+                ", e.g. 2026-03-02T10:15:00-08:00" if field == "received_at" else ""
+            )
+        raise AssessError(field, message) from None
+
+
+def _program_in_force(registry: PackRegistry, name: str, arrived_at: dt.datetime) -> Program:
+    try:
+        latest = registry.latest(name)
+    except UnknownProgram as exc:
+        raise AssessError("program", str(exc)) from None
+    on = timecalc.local_date(arrived_at, ZoneInfo(latest.pack.time_zone))
+    try:
+        return program_for(registry.in_force(name, on))
+    except NoVersionInForce as exc:
+        raise AssessError("received_at", str(exc)) from None
+
+
+class _Assessment:
+    def __init__(self, program: Program, req: AssessRequest, arrived_at: dt.datetime) -> None:
+        self.p = program
+        self.pack = program.pack
+        self.req = req
+        self.arrived_at = arrived_at
+        self.reasons: list[str] = []
+        self.unknown: list[str] = []
+        self.warnings: list[str] = []
+        self.received_at, self.received_date = self._effective_receipt()
+        self.facts: dict[str, Any] = {}
+
+    # -- the pipeline ---------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        classification = self._classify()
+        self._build_facts(classification)
+        draft = self._kind()
+        self._handler(draft)
+        self._admit(draft)
+        process = self.pack.process_for(draft.kind, draft.level)
+        filing = self._filing(draft, process)
+        accepted = draft.disposition == "accept"
+        deadlines = self._deadlines(process) if accepted and process else []
+        missing = (
+            self._missing(process)
+            if process and draft.disposition in ("accept", "informal")
+            else []
+        )
+        next_level = self._next_level(process) if accepted and process else None
+        notes = [n.text for n in process.notes if n._test(self.facts)] if process else []
+        if self.req.model_extra:
+            self.warnings.append(f"ignored unknown fields: {', '.join(sorted(self.req.model_extra))}")
+        return {
+            "program": self.pack.program,
+            "pack_version": self.pack.version,
+            "received_at": timecalc.iso(self.received_at.astimezone(self.p.tz)),
+            "received_date": self.received_date.isoformat(),
+            "kind": draft.kind,
+            "level": draft.level,
+            "expedited": draft.expedited,
+            "category": classification.category,
+            "disposition": draft.disposition,
+            "reasons": self.reasons,
+            "handler": dict(self.p.handlers[draft.handler]) if draft.handler else None,
+            "rejection": draft.rejection,
+            "filing": filing,
+            "deadlines": deadlines,
+            "missing": missing,
+            "next_level": next_level,
+            "classification": classification.as_dict(),
+            "notes": notes,
+            "unknown": self.unknown,
+            "warnings": self.warnings,
+        }
+
+    def _effective_receipt(self) -> tuple[dt.datetime, dt.date]:
+        """SPEC 3 receipt cut-off: after the local time, it is received the next business day."""
+        local = self.arrived_at.astimezone(self.p.tz)
+        for cutoff in self.pack.intake.receipt_cutoffs:
+            if self.req.channel in cutoff.channels and local.time() > cutoff.after:
+                day = self.p.calendar.add_business_days(local.date(), 1)
+                self.reasons.append(
+                    f"arrived by {self.req.channel} after {cutoff.after:%H:%M} local time, so it "
+                    f"counts as received on {day.isoformat()} ({cutoff.source.cite()})"
+                )
+                return timecalc.start_of_local_day(day, self.p.tz), day
+        return self.arrived_at, local.date()
+
+    def _classify(self) -> Classification:
+        category = self.req.category
+        if category is not None:
+            if category not in self.pack.categories:
+                raise AssessError(
+                    "category",
+                    f"{category!r} is not a category of {self.pack.program}; use one of: "
+                    f"{', '.join(self.pack.categories)} (see `appealdesk packs show "
+                    f"{self.pack.program}`)",
+                )
+            return given(self.pack, category)
+        result = classify_text(self.pack, self.p.patterns, self.req.text)
+        if result.status == "classified":
+            self.reasons.append(
+                f"category {result.category} proposed from the text (matched "
+                f"{', '.join(repr(m) for m in result.matched)}; confidence {result.confidence})"
+            )
+        elif result.status == "needs_review":
+            self.reasons.append(
+                "the text does not settle the category: needs review by intake"
+                + (f" (it reads as {result.category_class})" if result.category_class else "")
+            )
+            self.unknown.append("category")
+        else:
+            self.unknown.append("category")
+        return result
+
+    def _build_facts(self, c: Classification) -> None:
+        req, pack = self.req, self.pack
+        service = req.service
+        if service is not None and service not in pack.services:
+            if pack.services:
+                raise AssessError(
+                    "service",
+                    f"{service!r} is not a service of {pack.program}; use one of: "
+                    f"{', '.join(pack.services)}",
+                )
+            self.warnings.append(f"service {service!r} ignored: {pack.program} has no services")
+            service = None
+        if service is None and c.category is not None:
+            service = pack.categories[c.category].service
+        written = req.written
+        if written is None and req.channel is not None:
+            written = req.channel in pack.intake.written_channels
+            self.reasons.append(
+                f"taken as {'written' if written else 'not written'} because it came by "
+                f"{req.channel.replace('_', ' ')}"
+            )
+        prior = req.prior
+        self.facts = {
+            "requested": req.requested,
+            "category": c.category,
+            "category.class": c.category_class,
+            "service": service,
+            "channel": req.channel,
+            "filed_by": req.filed_by,
+            "written": written,
+            "written_response_requested": req.written_response_requested,
+            "expedited": req.expedited,
+            "network_provider": req.network_provider,
+            "level": req.level,
+            "prior.given": prior is not None,
+            "prior.kind": prior.kind if prior else None,
+            "prior.level": prior.level if prior else None,
+            "prior.outcome": prior.outcome if prior else None,
+            "prior.action": prior.action if prior else None,
+            "prior.plan_missed_deadline": prior.plan_missed_deadline if prior else None,
+            "prior.good_cause": prior.good_cause if prior else None,
+            "prior.process_failure": prior.process_failure if prior else None,
+        }
+
+    def _first(self, rules: tuple[Rule, ...]) -> Rule | None:
+        for rule in rules:
+            if rule.matches(self.facts):
+                self.reasons.append(f"{rule.reason} ({rule.source.cite()})")
+                return rule
+        return None
+
+    def _kind(self) -> _Draft:
+        rule = self._first(self.pack.rules.kind)
+        if rule is None or rule.then.kind is None:
+            raise AssessError(
+                "requested",
+                "cannot tell what this request is: give `requested` "
+                "(complaint, appeal, grievance, external_review, clinical_appeal), a `category`, "
+                "or the request's `text`",
+            )
+        then = rule.then
+        draft = _Draft(kind=then.kind, disposition=then.disposition or "accept",
+                       handler=then.handler)
+        if then.rejection is not None:
+            draft.rejection = then.rejection.model_dump()
+        draft.expedited = (
+            then.expedited if then.expedited is not None else bool(self.req.expedited)
+        )
+        draft.level = self._level(draft.kind, then.level)
+        self.facts.update(kind=draft.kind, level=draft.level, expedited=draft.expedited)
+        return draft
+
+    def _level(self, kind: str, from_rule: int | None) -> int | None:
+        levels = self.pack.levels_of(kind)
+        if not levels:
+            return None
+        if from_rule is not None:
+            return from_rule
+        level = self.req.level
+        prior = self.req.prior
+        if level is None:
+            if prior is not None and prior.kind == kind and prior.level is not None:
+                level = prior.level + 1
+                self.reasons.append(f"level {level} because it follows the level-{prior.level} decision")
+            else:
+                level = levels[0]
+                self.reasons.append(f"level not given and no earlier {kind} named: level {level}")
+        if level not in levels:
+            after = self.pack.process_for(kind, levels[-1])
+            hint = ""
+            if after is not None and after.next_level is not None:
+                hint = f"; after level {levels[-1]} the next step is {after.next_level.kind}"
+            raise AssessError(
+                "level",
+                f"{self.pack.program} {kind} levels are {', '.join(map(str, levels))}{hint}",
+            )
+        return level
+
+    def _handler(self, draft: _Draft) -> None:
+        if draft.handler is None:
+            rule = self._first(self.pack.rules.handler)
+            draft.handler = rule.then.handler if rule else None
+        if draft.handler is None:
+            self.unknown.append("service")
+            self.reasons.append("no handler can be named until the service is known")
+
+    def _admit(self, draft: _Draft) -> None:
+        if draft.disposition != "accept":
+            return
+        rule = self._first(self.pack.rules.admission)
+        if rule is None:
+            return
+        then = rule.then
+        if then.disposition is not None:
+            draft.disposition = then.disposition
+        if then.rejection is not None:
+            draft.rejection = then.rejection.model_dump()
+        if then.expedited is not None:
+            draft.expedited = then.expedited
+            self.facts["expedited"] = then.expedited
+        if then.handler is not None:
+            draft.handler = then.handler
+
+    def _filing(self, draft: _Draft, process: Process | None) -> dict[str, Any] | None:
+        if process is None or draft.disposition == "redirect":
+            return None
+        variant = next((f for f in process.filing if f._test(self.facts)), None)
+        if variant is None or variant.window is None:
+            if variant is not None and variant.reason:
+                cite = f" ({variant.source.cite()})" if variant.source else ""
+                self.reasons.append(f"{variant.reason}{cite}")
+            return None
+        window = variant.window
+        basis, basis_date = self._basis(window)
+        last_day = timecalc.window_last_day(basis_date, window.length, window.unit) if basis_date else None
+        timely = None if last_day is None else self.received_date <= last_day
+        if basis_date is None:
+            self.unknown.append(window.basis[0])
+            self.reasons.append(
+                f"cannot tell whether it is in time: {window.rule}, and "
+                f"{' / '.join(window.basis)} was not given"
+            )
+        elif timely is False and draft.disposition == "accept":
+            draft.disposition = "reject"
+            draft.rejection = {
+                "code": "untimely",
+                "message": (
+                    f"Received on {self.received_date.isoformat()}, after the last day to file, "
+                    f"{last_day.isoformat()} ({window.rule}). {window.untimely}"
+                ),
+            }
+            self.reasons.append(f"not filed in time: {window.rule} ({window.source.cite()})")
+        return {
+            "timely": timely,
+            "last_day": last_day.isoformat() if last_day else None,
+            "rule": window.rule,
+            "basis": basis,
+            "basis_date": basis_date.isoformat() if basis_date else None,
+            "starts": window.starts,
+        }
+
+    def _basis(self, window: Window) -> tuple[str | None, dt.date | None]:
+        prior = self.req.prior
+        for field in window.basis:
+            if field.startswith("prior."):
+                value = getattr(prior, field[6:], None) if prior is not None else None
+            else:
+                value = getattr(self.req, field, None)
+            if value is not None:
+                return field, parse_date(value)
+        return None, None
+
+    def _deadlines(self, process: Process) -> list[dict[str, Any]]:
+        return [self._clock(c) for c in process.clocks if c._test(self.facts)]
+
+    def _clock(self, clock: ClockDef) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "clock": clock.id, "label": clock.label, "unit": clock.unit,
+            "length": clock.length, "starts": clock.starts, "binding": clock.binding,
+        }
+        if clock.starts == RECEIVED:
+            start: dt.datetime | None = self.received_at
+        else:
+            raw = self.req.events.get(f"{clock.starts}_at")
+            start = parse_instant(raw) if raw else None
+        if clock.notice is not None:
+            out["notice"] = self._notice(clock.notice)
+        if clock.extension is not None:
+            ext = clock.extension
+            out["extension"] = {
+                "by": list(ext.by), "requires": ext.requires,
+                "consent_from": list(ext.consent_from), "reason": ext.reason,
+            }
+        if start is None:
+            out["state"] = "pending"
+            return out
+        due = self._due(clock.unit, clock.length, start, clock.roll)
+        for overlay in clock.overlays:
+            other = self._due(overlay.unit, overlay.length, start, clock.roll)
+            if other.due_at < due.due_at:
+                due = other
+                out["governed_by"] = overlay.source.cite()
+        out["state"] = "running"
+        if clock.starts != RECEIVED:
+            out["started_at"] = timecalc.iso(start.astimezone(self.p.tz))
+        if due.due_date is not None:
+            out["due_date"] = due.due_date.isoformat()
+        out["due_at"] = timecalc.iso(due.due_at)
+        if clock.unit == "business_days" or clock.roll == "forward":
+            out["calendar"] = self.p.calendar_label
+        return out
+
+    def _due(self, unit: str, length: int, start: dt.datetime, roll: str) -> timecalc.Due:
+        return timecalc.compute_due(
+            unit=unit, length=length, start=start, tz=self.p.tz,
+            calendar=self.p.calendar, roll=roll,
+        )
+
+    def _notice(self, notice: str) -> str:
+        if notice != "by_request":
+            return notice
+        if self.facts["written"] or self.req.written_response_requested:
+            return "written"
+        return "verbal"
+
+    def _missing(self, process: Process) -> list[str]:
+        provided: set[str] = set()
+        for name in self.req.provided:
+            item = self.p.aliases.get(name.strip().lower())
+            if item is None:
+                self.warnings.append(f"provided: {name!r} is not an item this program asks for")
+            else:
+                provided.add(item)
+        return [
+            item.id for item in process.required
+            if item.id not in provided and item._test(self.facts)
+        ]
+
+    def _next_level(self, process: Process) -> dict[str, Any] | None:
+        nxt = process.next_level
+        if nxt is None:
+            return None
+        target = self.pack.process_for(nxt.kind, nxt.level)
+        window = next((f.window for f in target.filing if f.window), None) if target else None
+        return {
+            "kind": nxt.kind,
+            "level": nxt.level,
+            "window_days": window.length if window and window.unit == "calendar_days" else None,
+            "window_years": window.length if window and window.unit == "years" else None,
+            "starts": window.starts if window else "no filing window",
+        }

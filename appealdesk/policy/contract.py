@@ -1,0 +1,232 @@
+"""The `assess` contract of SPEC section 7: the request it takes and the result it returns.
+
+The models validate input (one clear message naming the field) and publish the JSON Schema
+(`appealdesk assess --schema`). Fields not given are unknown (`None`), never guessed silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator
+
+from appealdesk.policy.vocabulary import (
+    Action,
+    Channel,
+    ClockState,
+    Disposition,
+    Filer,
+    Kind,
+    Outcome,
+    RejectionCode,
+    Requested,
+    Unit,
+)
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def parse_instant(value: str) -> dt.datetime:
+    """An ISO 8601 instant that says its UTC offset (a local time alone is ambiguous)."""
+    if not _INSTANT.match(value):
+        if re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", value):
+            raise ValueError(
+                f"{value!r} has no UTC offset; add one, e.g. {value}-08:00 (Pacific) or {value}Z"
+            )
+        raise ValueError(
+            f"{value!r} is not an ISO 8601 time with an offset, e.g. 2026-03-02T10:15:00-08:00"
+        )
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a real time of a real day") from None
+
+
+def parse_date(value: str) -> dt.date:
+    if not _DATE.match(value):
+        raise ValueError(f"{value!r} is not a date in the form YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a real date") from None
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class PriorIn(_In):
+    """The earlier decision this request follows (for level 2 and independent review)."""
+
+    kind: Kind | None = None
+    level: int | None = Field(default=None, ge=1, le=9, strict=True)
+    outcome: Outcome | None = None
+    action: Action | None = Field(default=None, description="what the decision did")
+    plan_missed_deadline: StrictBool | None = None
+    good_cause: StrictBool | None = None
+    process_failure: StrictBool | None = None
+    letter_date: StrictStr | None = Field(
+        default=None,
+        description="date of the decision letter (YYYY-MM-DD); when absent, notice_date is used",
+        json_schema_extra={"format": "date"},
+    )
+
+    @field_validator("letter_date")
+    @classmethod
+    def _date(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_date(value)
+        return value
+
+
+class AssessRequest(_In):
+    program: StrictStr
+    received_at: StrictStr = Field(
+        description="when the request reached the program, with its UTC offset",
+        json_schema_extra={"format": "date-time"},
+    )
+    channel: Channel | None = None
+    filed_by: Filer | None = None
+    written: StrictBool | None = None
+    written_response_requested: StrictBool | None = None
+    requested: Requested | None = None
+    category: StrictStr | None = None
+    service: StrictStr | None = None
+    level: int | None = Field(default=None, ge=1, le=9, strict=True)
+    expedited: StrictBool | None = None
+    network_provider: StrictBool | None = None
+    notice_date: StrictStr | None = Field(default=None, json_schema_extra={"format": "date"})
+    occurrence_date: StrictStr | None = Field(default=None, json_schema_extra={"format": "date"})
+    prior: PriorIn | None = None
+    provided: list[StrictStr] = Field(default_factory=list)
+    events: dict[str, StrictStr | None] = Field(
+        default_factory=dict,
+        description="instants of later events, e.g. decided_at, investigation_concluded_at",
+    )
+    text: StrictStr | None = None
+
+    @field_validator("received_at")
+    @classmethod
+    def _instant(cls, value: str) -> str:
+        parse_instant(value)
+        return value
+
+    @field_validator("notice_date", "occurrence_date")
+    @classmethod
+    def _date(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_date(value)
+        return value
+
+    @field_validator("events")
+    @classmethod
+    def _events(cls, value: dict[str, str | None]) -> dict[str, str | None]:
+        for key, instant in value.items():
+            if not key.endswith("_at"):
+                raise ValueError(f"event {key!r} must be named <event>_at, e.g. decided_at")
+            if instant is not None:
+                try:
+                    parse_instant(instant)
+                except ValueError as exc:
+                    raise ValueError(f"{key}: {exc}") from None
+        return value
+
+
+# -- result (published as JSON Schema; the engine builds plain dicts of this shape) --------------
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HandlerOut(_Out):
+    id: str
+    name: str
+    role: str
+    phone: str | None
+    tty: str | None
+    hours: str | None
+    mail: str | None
+    fax: str | None
+    fax_note: str | None
+    email: str | None
+    email_accepted: bool
+
+
+class RejectionOut(_Out):
+    code: RejectionCode
+    message: str
+
+
+class FilingOut(_Out):
+    timely: bool | None
+    last_day: str | None
+    rule: str
+    basis: str | None = Field(description="the request field the window counts from")
+    basis_date: str | None
+    starts: str
+
+
+class DeadlineOut(_Out):
+    clock: str
+    label: str
+    unit: Unit
+    length: int
+    starts: str
+    state: ClockState
+    binding: bool
+    started_at: str | None = None
+    due_date: str | None = None
+    due_at: str | None = None
+    calendar: str | None = None
+    notice: str | None = None
+    extension: dict[str, Any] | None = None
+    governed_by: str | None = None
+
+
+class NextLevelOut(_Out):
+    kind: Kind
+    level: int | None
+    window_days: int | None
+    window_years: int | None = None
+    starts: str
+
+
+class ClassificationOut(_Out):
+    status: str
+    category: str | None
+    class_: str | None = Field(alias="class")
+    confidence: float
+    matched: list[str]
+    candidates: list[dict[str, Any]]
+
+
+class AssessResult(_Out):
+    program: str
+    pack_version: str
+    received_at: str
+    received_date: str
+    kind: Kind
+    level: int | None
+    expedited: bool
+    category: str | None
+    disposition: Disposition
+    reasons: list[str]
+    handler: HandlerOut | None
+    rejection: RejectionOut | None
+    filing: FilingOut | None
+    deadlines: list[DeadlineOut]
+    missing: list[str]
+    next_level: NextLevelOut | None
+    classification: ClassificationOut
+    notes: list[str]
+    unknown: list[str] = Field(description="inputs not given that the answer depends on")
+    warnings: list[str]
+
+
+def json_schemas() -> dict[str, Any]:
+    return {
+        "input": AssessRequest.model_json_schema(),
+        "output": AssessResult.model_json_schema(by_alias=True),
+    }

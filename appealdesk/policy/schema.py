@@ -1,0 +1,407 @@
+"""The typed schema of a policy pack (SPEC section 2: "a versioned, effective-dated YAML document").
+
+A pack is data: a third program is added by writing one, without touching Python. Every rule
+carries a `source` naming the seed sentence (or the law) it encodes, so the pack is its own
+evidence. Cross-references (a rule naming a handler, a condition naming a category) are checked
+when the pack loads, and `when:` conditions are compiled once, here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
+
+from appealdesk.policy import conditions
+from appealdesk.policy.vocabulary import (
+    Channel,
+    Disposition,
+    Filer,
+    Kind,
+    RejectionCode,
+    Unit,
+)
+
+ID = r"^[a-z][a-z0-9_-]*$"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Strict):
+    """Where a rule comes from. `seed` is a verbatim sentence of the pack's seed document."""
+
+    seed: str | None = None
+    law: str | None = None
+    spec: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> Source:
+        if not (self.seed or self.law or self.spec):
+            raise ValueError("a source needs at least one of seed, law or spec")
+        return self
+
+    def cite(self) -> str:
+        parts = [f"seed: '{self.seed}'"] if self.seed else []
+        if self.law:
+            parts.append(f"law: {self.law}")
+        if not parts:
+            parts.append(f"spec: {self.spec}")
+        return "; ".join(parts)
+
+
+class DatedEntry(Strict):
+    date: dt.date
+    name: str
+    source: Source
+
+
+class HolidaySource(Strict):
+    provider: Literal["holidays"] = "holidays"
+    country: str
+    subdiv: str | None = None
+    categories: tuple[str, ...] = ("public",)
+    # The calendar is regulatory: a different library release may move a holiday, so the pack
+    # names the release it was checked against and refuses any other.
+    package_version: str
+
+
+class CalendarSpec(Strict):
+    id: str = Field(pattern=ID)
+    weekend: tuple[str, ...] = ("sat", "sun")
+    holidays: HolidaySource | None = None
+    added: tuple[DatedEntry, ...] = ()
+    removed: tuple[DatedEntry, ...] = ()
+    note: str | None = None
+    source: Source
+
+    @field_validator("weekend")
+    @classmethod
+    def _weekdays(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for day in value:
+            if day not in WEEKDAYS:
+                raise ValueError(f"{day!r} is not a weekday; use {', '.join(WEEKDAYS)}")
+        return value
+
+
+class ReceiptCutoff(Strict):
+    """SPEC 3: a request arriving after a local time is received the next business day."""
+
+    channels: tuple[Channel, ...]
+    after: dt.time
+    source: Source
+
+
+class Intake(Strict):
+    # Channels whose requests are in writing when the request does not say (`written` not given).
+    written_channels: tuple[Channel, ...] = ("mail", "fax", "email", "portal")
+    receipt_cutoffs: tuple[ReceiptCutoff, ...] = ()
+
+
+class Handler(Strict):
+    name: str
+    role: str
+    phone: str | None = None
+    tty: str | None = None
+    hours: str | None = None
+    mail: str | None = None
+    fax: str | None = None
+    fax_note: str | None = None
+    email: str | None = None
+    email_accepted: bool = False
+    decides: bool = True
+    source: Source
+
+
+class Service(Strict):
+    label: str
+    source: Source | None = None
+
+
+class Category(Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    label: str
+    class_: str = Field(alias="class", pattern=ID)
+    service: str | None = None
+    phrases: tuple[str, ...] = ()
+    source: Source
+
+
+class Rejection(Strict):
+    code: RejectionCode
+    message: str
+
+
+class Outcome(Strict):
+    kind: Kind | None = None
+    level: int | None = Field(default=None, ge=1)
+    expedited: bool | None = None
+    disposition: Disposition | None = None
+    handler: str | None = None
+    rejection: Rejection | None = None
+
+    @model_validator(mode="after")
+    def _rejection_iff_reject(self) -> Outcome:
+        if (self.disposition == "reject") != (self.rejection is not None):
+            raise ValueError("'rejection' is given exactly when disposition is 'reject'")
+        return self
+
+
+class Rule(Strict):
+    id: str = Field(pattern=ID)
+    when: dict[str, Any] | None = None
+    then: Outcome = Outcome()
+    reason: str
+    source: Source
+    _test: conditions.Predicate = PrivateAttr()
+
+    def matches(self, facts: conditions.Facts) -> bool:
+        return self._test(facts)
+
+
+class Rules(Strict):
+    # Phases, each first-match-wins: what the request is, who handles it, whether it is admitted.
+    kind: tuple[Rule, ...]
+    handler: tuple[Rule, ...]
+    admission: tuple[Rule, ...] = ()
+
+
+class Window(Strict):
+    """A filing window: timely when the local receipt date is on or before basis + length."""
+
+    basis: tuple[str, ...]  # request fields, first given wins: notice_date, prior.letter_date…
+    length: int = Field(ge=1)
+    unit: Literal["calendar_days", "years"]
+    rule: str
+    starts: str
+    # What the party is told when the request came in too late.
+    untimely: str
+    source: Source
+
+
+class FilingVariant(Strict):
+    when: dict[str, Any] | None = None
+    window: Window | None
+    reason: str | None = None
+    source: Source | None = None
+    _test: conditions.Predicate = PrivateAttr()
+
+
+class Extension(Strict):
+    by: tuple[str, ...]
+    requires: Literal["notice", "written_consent", "nothing"]
+    consent_from: tuple[Filer, ...] = ()
+    reason: str | None = None
+    source: Source
+
+
+class Overlay(Strict):
+    """A shorter limit from law beside the plan's own: the earlier due time governs."""
+
+    unit: Unit
+    length: int = Field(ge=1)
+    source: Source
+
+
+class ClockDef(Strict):
+    id: str = Field(pattern=ID)
+    label: str
+    unit: Unit
+    length: int = Field(ge=1)
+    starts: str = "received"
+    roll: Literal["none", "forward"] = "none"
+    binding: bool = True
+    when: dict[str, Any] | None = None
+    notice: Literal["written", "verbal", "by_request"] | None = None
+    extension: Extension | None = None
+    pausable: bool = False
+    overlays: tuple[Overlay, ...] = ()
+    source: Source
+    _test: conditions.Predicate = PrivateAttr()
+
+
+class RequiredItem(Strict):
+    id: str = Field(pattern=ID)
+    label: str
+    aliases: tuple[str, ...] = ()
+    when: dict[str, Any] | None = None
+    source: Source
+    _test: conditions.Predicate = PrivateAttr()
+
+
+class Note(Strict):
+    text: str
+    when: dict[str, Any] | None = None
+    source: Source
+    _test: conditions.Predicate = PrivateAttr()
+
+
+class NextLevel(Strict):
+    kind: Kind
+    level: int | None = None
+    source: Source
+
+
+class Process(Strict):
+    """What runs once a request is known to be of `kind` (and `level`)."""
+
+    kind: Kind
+    level: int | None = Field(default=None, ge=1)
+    label: str
+    filing: tuple[FilingVariant, ...] = ()
+    clocks: tuple[ClockDef, ...] = ()
+    required: tuple[RequiredItem, ...] = ()
+    notes: tuple[Note, ...] = ()
+    next_level: NextLevel | None = None
+
+
+class Sweep(Strict):
+    at_risk_fraction: float = Field(default=0.8, gt=0, lt=1)
+
+
+class Classifier(Strict):
+    min_confidence: float = Field(default=0.5, gt=0, le=1)
+
+
+class Pack(Strict):
+    program: str = Field(pattern=ID)
+    name: str
+    version: str
+    effective_from: dt.date
+    time_zone: str
+    seed_document: str | None = None
+    description: str | None = None
+    calendar: CalendarSpec
+    intake: Intake = Intake()
+    events: dict[str, str] = Field(default_factory=dict)
+    services: dict[str, Service] = Field(default_factory=dict)
+    handlers: dict[str, Handler]
+    categories: dict[str, Category]
+    classifier: Classifier = Classifier()
+    rules: Rules
+    processes: tuple[Process, ...]
+    sweep: Sweep = Sweep()
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone, e.g. America/Los_Angeles") from None
+        return value
+
+    def link(self) -> Pack:
+        """Check cross-references and compile conditions; raises `PackPathError`."""
+        _check_keys("handlers", self.handlers)
+        _check_keys("categories", self.categories)
+        _check_keys("services", self.services)
+        for cid, cat in self.categories.items():
+            if cat.service is not None and cat.service not in self.services:
+                raise _at(f"categories.{cid}.service", f"unknown service {cat.service!r}")
+        domains = conditions.fact_domains(
+            list(self.categories),
+            sorted({c.class_ for c in self.categories.values()}),
+            list(self.services),
+        )
+        events = {"received", *self.events}
+        for phase in ("kind", "handler", "admission"):
+            for i, rule in enumerate(getattr(self.rules, phase)):
+                path = f"rules.{phase}[{i}]"
+                _compile(rule, domains, path)
+                handler = rule.then.handler
+                if handler is not None and handler not in self.handlers:
+                    raise _at(f"{path}.then.handler", _unknown("handler", handler, self.handlers))
+                if phase == "handler" and handler is None:
+                    raise _at(f"{path}.then.handler", "a handler rule must name a handler")
+        seen: set[tuple[str, int | None]] = set()
+        for i, process in enumerate(self.processes):
+            path = f"processes[{i}]"
+            key = (process.kind, process.level)
+            if key in seen:
+                raise _at(path, f"a second process for kind {process.kind} level {process.level}")
+            seen.add(key)
+            for j, variant in enumerate(process.filing):
+                _compile(variant, domains, f"{path}.filing[{j}]")
+            for j, clock in enumerate(process.clocks):
+                _compile(clock, domains, f"{path}.clocks[{j}]")
+                if clock.starts not in events:
+                    raise _at(
+                        f"{path}.clocks[{j}].starts",
+                        _unknown("event", clock.starts, events)
+                        + " (declare it under `events:`)",
+                    )
+            for j, item in enumerate(process.required):
+                _compile(item, domains, f"{path}.required[{j}]")
+            for j, note in enumerate(process.notes):
+                _compile(note, domains, f"{path}.notes[{j}]")
+        for i, process in enumerate(self.processes):
+            nxt = process.next_level
+            if nxt is not None and (nxt.kind, nxt.level) not in seen:
+                raise _at(
+                    f"processes[{i}].next_level",
+                    f"no process for kind {nxt.kind} level {nxt.level}",
+                )
+        return self
+
+    # -- lookups used by the engine ---------------------------------------------------------
+    def process_for(self, kind: str, level: int | None) -> Process | None:
+        for process in self.processes:
+            if process.kind == kind and process.level == level:
+                return process
+        return None
+
+    def levels_of(self, kind: str) -> list[int]:
+        return sorted(p.level for p in self.processes if p.kind == kind and p.level is not None)
+
+
+class PackPathError(ValueError):
+    """A semantic error at a path inside the pack (reported like pydantic's own errors)."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+
+
+def _at(path: str, message: str) -> PackPathError:
+    return PackPathError(path, message)
+
+
+def _unknown(what: str, value: str, known: Any) -> str:
+    return f"unknown {what} {value!r}; known: {', '.join(sorted(known))}"
+
+
+def _check_keys(section: str, mapping: dict[str, Any]) -> None:
+    for key in mapping:
+        if not re.match(ID, key):
+            raise _at(f"{section}.{key}", "ids are lower case letters, digits, '-' and '_'")
+
+
+def _compile(
+    item: Rule | FilingVariant | ClockDef | RequiredItem | Note,
+    domains: dict[str, frozenset[Any] | None],
+    path: str,
+) -> None:
+    try:
+        test: Callable[[conditions.Facts], bool] = conditions.compile_condition(
+            item.when, domains
+        )
+    except conditions.ConditionError as exc:
+        raise _at(f"{path}.when.{exc.path}" if exc.path else f"{path}.when", exc.message) from None
+    item._test = test

@@ -1,0 +1,35 @@
+"""The fixed vocabulary of SPEC sections 2 and 7, shared by packs, requests and results.
+
+Everything program-specific (categories, services, handlers, clocks) lives in a pack; these are
+the words every pack and every integration agrees on.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+Kind = Literal[
+    "complaint", "grievance", "appeal", "expedited_appeal", "external_review", "clinical_appeal"
+]
+Requested = Literal["complaint", "appeal", "grievance", "external_review", "clinical_appeal"]
+Disposition = Literal["accept", "reject", "redirect", "informal"]
+RejectionCode = Literal["untimely", "not_appealable", "not_eligible_requester", "not_eligible_yet"]
+Channel = Literal["phone", "mail", "fax", "email", "portal", "in_person"]
+Filer = Literal["member", "authorized_rep", "provider"]
+Outcome = Literal["upheld", "overturned", "partially_overturned", "withdrawn", "dismissed"]
+Action = Literal["deny", "modify", "reduce", "terminate"]
+Unit = Literal["hours", "calendar_days", "business_days", "years"]
+ClockState = Literal["pending", "running", "paused", "met", "missed", "extended", "cancelled"]
+
+KINDS: Final = frozenset(Kind.__args__)  # type: ignore[attr-defined]
+REQUESTED: Final = frozenset(Requested.__args__)  # type: ignore[attr-defined]
+DISPOSITIONS: Final = frozenset(Disposition.__args__)  # type: ignore[attr-defined]
+REJECTION_CODES: Final = frozenset(RejectionCode.__args__)  # type: ignore[attr-defined]
+CHANNELS: Final = frozenset(Channel.__args__)  # type: ignore[attr-defined]
+FILERS: Final = frozenset(Filer.__args__)  # type: ignore[attr-defined]
+OUTCOMES: Final = frozenset(Outcome.__args__)  # type: ignore[attr-defined]
+ACTIONS: Final = frozenset(Action.__args__)  # type: ignore[attr-defined]
+UNITS: Final = frozenset(Unit.__args__)  # type: ignore[attr-defined]
+
+# The event that starts every clock that does not wait for a later one.
+RECEIVED: Final = "received"

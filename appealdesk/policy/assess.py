@@ -156,7 +156,11 @@ class _Assessment:
             else []
         )
         next_level = self._next_level(process) if accepted and process else None
-        notes = [n.text for n in process.notes if n._test(self.facts)] if process else []
+        notes = (
+            [n.text for n in process.notes if n._test(self.facts)]
+            if process and draft.disposition in ("accept", "informal")
+            else []
+        )
         if self.req.model_extra:
             self.warnings.append(f"ignored unknown fields: {', '.join(sorted(self.req.model_extra))}")
         return {
@@ -290,8 +294,12 @@ class _Assessment:
         draft.expedited = (
             then.expedited if then.expedited is not None else bool(self.req.expedited)
         )
-        draft.level = self._level(draft.kind, then.level)
-        self.facts.update(kind=draft.kind, level=draft.level, expedited=draft.expedited)
+        # A redirected request is decided elsewhere: it has no level of this program.
+        draft.level = None if draft.disposition == "redirect" else self._level(draft.kind, then.level)
+        # `expedited` stays unknown in the facts unless a rule decided it (admission rules ask).
+        self.facts.update(kind=draft.kind, level=draft.level)
+        if then.expedited is not None:
+            self.facts["expedited"] = then.expedited
         return draft
 
     def _level(self, kind: str, from_rule: int | None) -> int | None:

@@ -175,7 +175,7 @@ _TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 def _line_of(root: yaml.Node | None, path: str) -> int | None:
     """The 1-based line of `path` in the YAML, or of its deepest existing parent."""
     node = root
-    line = None
+    line = root.start_mark.line + 1 if root is not None else None
     for name, index in _TOKEN.findall(path):
         if isinstance(node, yaml.MappingNode) and name:
             match = next((v for k, v in node.value if getattr(k, "value", None) == name), None)

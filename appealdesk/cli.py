@@ -1,0 +1,198 @@
+"""The `appealdesk` command.
+
+Exit codes: 0 success, 1 a pack that does not validate, 2 bad input (one line naming the field).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="appealdesk: complaints, grievances and appeals with regulatory clocks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+packs_app = typer.Typer(help="Policy packs: list, show, validate.", no_args_is_help=True)
+app.add_typer(packs_app, name="packs")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"error: {message}", markup=False)
+    raise typer.Exit(code)
+
+
+def _read_json(source: str) -> Any:
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        _fail(f"FILE: cannot read {source}: {exc.strerror}")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        _fail(f"request: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
+
+
+@app.command()
+def assess(
+    file: Annotated[str | None, typer.Argument(help="request JSON file, or - for stdin")] = None,
+    schema: Annotated[bool, typer.Option("--schema", help="print the JSON Schemas")] = False,
+    table: Annotated[bool, typer.Option("--table", help="a readable summary")] = False,
+) -> None:
+    """Assess one request (SPEC section 7) without storing anything."""
+    from appealdesk.policy import AssessError, PackError
+    from appealdesk.policy import assess as run_assess
+    from appealdesk.policy.contract import json_schemas
+
+    if schema:
+        out.print(json.dumps(json_schemas(), indent=2), markup=False)
+        return
+    if file is None:
+        _fail("FILE: give a request file, or - to read standard input")
+    request = _read_json(file)
+    try:
+        result = run_assess(request)
+    except AssessError as exc:
+        _fail(str(exc))
+    except PackError as exc:
+        _fail(f"pack: {exc}", 1)
+    if table:
+        _print_assessment(result)
+    else:
+        out.print(json.dumps(result, indent=2, ensure_ascii=False), markup=False)
+
+
+@packs_app.command("list")
+def packs_list() -> None:
+    """Every program and pack version, with the dates they take effect."""
+    from appealdesk.policy import default_registry
+
+    registry = _registry(default_registry)
+    grid = Table("program", "version", "effective from", "name", "file", "sha256")
+    for program in registry.programs():
+        for loaded in registry.versions(program):
+            p = loaded.pack
+            grid.add_row(p.program, p.version, p.effective_from.isoformat(), p.name,
+                         loaded.file.name, loaded.sha256[:12])
+    out.print(grid)
+
+
+@packs_app.command("show")
+def packs_show(
+    program: str,
+    version: Annotated[str | None, typer.Option(help="a version; default: the latest")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="the pack as JSON")] = False,
+) -> None:
+    """The rules of one pack, each with the seed sentence it encodes."""
+    from appealdesk.policy import default_registry
+    from appealdesk.policy.loader import UnknownProgram
+
+    registry = _registry(default_registry)
+    try:
+        versions = registry.versions(program)
+    except UnknownProgram as exc:
+        _fail(f"ID: {exc}")
+    chosen = versions[-1] if version is None else next(
+        (v for v in versions if v.pack.version == version), None
+    )
+    if chosen is None:
+        known = ", ".join(v.pack.version for v in versions)
+        _fail(f"--version: {program} has no version {version}; known: {known}")
+    if as_json:
+        out.print(chosen.pack.model_dump_json(indent=2, by_alias=True), markup=False)
+        return
+    from appealdesk.policy.render import render_pack
+
+    render_pack(chosen, out)
+
+
+@packs_app.command("validate")
+def packs_validate(files: Annotated[list[Path], typer.Argument(help="pack YAML files")]) -> None:
+    """Check pack files: schema, cross-references, seed citations, calendar pin."""
+    from appealdesk.policy import PackError, load_pack_file
+
+    failed = 0
+    for file in files:
+        try:
+            loaded = load_pack_file(file)
+        except PackError as exc:
+            failed += 1
+            err.print(f"invalid: {exc}", markup=False)
+        else:
+            p = loaded.pack
+            out.print(f"ok: {file}: {p.program} {p.version} (effective {p.effective_from}), "
+                      f"{sum(1 for _ in _rules(p))} rules", markup=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def calendar(
+    program: str,
+    year: Annotated[int, typer.Argument(min=1900, max=2200)] = dt.date.today().year,
+) -> None:
+    """The holidays of a program's business-day calendar for one year."""
+    from appealdesk.policy import default_registry
+    from appealdesk.policy.assess import program_for
+    from appealdesk.policy.loader import UnknownProgram
+
+    registry = _registry(default_registry)
+    try:
+        loaded = registry.latest(program)
+    except UnknownProgram as exc:
+        _fail(f"PROGRAM: {exc}")
+    cal = program_for(loaded).calendar
+    out.print(cal.description, markup=False)
+    grid = Table("date", "weekday", "holiday")
+    for day, name in cal.holidays_in(year).items():
+        grid.add_row(day.isoformat(), day.strftime("%A"), name)
+    out.print(grid)
+
+
+@app.command()
+def demo() -> None:
+    """A guided tour: assess example requests of both programs and show what intake would see."""
+    from appealdesk.demo import run_demo
+
+    run_demo(out)
+
+
+def _registry(factory: Any) -> Any:
+    from appealdesk.policy import PackError
+
+    try:
+        return factory()
+    except PackError as exc:
+        _fail(f"pack: {exc}", 1)
+
+
+def _rules(pack: Any) -> Any:
+    rules = pack.rules
+    yield from (*rules.kind, *rules.handler, *rules.admission)
+    for process in pack.processes:
+        yield from (*process.filing, *process.clocks, *process.required, *process.notes)
+
+
+def _print_assessment(result: dict[str, Any]) -> None:
+    from appealdesk.policy.render import print_assessment
+
+    print_assessment(result, out)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -83,8 +83,14 @@ def packs_list() -> None:
     for program in registry.programs():
         for loaded in registry.versions(program):
             p = loaded.pack
-            grid.add_row(p.program, p.version, p.effective_from.isoformat(), p.name,
-                         loaded.file.name, loaded.sha256[:12])
+            grid.add_row(
+                p.program,
+                p.version,
+                p.effective_from.isoformat(),
+                p.name,
+                loaded.file.name,
+                loaded.sha256[:12],
+            )
     out.print(grid)
 
 
@@ -103,8 +109,10 @@ def packs_show(
         versions = registry.versions(program)
     except UnknownProgram as exc:
         _fail(f"ID: {exc}")
-    chosen = versions[-1] if version is None else next(
-        (v for v in versions if v.pack.version == version), None
+    chosen = (
+        versions[-1]
+        if version is None
+        else next((v for v in versions if v.pack.version == version), None)
     )
     if chosen is None:
         known = ", ".join(v.pack.version for v in versions)
@@ -131,8 +139,11 @@ def packs_validate(files: Annotated[list[Path], typer.Argument(help="pack YAML f
             err.print(f"invalid: {exc}", markup=False)
         else:
             p = loaded.pack
-            out.print(f"ok: {file}: {p.program} {p.version} (effective {p.effective_from}), "
-                      f"{sum(1 for _ in _rules(p))} rules", markup=False)
+            out.print(
+                f"ok: {file}: {p.program} {p.version} (effective {p.effective_from}), "
+                f"{sum(1 for _ in _rules(p))} rules",
+                markup=False,
+            )
     if failed:
         raise typer.Exit(1)
 

@@ -28,5 +28,7 @@ def run_demo(out: Console) -> None:
         out.print(f"[dim]{escape(json.dumps(case['request']))}[/dim]")
         print_assessment(assess(case["request"]), out)
     out.print()
-    out.print(f"{len(cases)} requests assessed. Try your own: "
-              "appealdesk assess request.json  (or --table for this view).")
+    out.print(
+        f"{len(cases)} requests assessed. Try your own: "
+        "appealdesk assess request.json  (or --table for this view)."
+    )

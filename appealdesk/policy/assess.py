@@ -19,7 +19,13 @@ from pydantic import ValidationError
 
 from appealdesk.policy import timecalc
 from appealdesk.policy.calendar import Calendar
-from appealdesk.policy.classify import Classification, Patterns, classify_text, compile_patterns, given
+from appealdesk.policy.classify import (
+    Classification,
+    Patterns,
+    classify_text,
+    compile_patterns,
+    given,
+)
 from appealdesk.policy.contract import AssessRequest, parse_date, parse_instant
 from appealdesk.policy.loader import (
     LoadedPack,
@@ -28,7 +34,7 @@ from appealdesk.policy.loader import (
     UnknownProgram,
     default_registry,
 )
-from appealdesk.policy.schema import ClockDef, Pack, Process, Rule, Window
+from appealdesk.policy.schema import ClockDef, Pack, Process, Rule, Window, holds
 from appealdesk.policy.vocabulary import RECEIVED
 
 
@@ -52,9 +58,17 @@ class Program:
         self.patterns: Patterns = compile_patterns(self.pack)
         self.handlers = {
             hid: {
-                "id": hid, "name": h.name, "role": h.role, "phone": h.phone, "tty": h.tty,
-                "hours": h.hours, "mail": h.mail, "fax": h.fax, "fax_note": h.fax_note,
-                "email": h.email, "email_accepted": h.email_accepted,
+                "id": hid,
+                "name": h.name,
+                "role": h.role,
+                "phone": h.phone,
+                "tty": h.tty,
+                "hours": h.hours,
+                "mail": h.mail,
+                "fax": h.fax,
+                "fax_note": h.fax_note,
+                "email": h.email,
+                "email_accepted": h.email_accepted,
             }
             for hid, h in self.pack.handlers.items()
         }
@@ -157,12 +171,14 @@ class _Assessment:
         )
         next_level = self._next_level(process) if accepted and process else None
         notes = (
-            [n.text for n in process.notes if n._test(self.facts)]
+            [n.text for n in process.notes if holds(n, self.facts)]
             if process and draft.disposition in ("accept", "informal")
             else []
         )
         if self.req.model_extra:
-            self.warnings.append(f"ignored unknown fields: {', '.join(sorted(self.req.model_extra))}")
+            self.warnings.append(
+                f"ignored unknown fields: {', '.join(sorted(self.req.model_extra))}"
+            )
         return {
             "program": self.pack.program,
             "pack_version": self.pack.version,
@@ -272,14 +288,15 @@ class _Assessment:
 
     def _first(self, rules: tuple[Rule, ...]) -> Rule | None:
         for rule in rules:
-            if rule.matches(self.facts):
+            if holds(rule, self.facts):
                 self.reasons.append(f"{rule.reason} ({rule.source.cite()})")
                 return rule
         return None
 
     def _kind(self) -> _Draft:
         rule = self._first(self.pack.rules.kind)
-        if rule is None or rule.then.kind is None:
+        kind = rule.then.kind if rule is not None else None
+        if rule is None or kind is None:
             raise AssessError(
                 "requested",
                 "cannot tell what this request is: give `requested` "
@@ -287,15 +304,14 @@ class _Assessment:
                 "or the request's `text`",
             )
         then = rule.then
-        draft = _Draft(kind=then.kind, disposition=then.disposition or "accept",
-                       handler=then.handler)
+        draft = _Draft(kind=kind, disposition=then.disposition or "accept", handler=then.handler)
         if then.rejection is not None:
             draft.rejection = then.rejection.model_dump()
-        draft.expedited = (
-            then.expedited if then.expedited is not None else bool(self.req.expedited)
-        )
+        draft.expedited = then.expedited if then.expedited is not None else bool(self.req.expedited)
         # A redirected request is decided elsewhere: it has no level of this program.
-        draft.level = None if draft.disposition == "redirect" else self._level(draft.kind, then.level)
+        draft.level = (
+            None if draft.disposition == "redirect" else self._level(draft.kind, then.level)
+        )
         # `expedited` stays unknown in the facts unless a rule decided it (admission rules ask).
         self.facts.update(kind=draft.kind, level=draft.level)
         if then.expedited is not None:
@@ -313,7 +329,9 @@ class _Assessment:
         if level is None:
             if prior is not None and prior.kind == kind and prior.level is not None:
                 level = prior.level + 1
-                self.reasons.append(f"level {level} because it follows the level-{prior.level} decision")
+                self.reasons.append(
+                    f"level {level} because it follows the level-{prior.level} decision"
+                )
             else:
                 level = levels[0]
                 self.reasons.append(f"level not given and no earlier {kind} named: level {level}")
@@ -356,7 +374,7 @@ class _Assessment:
     def _filing(self, draft: _Draft, process: Process | None) -> dict[str, Any] | None:
         if process is None or draft.disposition == "redirect":
             return None
-        variant = next((f for f in process.filing if f._test(self.facts)), None)
+        variant = next((f for f in process.filing if holds(f, self.facts)), None)
         if variant is None or variant.window is None:
             if variant is not None and variant.reason:
                 cite = f" ({variant.source.cite()})" if variant.source else ""
@@ -364,7 +382,9 @@ class _Assessment:
             return None
         window = variant.window
         basis, basis_date = self._basis(window)
-        last_day = timecalc.window_last_day(basis_date, window.length, window.unit) if basis_date else None
+        last_day = (
+            timecalc.window_last_day(basis_date, window.length, window.unit) if basis_date else None
+        )
         timely = None if last_day is None else self.received_date <= last_day
         if basis_date is None:
             self.unknown.append(window.basis[0])
@@ -372,7 +392,7 @@ class _Assessment:
                 f"cannot tell whether it is in time: {window.rule}, and "
                 f"{' / '.join(window.basis)} was not given"
             )
-        elif timely is False and draft.disposition == "accept":
+        elif last_day is not None and not timely and draft.disposition == "accept":
             draft.disposition = "reject"
             draft.rejection = {
                 "code": "untimely",
@@ -403,12 +423,16 @@ class _Assessment:
         return None, None
 
     def _deadlines(self, process: Process) -> list[dict[str, Any]]:
-        return [self._clock(c) for c in process.clocks if c._test(self.facts)]
+        return [self._clock(c) for c in process.clocks if holds(c, self.facts)]
 
     def _clock(self, clock: ClockDef) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "clock": clock.id, "label": clock.label, "unit": clock.unit,
-            "length": clock.length, "starts": clock.starts, "binding": clock.binding,
+            "clock": clock.id,
+            "label": clock.label,
+            "unit": clock.unit,
+            "length": clock.length,
+            "starts": clock.starts,
+            "binding": clock.binding,
         }
         if clock.starts == RECEIVED:
             start: dt.datetime | None = self.received_at
@@ -420,8 +444,10 @@ class _Assessment:
         if clock.extension is not None:
             ext = clock.extension
             out["extension"] = {
-                "by": list(ext.by), "requires": ext.requires,
-                "consent_from": list(ext.consent_from), "reason": ext.reason,
+                "by": list(ext.by),
+                "requires": ext.requires,
+                "consent_from": list(ext.consent_from),
+                "reason": ext.reason,
             }
         if start is None:
             out["state"] = "pending"
@@ -444,8 +470,12 @@ class _Assessment:
 
     def _due(self, unit: str, length: int, start: dt.datetime, roll: str) -> timecalc.Due:
         return timecalc.compute_due(
-            unit=unit, length=length, start=start, tz=self.p.tz,
-            calendar=self.p.calendar, roll=roll,
+            unit=unit,
+            length=length,
+            start=start,
+            tz=self.p.tz,
+            calendar=self.p.calendar,
+            roll=roll,
         )
 
     def _notice(self, notice: str) -> str:
@@ -464,8 +494,9 @@ class _Assessment:
             else:
                 provided.add(item)
         return [
-            item.id for item in process.required
-            if item.id not in provided and item._test(self.facts)
+            item.id
+            for item in process.required
+            if item.id not in provided and holds(item, self.facts)
         ]
 
     def _next_level(self, process: Process) -> dict[str, Any] | None:

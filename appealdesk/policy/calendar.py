@@ -41,7 +41,9 @@ class Calendar:
             source = self.spec.holidays
             if source is not None:
                 lib = holidays.country_holidays(
-                    source.country, subdiv=source.subdiv, years=year,
+                    source.country,
+                    subdiv=source.subdiv,
+                    years=year,
                     categories=source.categories,
                 )
                 found = {d: n for d, n in lib.items() if d.year == year}
@@ -80,8 +82,10 @@ class Calendar:
         parts = [f"{self.id}: weekend {'/'.join(self.spec.weekend)}"]
         if source is not None:
             region = f"{source.country}-{source.subdiv}" if source.subdiv else source.country
-            parts.append(f"{region} {'+'.join(source.categories)} holidays "
-                         f"(holidays {source.package_version})")
+            parts.append(
+                f"{region} {'+'.join(source.categories)} holidays "
+                f"(holidays {source.package_version})"
+            )
         if self._added:
             parts.append(f"+{len(self._added)} added")
         if self._removed:
@@ -111,7 +115,10 @@ class Calendar:
         hi = int(start_days.max()) + 2 * int(offsets.max()) + 31
         first, rank, business = self._business_table(lo, hi)
         # rank[d] = business days on or before d, so the n-th one after d is business[rank + n - 1]
-        return business[rank[start_days - first] + offsets - 1].astype("datetime64[D]")
+        due: npt.NDArray[np.datetime64] = business[rank[start_days - first] + offsets - 1].astype(
+            "datetime64[D]"
+        )
+        return due
 
     def _business_table(
         self, lo: int, hi: int

@@ -106,7 +106,9 @@ def _compile_value(
         bad = [x for x in values if x is not None and not _in_domain(x, domain)]
         if bad:
             allowed = ", ".join(sorted(map(str, domain)))
-            raise ConditionError(where, f"{bad[0]!r} is not a value of '{fact}' (one of: {allowed})")
+            raise ConditionError(
+                where, f"{bad[0]!r} is not a value of '{fact}' (one of: {allowed})"
+            )
     if negate:
         return lambda facts: not _member(facts.get(fact), values)
     return lambda facts: _member(facts.get(fact), values)

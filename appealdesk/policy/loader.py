@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib.metadata
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -16,7 +17,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import holidays
 import yaml
 from pydantic import ValidationError
 
@@ -96,13 +96,14 @@ def _got(err: Any) -> str:
 
 def _check_calendar(pack: Pack, name: str, root: yaml.Node | None) -> None:
     source = pack.calendar.holidays
-    if source is not None and source.package_version != holidays.__version__:
+    installed = importlib.metadata.version("holidays")
+    if source is not None and source.package_version != installed:
         path = "calendar.holidays.package_version"
         raise PackError(
             name,
             path,
             f"the pack was checked against holidays {source.package_version} but "
-            f"{holidays.__version__} is installed; review the {pack.calendar.id} calendar for the "
+            f"{installed} is installed; review the {pack.calendar.id} calendar for the "
             "new release and update the pin, or install the pinned release",
             _line_of(root, path),
         )
@@ -146,7 +147,12 @@ def _check_sources(pack: Pack, file: Path, name: str, root: yaml.Node | None) ->
     if not seed_file.exists():
         seed_file = SEEDS_DIR / pack.seed_document
     if not seed_file.exists():
-        raise PackError(name, "seed_document", f"{pack.seed_document} not found", _line_of(root, "seed_document"))
+        raise PackError(
+            name,
+            "seed_document",
+            f"{pack.seed_document} not found",
+            _line_of(root, "seed_document"),
+        )
     seed = _seed_text(seed_file)
     for path, source in iter_sources(pack):
         if source.seed and normalise(source.seed) not in seed:
@@ -212,12 +218,14 @@ class PackRegistry:
             for other in versions:
                 if other.pack.version == loaded.pack.version:
                     raise PackError(
-                        str(loaded.file), "version",
+                        str(loaded.file),
+                        "version",
                         f"{loaded.key} is also defined in {other.file}",
                     )
                 if other.pack.effective_from == loaded.pack.effective_from:
                     raise PackError(
-                        str(loaded.file), "effective_from",
+                        str(loaded.file),
+                        "effective_from",
                         f"{other.key} takes effect on the same day",
                     )
             versions.append(loaded)

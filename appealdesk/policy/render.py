@@ -28,52 +28,100 @@ def render_pack(loaded: LoadedPack, out: Console) -> None:
     """Every rule of a pack in reading order, each with the sentence it encodes."""
     p = loaded.pack
     out.rule(f"{p.program} {p.version}: {p.name}")
-    out.print(f"effective from {p.effective_from}, time zone {p.time_zone}, file "
-              f"{loaded.file.name}, sha256 {loaded.sha256[:16]}", markup=False)
+    out.print(
+        f"effective from {p.effective_from}, time zone {p.time_zone}, file "
+        f"{loaded.file.name}, sha256 {loaded.sha256[:16]}",
+        markup=False,
+    )
     cal = p.calendar
     _block(out, f"calendar {cal.id}", [("note", cal.note or ""), ("source", _cite(cal.source))])
 
     out.rule("categories", align="left")
     for cid, cat in p.categories.items():
-        _block(out, f"{cid} ({cat.class_})", [("label", cat.label),
-               ("phrases", ", ".join(cat.phrases)), ("source", _cite(cat.source))])
+        _block(
+            out,
+            f"{cid} ({cat.class_})",
+            [
+                ("label", cat.label),
+                ("phrases", ", ".join(cat.phrases)),
+                ("source", _cite(cat.source)),
+            ],
+        )
     out.rule("handlers", align="left")
     for hid, h in p.handlers.items():
-        contact = "; ".join(x for x in (h.phone and f"phone {h.phone}", h.tty and f"TRS {h.tty}",
-                                        h.hours, h.mail, h.fax and f"fax {h.fax}") if x)
+        contact = "; ".join(
+            x
+            for x in (
+                h.phone and f"phone {h.phone}",
+                h.tty and f"TRS {h.tty}",
+                h.hours,
+                h.mail,
+                h.fax and f"fax {h.fax}",
+            )
+            if x
+        )
         email = h.email if h.email_accepted else "not accepted"
-        _block(out, f"{hid}: {h.name}", [("role", h.role), ("contact", contact),
-                                          ("email", email or ""), ("source", _cite(h.source))])
+        _block(
+            out,
+            f"{hid}: {h.name}",
+            [
+                ("role", h.role),
+                ("contact", contact),
+                ("email", email or ""),
+                ("source", _cite(h.source)),
+            ],
+        )
     for phase in ("kind", "handler", "admission"):
         out.rule(f"rules: {phase} (first match wins)", align="left")
         for rule in getattr(p.rules, phase):
             then = ", ".join(f"{k}={v}" for k, v in rule.then.model_dump(exclude_none=True).items())
-            _block(out, rule.id, [("when", str(rule.when or "always")), ("then", then),
-                                  ("why", rule.reason), ("source", _cite(rule.source))])
+            _block(
+                out,
+                rule.id,
+                [
+                    ("when", str(rule.when or "always")),
+                    ("then", then),
+                    ("why", rule.reason),
+                    ("source", _cite(rule.source)),
+                ],
+            )
     for process in p.processes:
         level = f" (level {process.level})" if process.level else ""
         out.rule(f"process: {process.label}{level}", align="left")
         for variant in process.filing:
             w = variant.window
             text = f"{w.rule}; counts from the {w.starts}" if w else (variant.reason or "none")
-            _block(out, "filing window", [("when", str(variant.when or "always")),
-                                          ("rule", text),
-                                          ("source", _cite(w.source if w else variant.source))])
+            _block(
+                out,
+                "filing window",
+                [
+                    ("when", str(variant.when or "always")),
+                    ("rule", text),
+                    ("source", _cite(w.source if w else variant.source)),
+                ],
+            )
         for clock in process.clocks:
             text = f"{clock.length} {clock.unit.replace('_', ' ')} from {clock.starts}"
             ext = clock.extension
             extension = f"{ext.requires.replace('_', ' ')} ({ext.reason})" if ext else ""
-            _block(out, f"clock {clock.id}: {clock.label}", [("due", text),
-                   ("extension", extension), ("source", _cite(clock.source))])
+            _block(
+                out,
+                f"clock {clock.id}: {clock.label}",
+                [("due", text), ("extension", extension), ("source", _cite(clock.source))],
+            )
         for item in process.required:
-            _block(out, f"required {item.id}", [("label", item.label),
-                                                ("source", _cite(item.source))])
+            _block(
+                out, f"required {item.id}", [("label", item.label), ("source", _cite(item.source))]
+            )
         for note in process.notes:
             _block(out, "note", [("text", note.text), ("source", _cite(note.source))])
         if process.next_level:
             nl = process.next_level
-            _block(out, f"next level: {nl.kind} {nl.level or ''}".strip(),
-                   [("source", _cite(nl.source))])
+            _block(
+                out,
+                f"next level: {nl.kind} {nl.level or ''}".strip(),
+                [("source", _cite(nl.source))],
+            )
 
 
 def _when(instant: str) -> str:
@@ -91,14 +139,21 @@ def print_assessment(result: dict[str, Any], out: Console) -> None:
     handler = result["handler"]
     if handler:
         contact = ", ".join(x for x in (handler["phone"], handler["mail"]) if x)
-        out.print(f"  handler: {escape(handler['name'])}" + (f" ({escape(contact)})" if contact else ""))
+        out.print(
+            f"  handler: {escape(handler['name'])}" + (f" ({escape(contact)})" if contact else "")
+        )
     if result["rejection"]:
-        out.print(f"  [red]rejected ({result['rejection']['code']})[/red]: "
-                  f"{escape(result['rejection']['message'])}")
+        out.print(
+            f"  [red]rejected ({result['rejection']['code']})[/red]: "
+            f"{escape(result['rejection']['message'])}"
+        )
     filing = result["filing"]
     if filing:
-        state = {True: "[green]in time[/green]", False: "[red]too late[/red]",
-                 None: "[yellow]unknown[/yellow]"}[filing["timely"]]
+        state = {
+            True: "[green]in time[/green]",
+            False: "[red]too late[/red]",
+            None: "[yellow]unknown[/yellow]",
+        }[filing["timely"]]
         out.print(f"  filing: {state}; last day {filing['last_day'] or '?'} ({filing['rule']})")
     if result["deadlines"]:
         grid = Table("clock", "length", "from", "due", box=None, padding=(0, 2))
@@ -106,16 +161,19 @@ def print_assessment(result: dict[str, Any], out: Console) -> None:
             column.overflow = "fold"
         for d in result["deadlines"]:
             due = _when(d["due_at"]) if d.get("due_at") else "[dim]pending[/dim]"
-            grid.add_row(d["clock"], f"{d['length']} {d['unit'].replace('_', ' ')}",
-                         d["starts"], due)
+            grid.add_row(
+                d["clock"], f"{d['length']} {d['unit'].replace('_', ' ')}", d["starts"], due
+            )
         out.print(grid)
     if result["missing"]:
         out.print(f"  missing: {', '.join(result['missing'])}", markup=False)
     if result["next_level"]:
         nl = result["next_level"]
         span = f"{nl['window_days']} days" if nl["window_days"] else f"{nl['window_years']} year(s)"
-        out.print(f"  next: {nl['kind']} {nl['level'] or ''} within {span} of the "
-                  f"{nl['starts']}", markup=False)
+        out.print(
+            f"  next: {nl['kind']} {nl['level'] or ''} within {span} of the {nl['starts']}",
+            markup=False,
+        )
     for note in result["notes"]:
         out.print(f"  note: {note}", markup=False)
     for reason in result["reasons"]:

@@ -170,9 +170,6 @@ class Rule(Strict):
     source: Source
     _test: conditions.Predicate = PrivateAttr()
 
-    def matches(self, facts: conditions.Facts) -> bool:
-        return self._test(facts)
-
 
 class Rules(Strict):
     # Phases, each first-match-wins: what the request is, who handles it, whether it is admitted.
@@ -303,7 +300,9 @@ class Pack(Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone, e.g. America/Los_Angeles") from None
+            raise ValueError(
+                f"{value!r} is not an IANA time zone, e.g. America/Los_Angeles"
+            ) from None
         return value
 
     def link(self) -> Pack:
@@ -343,8 +342,7 @@ class Pack(Strict):
                 if clock.starts not in events:
                     raise _at(
                         f"{path}.clocks[{j}].starts",
-                        _unknown("event", clock.starts, events)
-                        + " (declare it under `events:`)",
+                        _unknown("event", clock.starts, events) + " (declare it under `events:`)",
                     )
             for j, item in enumerate(process.required):
                 _compile(item, domains, f"{path}.required[{j}]")
@@ -368,6 +366,14 @@ class Pack(Strict):
 
     def levels_of(self, kind: str) -> list[int]:
         return sorted(p.level for p in self.processes if p.kind == kind and p.level is not None)
+
+
+def holds(
+    item: Rule | FilingVariant | ClockDef | RequiredItem | Note, facts: conditions.Facts
+) -> bool:
+    """Whether the item's compiled `when:` holds (read past pydantic's slow private-attr path)."""
+    test: conditions.Predicate = item.__pydantic_private__["_test"]  # type: ignore[index]
+    return test(facts)
 
 
 class PackPathError(ValueError):
@@ -399,9 +405,7 @@ def _compile(
     path: str,
 ) -> None:
     try:
-        test: Callable[[conditions.Facts], bool] = conditions.compile_condition(
-            item.when, domains
-        )
+        test: Callable[[conditions.Facts], bool] = conditions.compile_condition(item.when, domains)
     except conditions.ConditionError as exc:
         raise _at(f"{path}.when.{exc.path}" if exc.path else f"{path}.when", exc.message) from None
     item._test = test

@@ -99,7 +99,7 @@ def due_dates_many(
     """Local due dates of many day-unit clocks at once (datetime64[D] in and out)."""
     days = np.asarray(start_dates, dtype="datetime64[D]")
     if unit == "calendar_days":
-        return days + np.timedelta64(length, "D")
+        return np.asarray(days + np.timedelta64(length, "D"), dtype="datetime64[D]")
     if unit == "business_days":
         return calendar.add_business_days_many(days, length)
     if unit == "years":
@@ -109,5 +109,6 @@ def due_dates_many(
         last = ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - 1) - target.astype(
             "datetime64[D]"
         )
-        return target.astype("datetime64[D]") + np.minimum(day_of_month, last.astype(np.int64))
+        shifted = target.astype("datetime64[D]") + np.minimum(day_of_month, last.astype(np.int64))
+        return np.asarray(shifted, dtype="datetime64[D]")
     raise ValueError(f"no vectorised path for unit {unit!r}; hours are exact: add them in UTC")

@@ -8,13 +8,16 @@ from appealdesk.policy import assess
 from tests.conftest import genex, ump
 
 
-@pytest.mark.parametrize(("text", "category", "kind"), [
-    ("Regence denied my claim for the MRI", "claim_payment", "appeal"),
-    ("They said my knee surgery prior authorization was denied", "preauthorization", "appeal"),
-    ("the front desk staff were rude and unprofessional", "staff_attitude", "complaint"),
-    ("I waited three months to get an appointment", "wait_time", "complaint"),
-    ("My coverage was terminated retroactively", "retro_eligibility", "appeal"),
-])
+@pytest.mark.parametrize(
+    ("text", "category", "kind"),
+    [
+        ("Regence denied my claim for the MRI", "claim_payment", "appeal"),
+        ("They said my knee surgery prior authorization was denied", "preauthorization", "appeal"),
+        ("the front desk staff were rude and unprofessional", "staff_attitude", "complaint"),
+        ("I waited three months to get an appointment", "wait_time", "complaint"),
+        ("My coverage was terminated retroactively", "retro_eligibility", "appeal"),
+    ],
+)
 def test_ump_text(text, category, kind):
     result = assess(ump(category=None, requested="complaint", text=text))
     assert result["classification"]["status"] == "classified"
@@ -24,22 +27,42 @@ def test_ump_text(text, category, kind):
     assert 0.5 <= result["classification"]["confidence"] <= 1
 
 
-@pytest.mark.parametrize(("text", "category", "kind", "disposition"), [
-    ("the UR decision was not made within the Labor Code time frames", "ur_timeliness",
-     "grievance", "accept"),
-    ("the reviewing physician was not licensed in California", "reviewer_licensure",
-     "grievance", "accept"),
-    ("please reconsider the non-certification of 24 physical therapy visits",
-     "clinical_determination", "clinical_appeal", "redirect"),
-])
+@pytest.mark.parametrize(
+    ("text", "category", "kind", "disposition"),
+    [
+        (
+            "the UR decision was not made within the Labor Code time frames",
+            "ur_timeliness",
+            "grievance",
+            "accept",
+        ),
+        (
+            "the reviewing physician was not licensed in California",
+            "reviewer_licensure",
+            "grievance",
+            "accept",
+        ),
+        (
+            "please reconsider the non-certification of 24 physical therapy visits",
+            "clinical_determination",
+            "clinical_appeal",
+            "redirect",
+        ),
+    ],
+)
 def test_genex_text(text, category, kind, disposition):
     result = assess(genex(category=None, text=text))
-    assert (result["category"], result["kind"], result["disposition"]) == (category, kind,
-                                                                            disposition)
+    assert (result["category"], result["kind"], result["disposition"]) == (
+        category,
+        kind,
+        disposition,
+    )
 
 
 def test_unclear_text_needs_review_and_is_never_presented_as_certain():
-    result = assess(ump(category=None, requested="complaint", text="I would like to talk to someone"))
+    result = assess(
+        ump(category=None, requested="complaint", text="I would like to talk to someone")
+    )
     assert result["classification"]["status"] == "needs_review"
     assert result["category"] is None
     assert "category" in result["unknown"]
@@ -55,8 +78,9 @@ def test_a_tie_between_classes_needs_review():
 
 
 def test_a_tie_within_one_class_still_knows_the_class():
-    result = assess(ump(category=None, requested=None,
-                        text="claim denied and I want to be reimbursed"))
+    result = assess(
+        ump(category=None, requested=None, text="claim denied and I want to be reimbursed")
+    )
     assert result["classification"]["status"] == "needs_review"
     assert result["classification"]["class"] == "appeal"
     assert result["kind"] == "appeal"

@@ -42,14 +42,20 @@ def test_the_spec_example():
     assert result["program"] == "ump" and result["pack_version"] == "2026.1"
     assert (result["kind"], result["level"], result["expedited"]) == ("appeal", 1, False)
     assert result["disposition"] == "accept" and result["rejection"] is None
-    assert result["handler"]["id"] == "regence" and result["handler"]["name"] == "Regence BlueShield"
+    assert (
+        result["handler"]["id"] == "regence" and result["handler"]["name"] == "Regence BlueShield"
+    )
     assert result["filing"]["timely"] is True
     assert result["filing"]["last_day"] == "2026-07-04"
     assert result["filing"]["rule"] == "180 days after notice"
     target = next(d for d in result["deadlines"] if d["clock"] == "decision_target")
     assert {k: target[k] for k in ("unit", "length", "starts", "due_date", "due_at")} == {
-        "unit": "calendar_days", "length": 14, "starts": "received",
-        "due_date": "2026-03-16", "due_at": "2026-03-16T23:59:59-07:00"}
+        "unit": "calendar_days",
+        "length": 14,
+        "starts": "received",
+        "due_date": "2026-03-16",
+        "due_at": "2026-03-16T23:59:59-07:00",
+    }
     assert {"patient_name", "service_dates"} <= set(result["missing"])
     assert result["next_level"]["kind"] == "appeal" and result["next_level"]["level"] == 2
     assert result["next_level"]["window_days"] == 180
@@ -66,27 +72,42 @@ def test_every_answer_conforms_to_the_published_output_schema(case):
     AssessResult.model_validate(assess(case["request"]))
 
 
-@pytest.mark.parametrize(("request_", "field", "fragment"), [
-    ({**SPEC_EXAMPLE, "program": "medicare"}, "program", "unknown program 'medicare'"),
-    ({k: v for k, v in SPEC_EXAMPLE.items() if k != "received_at"}, "received_at", "required"),
-    ({**SPEC_EXAMPLE, "received_at": "2026-03-02T10:15:00"}, "received_at", "no UTC offset"),
-    ({**SPEC_EXAMPLE, "received_at": "March 2nd"}, "received_at", "ISO 8601"),
-    ({**SPEC_EXAMPLE, "received_at": "2026-02-30T10:00:00-08:00"}, "received_at", "real time"),
-    ({**SPEC_EXAMPLE, "category": "billing"}, "category", "not a category of ump"),
-    ({**SPEC_EXAMPLE, "channel": "pigeon"}, "channel", "Input should be"),
-    ({**SPEC_EXAMPLE, "notice_date": "01/05/2026"}, "notice_date", "YYYY-MM-DD"),
-    ({**SPEC_EXAMPLE, "service": "dental"}, "service", "not a service of ump"),
-    ({**SPEC_EXAMPLE, "expedited": "yes"}, "expedited", "boolean"),
-    ({**SPEC_EXAMPLE, "level": "1"}, "level", "integer"),
-    ({**SPEC_EXAMPLE, "prior": {"kind": "appeal", "letter_date": "soon"}}, "prior.letter_date",
-     "YYYY-MM-DD"),
-    ({**SPEC_EXAMPLE, "events": {"decided": "2026-03-03T10:00:00-08:00"}}, "events",
-     "decided_at"),
-    ({**SPEC_EXAMPLE, "received_at": "2019-06-01T10:00:00-07:00"}, "received_at",
-     "no version of ump is in force"),
-    ({"program": "ump", "received_at": "2026-03-02T10:15:00-08:00"}, "requested",
-     "cannot tell what this request is"),
-])
+@pytest.mark.parametrize(
+    ("request_", "field", "fragment"),
+    [
+        ({**SPEC_EXAMPLE, "program": "medicare"}, "program", "unknown program 'medicare'"),
+        ({k: v for k, v in SPEC_EXAMPLE.items() if k != "received_at"}, "received_at", "required"),
+        ({**SPEC_EXAMPLE, "received_at": "2026-03-02T10:15:00"}, "received_at", "no UTC offset"),
+        ({**SPEC_EXAMPLE, "received_at": "March 2nd"}, "received_at", "ISO 8601"),
+        ({**SPEC_EXAMPLE, "received_at": "2026-02-30T10:00:00-08:00"}, "received_at", "real time"),
+        ({**SPEC_EXAMPLE, "category": "billing"}, "category", "not a category of ump"),
+        ({**SPEC_EXAMPLE, "channel": "pigeon"}, "channel", "Input should be"),
+        ({**SPEC_EXAMPLE, "notice_date": "01/05/2026"}, "notice_date", "YYYY-MM-DD"),
+        ({**SPEC_EXAMPLE, "service": "dental"}, "service", "not a service of ump"),
+        ({**SPEC_EXAMPLE, "expedited": "yes"}, "expedited", "boolean"),
+        ({**SPEC_EXAMPLE, "level": "1"}, "level", "integer"),
+        (
+            {**SPEC_EXAMPLE, "prior": {"kind": "appeal", "letter_date": "soon"}},
+            "prior.letter_date",
+            "YYYY-MM-DD",
+        ),
+        (
+            {**SPEC_EXAMPLE, "events": {"decided": "2026-03-03T10:00:00-08:00"}},
+            "events",
+            "decided_at",
+        ),
+        (
+            {**SPEC_EXAMPLE, "received_at": "2019-06-01T10:00:00-07:00"},
+            "received_at",
+            "no version of ump is in force",
+        ),
+        (
+            {"program": "ump", "received_at": "2026-03-02T10:15:00-08:00"},
+            "requested",
+            "cannot tell what this request is",
+        ),
+    ],
+)
 def test_bad_input_names_the_field(request_, field, fragment):
     with pytest.raises(AssessError) as info:
         assess(request_)
@@ -111,13 +132,16 @@ def test_cli_assess_file_and_stdin(tmp_path):
     assert json.loads(from_stdin.output)["kind"] == "grievance"
 
 
-@pytest.mark.parametrize(("stdin", "fragment"), [
-    (json.dumps({**SPEC_EXAMPLE, "received_at": "2026-03-02T10:15:00"}), "error: received_at:"),
-    (json.dumps({**SPEC_EXAMPLE, "program": "x"}), "error: program: unknown program"),
-    (json.dumps({**SPEC_EXAMPLE, "category": "nope"}), "error: category:"),
-    ("{not json", "error: request: not valid JSON"),
-    ("[1, 2]", "error: request: must be a JSON object"),
-])
+@pytest.mark.parametrize(
+    ("stdin", "fragment"),
+    [
+        (json.dumps({**SPEC_EXAMPLE, "received_at": "2026-03-02T10:15:00"}), "error: received_at:"),
+        (json.dumps({**SPEC_EXAMPLE, "program": "x"}), "error: program: unknown program"),
+        (json.dumps({**SPEC_EXAMPLE, "category": "nope"}), "error: category:"),
+        ("{not json", "error: request: not valid JSON"),
+        ("[1, 2]", "error: request: must be a JSON object"),
+    ],
+)
 def test_cli_bad_input_exits_2_with_one_line(stdin, fragment):
     result = runner.invoke(app, ["assess", "-"], input=stdin)
     assert result.exit_code == 2
@@ -155,8 +179,10 @@ def test_cli_packs_list_show_validate(tmp_path):
     assert runner.invoke(app, ["packs", "show", "nope"]).exit_code == 2
     from appealdesk.policy.loader import BUNDLED_DIR
 
-    ok = runner.invoke(app, ["packs", "validate", str(BUNDLED_DIR / "ump.yaml"),
-                             str(BUNDLED_DIR / "genex-ur.yaml")])
+    ok = runner.invoke(
+        app,
+        ["packs", "validate", str(BUNDLED_DIR / "ump.yaml"), str(BUNDLED_DIR / "genex-ur.yaml")],
+    )
     assert ok.exit_code == 0 and ok.output.count("ok:") == 2
     bad = tmp_path / "bad.yaml"
     bad.write_text("program: bad\n")

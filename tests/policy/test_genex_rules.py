@@ -35,15 +35,25 @@ def test_clinical_determination_sent_as_grievance_is_redirected_to_appeals_consi
     assert result["deadlines"] == [] and result["filing"] is None and result["rejection"] is None
 
 
-@pytest.mark.parametrize(("filed_by", "disposition", "code"), [
-    ("provider", "accept", None),
-    ("member", "reject", "not_eligible_requester"),
-    ("authorized_rep", "reject", "not_eligible_requester"),
-])
-def test_appeals_consideration_is_initiated_by_the_requesting_physician(filed_by, disposition,
-                                                                         code):
-    result = assess(genex(requested="clinical_appeal", category="clinical_determination",
-                          filed_by=filed_by, channel="phone"))
+@pytest.mark.parametrize(
+    ("filed_by", "disposition", "code"),
+    [
+        ("provider", "accept", None),
+        ("member", "reject", "not_eligible_requester"),
+        ("authorized_rep", "reject", "not_eligible_requester"),
+    ],
+)
+def test_appeals_consideration_is_initiated_by_the_requesting_physician(
+    filed_by, disposition, code
+):
+    result = assess(
+        genex(
+            requested="clinical_appeal",
+            category="clinical_determination",
+            filed_by=filed_by,
+            channel="phone",
+        )
+    )
     assert result["kind"] == "clinical_appeal"
     assert result["disposition"] == disposition
     assert (result["rejection"] or {}).get("code") == code
@@ -51,14 +61,17 @@ def test_appeals_consideration_is_initiated_by_the_requesting_physician(filed_by
 
 # seed: "Any party who has an inquiry or complaint may contact Genex at 800.844.4235 for verbal
 #        resolution." / "Grievances must be submitted in writing and shall contain:"
-@pytest.mark.parametrize(("fields", "disposition"), [
-    ({"channel": "phone"}, "informal"),
-    ({"channel": "in_person"}, "informal"),
-    ({"channel": "phone", "written": True}, "accept"),  # a written grievance handed over
-    ({"channel": "mail", "written": False}, "informal"),
-    ({"channel": "fax"}, "accept"),
-    ({"channel": "portal"}, "accept"),
-])
+@pytest.mark.parametrize(
+    ("fields", "disposition"),
+    [
+        ({"channel": "phone"}, "informal"),
+        ({"channel": "in_person"}, "informal"),
+        ({"channel": "phone", "written": True}, "accept"),  # a written grievance handed over
+        ({"channel": "mail", "written": False}, "informal"),
+        ({"channel": "fax"}, "accept"),
+        ({"channel": "portal"}, "accept"),
+    ],
+)
 def test_a_formal_grievance_must_be_in_writing(fields, disposition):
     result = assess(genex(**fields))
     assert result["kind"] == "grievance"
@@ -78,12 +91,15 @@ def test_unknown_channel_and_writing_is_flagged_not_guessed():
 
 
 # seed: "...a formal grievance may be filed within one year of occurrence."
-@pytest.mark.parametrize(("occurrence", "received", "last_day", "timely"), [
-    ("2025-03-02", "2026-03-02T10:00:00-08:00", "2026-03-02", True),
-    ("2025-03-01", "2026-03-02T10:00:00-08:00", "2026-03-01", False),
-    ("2024-02-29", "2025-02-28T16:00:00-08:00", "2025-02-28", True),  # 29 Feb -> 28 Feb
-    ("2024-02-29", "2025-03-01T08:00:00-08:00", "2025-02-28", False),
-])
+@pytest.mark.parametrize(
+    ("occurrence", "received", "last_day", "timely"),
+    [
+        ("2025-03-02", "2026-03-02T10:00:00-08:00", "2026-03-02", True),
+        ("2025-03-01", "2026-03-02T10:00:00-08:00", "2026-03-01", False),
+        ("2024-02-29", "2025-02-28T16:00:00-08:00", "2025-02-28", True),  # 29 Feb -> 28 Feb
+        ("2024-02-29", "2025-03-01T08:00:00-08:00", "2025-02-28", False),
+    ],
+)
 def test_one_year_from_occurrence(occurrence, received, last_day, timely):
     result = assess(genex(occurrence_date=occurrence, received_at=received))
     assert result["filing"]["last_day"] == last_day
@@ -126,9 +142,13 @@ def test_investigation_and_decision_notice():
     assert c["investigation"]["due_date"] == "2026-12-25"
     assert c["decision_notice"]["state"] == "pending"
     assert "due_at" not in c["decision_notice"]
-    concluded = assess(genex(received_at="2026-11-25T09:00:00-08:00",
-                             occurrence_date="2026-06-01",
-                             events={"investigation_concluded_at": "2026-12-18T15:00:00-08:00"}))
+    concluded = assess(
+        genex(
+            received_at="2026-11-25T09:00:00-08:00",
+            occurrence_date="2026-06-01",
+            events={"investigation_concluded_at": "2026-12-18T15:00:00-08:00"},
+        )
+    )
     notice = clocks(concluded)["decision_notice"]
     assert notice["state"] == "running"
     assert notice["due_date"] == "2027-01-17"
@@ -139,8 +159,16 @@ def test_investigation_and_decision_notice():
 def test_required_grievance_contents():
     result = assess(genex(provided=["name", "address", "telephone", "summary"]))
     assert result["missing"] == ["contact_history", "relief_sought", "signature", "date_signed"]
-    everything = ["party_name", "party_address", "party_phone", "summary", "contact_history",
-                  "relief_sought", "signature", "date_signed"]
+    everything = [
+        "party_name",
+        "party_address",
+        "party_phone",
+        "summary",
+        "contact_history",
+        "relief_sought",
+        "signature",
+        "date_signed",
+    ]
     assert assess(genex(provided=everything))["missing"] == []
 
 

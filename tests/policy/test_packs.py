@@ -48,23 +48,45 @@ def test_every_seed_citation_is_verbatim(tmp_path):
     assert "not a verbatim passage" in info.value.message
 
 
-@pytest.mark.parametrize(("edit", "path", "fragment"), [
-    (lambda d: d["processes"][1]["clocks"][0].update(unit="weeks"),
-     "processes[1].clocks[0].unit", "hours"),
-    (lambda d: d["rules"]["handler"][0]["then"].update(handler="nobody"),
-     "rules.handler[0].then.handler", "unknown handler 'nobody'"),
-    (lambda d: d["rules"]["kind"][2]["when"].update(requested="appael"),
-     "rules.kind[2].when.requested", "'appael' is not a value of 'requested'"),
-    (lambda d: d["rules"]["kind"][0].update(when={"colour": "red"}),
-     "rules.kind[0].when.colour", "unknown fact 'colour'"),
-    (lambda d: d.update(time_zone="Pacific/Nowhere"), "time_zone", "IANA time zone"),
-    (lambda d: d.pop("handlers"), "handlers", "Field required"),
-    (lambda d: d["processes"][0]["clocks"][0].update(starts="lunch"),
-     "processes[0].clocks[0].starts", "unknown event 'lunch'"),
-    (lambda d: d["processes"][1].update(next_level={"kind": "appeal", "level": 7,
-                                                    "source": {"spec": "x"}}),
-     "processes[1].next_level", "no process for kind appeal level 7"),
-])
+@pytest.mark.parametrize(
+    ("edit", "path", "fragment"),
+    [
+        (
+            lambda d: d["processes"][1]["clocks"][0].update(unit="weeks"),
+            "processes[1].clocks[0].unit",
+            "hours",
+        ),
+        (
+            lambda d: d["rules"]["handler"][0]["then"].update(handler="nobody"),
+            "rules.handler[0].then.handler",
+            "unknown handler 'nobody'",
+        ),
+        (
+            lambda d: d["rules"]["kind"][2]["when"].update(requested="appael"),
+            "rules.kind[2].when.requested",
+            "'appael' is not a value of 'requested'",
+        ),
+        (
+            lambda d: d["rules"]["kind"][0].update(when={"colour": "red"}),
+            "rules.kind[0].when.colour",
+            "unknown fact 'colour'",
+        ),
+        (lambda d: d.update(time_zone="Pacific/Nowhere"), "time_zone", "IANA time zone"),
+        (lambda d: d.pop("handlers"), "handlers", "Field required"),
+        (
+            lambda d: d["processes"][0]["clocks"][0].update(starts="lunch"),
+            "processes[0].clocks[0].starts",
+            "unknown event 'lunch'",
+        ),
+        (
+            lambda d: d["processes"][1].update(
+                next_level={"kind": "appeal", "level": 7, "source": {"spec": "x"}}
+            ),
+            "processes[1].next_level",
+            "no process for kind appeal level 7",
+        ),
+    ],
+)
 def test_a_broken_pack_names_file_path_and_what_is_wrong(tmp_path, edit, path, fragment):
     file = write_variant(tmp_path, UMP, edit)
     with pytest.raises(PackError) as info:
@@ -99,8 +121,9 @@ def test_invalid_yaml_is_reported_with_its_line(tmp_path):
 
 
 def test_the_holidays_release_is_pinned(tmp_path):
-    file = write_variant(tmp_path, GENEX,
-                         lambda d: d["calendar"]["holidays"].update(package_version="0.1"))
+    file = write_variant(
+        tmp_path, GENEX, lambda d: d["calendar"]["holidays"].update(package_version="0.1")
+    )
     with pytest.raises(PackError) as info:
         load_pack_file(file)
     assert info.value.path == "calendar.holidays.package_version"
@@ -112,14 +135,20 @@ def test_the_version_in_force_on_the_receipt_date_governs(tmp_path):
         data["version"] = "2027.1"
         data["effective_from"] = dt.date(2027, 1, 1)
         data["calendar"]["removed"] = [
-            {"date": dt.date(2027, 11, 26), "name": "Day After Thanksgiving",
-             "source": {"spec": "4.2: an administrator can remove it by date"}}]
+            {
+                "date": dt.date(2027, 11, 26),
+                "name": "Day After Thanksgiving",
+                "source": {"spec": "4.2: an administrator can remove it by date"},
+            }
+        ]
 
     newer = write_variant(tmp_path, GENEX, v2027, name="genex-ur-2027.yaml")
     registry = PackRegistry([load_pack_file(GENEX), load_pack_file(newer)])
     before = assess(genex(received_at="2026-11-25T09:00:00-08:00"), registry=registry)
-    after = assess(genex(received_at="2027-11-24T09:00:00-08:00", occurrence_date="2027-06-01"),
-                   registry=registry)
+    after = assess(
+        genex(received_at="2027-11-24T09:00:00-08:00", occurrence_date="2027-06-01"),
+        registry=registry,
+    )
     assert before["pack_version"] == "2026.1"
     assert after["pack_version"] == "2027.1"
     ack = {d["clock"]: d for d in after["deadlines"]}["acknowledge"]
@@ -142,8 +171,11 @@ def test_a_third_program_is_only_a_pack(tmp_path, monkeypatch):
         data["name"] = "ACME Health"
         data["time_zone"] = "America/New_York"
         data["calendar"]["holidays"]["subdiv"] = "NY"
-        data["intake"] = {"receipt_cutoffs": [{"channels": ["fax"], "after": "17:30",
-                                               "source": {"spec": "3: receipt cut-off"}}]}
+        data["intake"] = {
+            "receipt_cutoffs": [
+                {"channels": ["fax"], "after": "17:30", "source": {"spec": "3: receipt cut-off"}}
+            ]
+        }
 
     file = write_variant(tmp_path, GENEX, other, name="acme.yaml")
     monkeypatch.setenv("APPEALDESK_PACK_DIRS", str(tmp_path))
@@ -153,17 +185,23 @@ def test_a_third_program_is_only_a_pack(tmp_path, monkeypatch):
     registry = Registry.from_dirs(pack_dirs())
     assert "acme" in registry.programs() and file.exists()
     # SPEC 3: a fax after 5:30 p.m. local counts as received the next business day
-    late_fax = assess(genex(program="acme", channel="fax",
-                            received_at="2026-11-25T17:45:00-05:00"), registry=registry)
+    late_fax = assess(
+        genex(program="acme", channel="fax", received_at="2026-11-25T17:45:00-05:00"),
+        registry=registry,
+    )
     # Thursday 26 November is Thanksgiving, a New York holiday; Friday 27th is a business day.
     assert late_fax["received_date"] == "2026-11-27"
     assert late_fax["received_at"] == "2026-11-27T00:00:00-05:00"
     assert any("after 17:30" in r for r in late_fax["reasons"])
-    early_fax = assess(genex(program="acme", channel="fax",
-                             received_at="2026-11-25T17:00:00-05:00"), registry=registry)
+    early_fax = assess(
+        genex(program="acme", channel="fax", received_at="2026-11-25T17:00:00-05:00"),
+        registry=registry,
+    )
     assert early_fax["received_date"] == "2026-11-25"
-    mailed = assess(genex(program="acme", channel="mail",
-                          received_at="2026-11-25T17:45:00-05:00"), registry=registry)
+    mailed = assess(
+        genex(program="acme", channel="mail", received_at="2026-11-25T17:45:00-05:00"),
+        registry=registry,
+    )
     assert mailed["received_date"] == "2026-11-25"
 
 

@@ -56,8 +56,10 @@ HANDLERS = [
     ({"service": "medical", "category": "claim_payment"}, "regence"),
     ({"service": "prescription", "category": "coverage_denial"}, "wsrxs"),
     ({"service": "coe", "category": "preauthorization"}, "premera"),
-    ({"service": "medical", "category": "quality_of_care", "network_provider": True},
-     "ump-customer-service"),
+    (
+        {"service": "medical", "category": "quality_of_care", "network_provider": True},
+        "ump-customer-service",
+    ),
     ({"service": "medical", "category": "quality_of_care", "network_provider": False}, "regence"),
     ({"service": "prescription", "category": "plan_service"}, "wsrxs"),
     ({"service": "coe", "category": "wait_time"}, "regence"),  # Premera: COE *appeals* only
@@ -133,11 +135,18 @@ def test_complaint_response_in_30_calendar_days_extendable_by_notice():
 
 
 # seed: "Over the phone: If you want a written response, you must request one."
-@pytest.mark.parametrize(("requested_written", "notice"), [(True, "written"), (False, "verbal"),
-                                                          (None, "verbal")])
+@pytest.mark.parametrize(
+    ("requested_written", "notice"), [(True, "written"), (False, "verbal"), (None, "verbal")]
+)
 def test_phone_complaint_written_response_only_when_asked(requested_written, notice):
-    result = assess(ump(requested="complaint", category="staff_attitude", channel="phone",
-                        written_response_requested=requested_written))
+    result = assess(
+        ump(
+            requested="complaint",
+            category="staff_attitude",
+            channel="phone",
+            written_response_requested=requested_written,
+        )
+    )
     assert result["kind"] == "complaint"
     assert clocks(result)["response"]["notice"] == notice
     assert clocks(result)["response"]["due_date"] == "2026-04-01"
@@ -168,8 +177,13 @@ def test_level_one_window_day_180_vs_181(received_at, timely):
     assert result["filing"]["rule"] == "180 days after notice"
     if timely:
         assert result["disposition"] == "accept"
-        assert result["next_level"] == {"kind": "appeal", "level": 2, "window_days": 180,
-                                        "window_years": None, "starts": "decision letter date"}
+        assert result["next_level"] == {
+            "kind": "appeal",
+            "level": 2,
+            "window_days": 180,
+            "window_years": None,
+            "starts": "decision letter date",
+        }
     else:
         assert result["disposition"] == "reject"
         assert result["rejection"]["code"] == "untimely"
@@ -196,11 +210,18 @@ def test_unknown_notice_date_is_unknown_not_guessed():
 
 # seed: "Second-level appeals must be submitted no more than 180 days after the date of the letter
 #        responding to your first-level appeal."
-@pytest.mark.parametrize(("received", "timely"), [("2026-10-17T12:00:00-07:00", True),
-                                                   ("2026-10-18T12:00:00-07:00", False)])
+@pytest.mark.parametrize(
+    ("received", "timely"),
+    [("2026-10-17T12:00:00-07:00", True), ("2026-10-18T12:00:00-07:00", False)],
+)
 def test_level_two_window_counts_from_the_level_one_letter(received, timely):
-    prior = {"kind": "appeal", "level": 1, "outcome": "upheld", "action": "deny",
-             "letter_date": "2026-04-20"}
+    prior = {
+        "kind": "appeal",
+        "level": 1,
+        "outcome": "upheld",
+        "action": "deny",
+        "letter_date": "2026-04-20",
+    }
     result = assess(ump(received_at=received, prior=prior, notice_date="2025-01-01"))
     assert result["level"] == 2
     assert result["filing"]["basis"] == "prior.letter_date"
@@ -257,10 +278,26 @@ def test_anyone_of_the_three_may_appeal(filed_by):
 # seed: the list of what to include in an appeal
 def test_required_information_for_an_appeal():
     result = assess(ump(provided=["subscriber_name", "subscriber_id"]))
-    assert result["missing"] == ["patient_name", "providers", "service_dates", "mailing_address",
-                                 "daytime_phone", "statement", "eob"]
-    everything = ["subscriber_name", "patient", "member_id", "providers", "dates_of_service",
-                  "address", "phone", "statement", "eob"]
+    assert result["missing"] == [
+        "patient_name",
+        "providers",
+        "service_dates",
+        "mailing_address",
+        "daytime_phone",
+        "statement",
+        "eob",
+    ]
+    everything = [
+        "subscriber_name",
+        "patient",
+        "member_id",
+        "providers",
+        "dates_of_service",
+        "address",
+        "phone",
+        "statement",
+        "eob",
+    ]
     assert assess(ump(provided=everything))["missing"] == []
 
 
@@ -283,21 +320,30 @@ def test_unknown_provided_item_is_a_warning_not_an_error():
 def test_expedited_appeal_clocks():
     result = assess(ump(filed_by="provider", expedited=True, channel="phone"))
     assert result["kind"] == "expedited_appeal" and result["expedited"] is True
-    assert result["level"] is None  # seed: "An expedited appeal replaces the first- and second-level appeals."
+    assert (
+        result["level"] is None
+    )  # seed: "An expedited appeal replaces the first- and second-level appeals."
     c = clocks(result)
     assert list(c) == ["decision", "verbal_notice", "written_notice"]
     assert c["decision"]["due_at"] == "2026-03-05T10:15:00-08:00"
     assert c["verbal_notice"]["due_at"] == "2026-03-05T10:15:00-08:00"
     assert c["written_notice"] == {
-        "clock": "written_notice", "label": c["written_notice"]["label"], "unit": "hours",
-        "length": 72, "starts": "decided", "binding": True, "notice": "written", "state": "pending",
+        "clock": "written_notice",
+        "label": c["written_notice"]["label"],
+        "unit": "hours",
+        "length": 72,
+        "starts": "decided",
+        "binding": True,
+        "notice": "written",
+        "state": "pending",
     }
     assert result["next_level"]["kind"] == "external_review"
 
 
 def test_written_notice_runs_from_the_decision_when_it_is_known():
-    result = assess(ump(filed_by="provider", expedited=True,
-                        events={"decided_at": "2026-03-03T09:00:00-08:00"}))
+    result = assess(
+        ump(filed_by="provider", expedited=True, events={"decided_at": "2026-03-03T09:00:00-08:00"})
+    )
     written = clocks(result)["written_notice"]
     assert written["state"] == "running"
     assert written["started_at"] == "2026-03-03T09:00:00-08:00"
@@ -314,8 +360,9 @@ def test_member_cannot_expedite_a_medical_appeal_alone():
 # seed: "You or your provider may request an expedited appeal if you or your provider thinks that
 #        you need a medication immediately."  and the three-day supply
 def test_prescription_expedited_by_member_with_three_day_supply_note():
-    result = assess(ump(filed_by="member", expedited=True, service="prescription",
-                        category="coverage_denial"))
+    result = assess(
+        ump(filed_by="member", expedited=True, service="prescription", category="coverage_denial")
+    )
     assert result["kind"] == "expedited_appeal"
     assert result["handler"]["id"] == "wsrxs"
     assert any("three-day supply" in n for n in result["notes"])
@@ -325,10 +372,19 @@ def test_prescription_expedited_by_member_with_three_day_supply_note():
 
 
 # -- independent review -----------------------------------------------------------------------
-L2_UPHELD = {"kind": "appeal", "level": 2, "outcome": "upheld", "action": "deny",
-             "letter_date": "2026-02-01"}
-EXPEDITED_UPHELD = {"kind": "expedited_appeal", "outcome": "upheld", "action": "terminate",
-                    "letter_date": "2026-02-01"}
+L2_UPHELD = {
+    "kind": "appeal",
+    "level": 2,
+    "outcome": "upheld",
+    "action": "deny",
+    "letter_date": "2026-02-01",
+}
+EXPEDITED_UPHELD = {
+    "kind": "expedited_appeal",
+    "outcome": "upheld",
+    "action": "terminate",
+    "letter_date": "2026-02-01",
+}
 
 # seed: "You may request an external or independent review if you have gone through both a first-
 #        and second-level appeal (or expedited appeal) and your appeal was based on one of the
@@ -343,16 +399,45 @@ EXPEDITED_UPHELD = {"kind": "expedited_appeal", "outcome": "upheld", "action": "
 IRO = [
     ("member", L2_UPHELD, "accept", None),
     ("authorized_rep", EXPEDITED_UPHELD, "accept", None),
-    ("member", {**L2_UPHELD, "action": "modify", "outcome": "partially_overturned"}, "accept", None),
+    (
+        "member",
+        {**L2_UPHELD, "action": "modify", "outcome": "partially_overturned"},
+        "accept",
+        None,
+    ),
     ("provider", L2_UPHELD, "reject", "not_eligible_requester"),
     ("provider", {**L2_UPHELD, "kind": "appeal"}, "reject", "not_eligible_requester"),
     ("provider", EXPEDITED_UPHELD, "accept", None),
-    ("member", {"kind": "appeal", "level": 1, "outcome": "upheld", "action": "deny"},
-     "reject", "not_eligible_yet"),
-    ("member", {"kind": "appeal", "level": 1, "outcome": None, "plan_missed_deadline": True,
-                "good_cause": False}, "accept", None),
-    ("member", {"kind": "appeal", "level": 1, "outcome": None, "plan_missed_deadline": True,
-                "good_cause": True}, "reject", "not_eligible_yet"),
+    (
+        "member",
+        {"kind": "appeal", "level": 1, "outcome": "upheld", "action": "deny"},
+        "reject",
+        "not_eligible_yet",
+    ),
+    (
+        "member",
+        {
+            "kind": "appeal",
+            "level": 1,
+            "outcome": None,
+            "plan_missed_deadline": True,
+            "good_cause": False,
+        },
+        "accept",
+        None,
+    ),
+    (
+        "member",
+        {
+            "kind": "appeal",
+            "level": 1,
+            "outcome": None,
+            "plan_missed_deadline": True,
+            "good_cause": True,
+        },
+        "reject",
+        "not_eligible_yet",
+    ),
     ("member", {"kind": "appeal", "level": 1, "process_failure": True}, "accept", None),
     ("member", {"kind": "appeal", "level": 2, "outcome": "overturned"}, "reject", "not_appealable"),
     ("member", {"kind": "appeal", "level": 2, "outcome": None}, "reject", "not_eligible_yet"),
@@ -361,8 +446,14 @@ IRO = [
 
 @pytest.mark.parametrize(("filed_by", "prior", "disposition", "code"), IRO)
 def test_independent_review_eligibility(filed_by, prior, disposition, code):
-    result = assess(ump(requested="external_review", filed_by=filed_by, prior=prior,
-                        received_at="2026-03-02T10:15:00-08:00"))
+    result = assess(
+        ump(
+            requested="external_review",
+            filed_by=filed_by,
+            prior=prior,
+            received_at="2026-03-02T10:15:00-08:00",
+        )
+    )
     assert result["kind"] == "external_review"
     assert result["disposition"] == disposition, result["reasons"]
     assert (result["rejection"] or {}).get("code") == code
@@ -378,21 +469,28 @@ def test_provider_urgent_iro_is_expedited():
 # seed: "You must request an independent review no more than 180 days after the date of the
 #        letter responding to your second-level appeal (or expedited appeal)."
 def test_iro_window_and_immediate_iro_without_a_letter():
-    on_time = assess(ump(requested="external_review", prior=L2_UPHELD,
-                         received_at="2026-07-31T12:00:00-07:00"))
+    on_time = assess(
+        ump(requested="external_review", prior=L2_UPHELD, received_at="2026-07-31T12:00:00-07:00")
+    )
     assert on_time["filing"]["last_day"] == "2026-07-31" and on_time["filing"]["timely"] is True
-    late = assess(ump(requested="external_review", prior=L2_UPHELD,
-                      received_at="2026-08-01T12:00:00-07:00"))
+    late = assess(
+        ump(requested="external_review", prior=L2_UPHELD, received_at="2026-08-01T12:00:00-07:00")
+    )
     assert late["disposition"] == "reject" and late["rejection"]["code"] == "untimely"
-    immediate = assess(ump(requested="external_review",
-                           prior={"kind": "appeal", "level": 1, "plan_missed_deadline": True}))
+    immediate = assess(
+        ump(
+            requested="external_review",
+            prior={"kind": "appeal", "level": 1, "plan_missed_deadline": True},
+        )
+    )
     assert immediate["disposition"] == "accept" and immediate["filing"] is None
 
 
 # seed: "The plan—Regence BlueShield for medical services, and Washington State Rx Services for
 #        prescription drugs—will send the relevant information and correspondence to the IRO."
-@pytest.mark.parametrize(("service", "handler"), [("medical", "regence"),
-                                                  ("prescription", "wsrxs")])
+@pytest.mark.parametrize(
+    ("service", "handler"), [("medical", "regence"), ("prescription", "wsrxs")]
+)
 def test_iro_handler(service, handler):
     result = assess(ump(requested="external_review", prior=L2_UPHELD, service=service))
     assert result["handler"]["id"] == handler
@@ -400,7 +498,7 @@ def test_iro_handler(service, handler):
 
 # -- levels -----------------------------------------------------------------------------------
 def test_level_three_is_refused_with_a_hint():
-    with pytest.raises(ValueError, match="level: .*levels are 1, 2.*external_review"):
+    with pytest.raises(ValueError, match=r"level: .*levels are 1, 2.*external_review"):
         assess(ump(level=3))
 
 

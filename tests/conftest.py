@@ -45,3 +45,15 @@ def clocks(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
 @pytest.fixture
 def run():
     return assess
+
+
+# -- database tests ---------------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def _forget_pack_snapshots():
+    """Snapshot ids are cached per process; a rolled-back test must not leak them."""
+    yield
+    try:
+        from appealdesk.cases import packs
+    except Exception:  # Django not configured (pure policy tests)
+        return
+    packs.forget()

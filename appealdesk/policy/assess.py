@@ -432,6 +432,7 @@ class _Assessment:
             "unit": clock.unit,
             "length": clock.length,
             "starts": clock.starts,
+            "met_by": list(clock.met_by),
             "binding": clock.binding,
         }
         if clock.starts == RECEIVED:

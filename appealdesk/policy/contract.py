@@ -174,6 +174,7 @@ class DeadlineOut(_Out):
     unit: Unit
     length: int
     starts: str
+    met_by: list[str]
     state: ClockState
     binding: bool
     started_at: str | None = None

@@ -34,6 +34,8 @@ from appealdesk.policy.vocabulary import (
 )
 
 ID = r"^[a-z][a-z0-9_-]*$"
+# Milestones every program has; a pack declares more under `events:`.
+MILESTONES = ("received", "acknowledged", "decided", "notified_verbal", "notified_written")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -139,6 +141,9 @@ class Category(Strict):
     class_: str = Field(alias="class", pattern=ID)
     service: str | None = None
     phrases: tuple[str, ...] = ()
+    # Who must review it: claim disputes by administrative staff, medical judgment by clinicians.
+    review: Literal["administrative", "clinical"] | None = None
+    review_source: Source | None = None
     source: Source
 
 
@@ -221,6 +226,7 @@ class ClockDef(Strict):
     unit: Unit
     length: int = Field(ge=1)
     starts: str = "received"
+    met_by: tuple[str, ...] = Field(min_length=1)  # the milestones that fulfil it
     roll: Literal["none", "forward"] = "none"
     binding: bool = True
     when: dict[str, Any] | None = None
@@ -318,7 +324,7 @@ class Pack(Strict):
             sorted({c.class_ for c in self.categories.values()}),
             list(self.services),
         )
-        events = {"received", *self.events}
+        events = {*MILESTONES, *self.events}
         for phase in ("kind", "handler", "admission"):
             for i, rule in enumerate(getattr(self.rules, phase)):
                 path = f"rules.{phase}[{i}]"
@@ -339,11 +345,15 @@ class Pack(Strict):
                 _compile(variant, domains, f"{path}.filing[{j}]")
             for j, clock in enumerate(process.clocks):
                 _compile(clock, domains, f"{path}.clocks[{j}]")
-                if clock.starts not in events:
-                    raise _at(
-                        f"{path}.clocks[{j}].starts",
-                        _unknown("event", clock.starts, events) + " (declare it under `events:`)",
-                    )
+                for where, event in (
+                    ("starts", clock.starts),
+                    *((f"met_by[{k}]", m) for k, m in enumerate(clock.met_by)),
+                ):
+                    if event not in events:
+                        raise _at(
+                            f"{path}.clocks[{j}].{where}",
+                            _unknown("event", event, events) + " (declare it under `events:`)",
+                        )
             for j, item in enumerate(process.required):
                 _compile(item, domains, f"{path}.required[{j}]")
             for j, note in enumerate(process.notes):

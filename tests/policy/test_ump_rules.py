@@ -333,6 +333,7 @@ def test_expedited_appeal_clocks():
         "unit": "hours",
         "length": 72,
         "starts": "decided",
+        "met_by": ["notified_written"],
         "binding": True,
         "notice": "written",
         "state": "pending",

@@ -1,0 +1,130 @@
+"""The Django admin: cases, clocks and a read-only event log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+
+from appealdesk.cases import models as m
+
+
+class ReadOnly(admin.ModelAdmin):
+    """Changes go through services, never through the admin."""
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+class ClockInline(admin.TabularInline):
+    model = m.Clock
+    extra = 0
+    can_delete = False
+    fields = (
+        "clock_id",
+        "state",
+        "unit",
+        "length",
+        "starts",
+        "started_at",
+        "due_at",
+        "met_at",
+        "calendar",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = m.Event
+    extra = 0
+    can_delete = False
+    fields = ("at", "actor_label", "action", "reason", "after")
+    readonly_fields = fields
+    ordering = ("at", "id")
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(m.Case)
+class CaseAdmin(ReadOnly):
+    list_display = (
+        "number",
+        "program",
+        "kind",
+        "level",
+        "expedited",
+        "state",
+        "disposition",
+        "handler",
+        "team",
+        "owner",
+        "received_at",
+        "next_due_at",
+    )
+    list_filter = ("program", "kind", "state", "disposition", "expedited", "handler", "team")
+    search_fields = ("number", "member__name", "member__subscriber_id")
+    date_hierarchy = "received_at"
+    list_select_related = ("team", "owner")
+    inlines = [ClockInline, EventInline]
+    show_full_result_count = False
+
+
+@admin.register(m.Clock)
+class ClockAdmin(ReadOnly):
+    list_display = ("case", "clock_id", "state", "unit", "length", "started_at", "due_at", "met_at")
+    list_filter = ("clock_id", "state", "unit")
+    search_fields = ("case__number",)
+    list_select_related = ("case",)
+    show_full_result_count = False
+
+
+@admin.register(m.Event)
+class EventAdmin(ReadOnly):
+    list_display = ("at", "case", "actor_label", "action", "reason")
+    list_filter = ("action",)
+    search_fields = ("case__number", "actor_label")
+    list_select_related = ("case",)
+    show_full_result_count = False
+
+
+@admin.register(m.PackSnapshot)
+class PackSnapshotAdmin(ReadOnly):
+    list_display = ("program", "version", "effective_from", "sha256", "stored_at")
+
+
+@admin.register(m.Extension)
+class ExtensionAdmin(ReadOnly):
+    list_display = ("clock", "by", "requires", "previous_due_at", "new_due_at", "created_at")
+
+
+@admin.register(m.Party)
+class PartyAdmin(admin.ModelAdmin):
+    list_display = ("name", "role", "subscriber_id", "email", "phone")
+    search_fields = ("name", "subscriber_id", "email")
+    list_filter = ("role",)
+
+
+@admin.register(m.Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "program", "handler", "skill", "supervisor")
+
+
+@admin.register(m.StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "manager", "administrative_reviewer", "clinical_reviewer")
+    filter_horizontal = ("teams",)
+
+
+admin.site.register(m.Document, ReadOnly)
+admin.site.register(m.Authorization)
+admin.site.register(m.InformationRequest, ReadOnly)

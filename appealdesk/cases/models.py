@@ -1,0 +1,401 @@
+"""Durable cases, their clocks and the append-only event log (SPEC sections 2, 3, 5 and 8).
+
+Models hold data and cheap derived properties only; every change goes through a service in
+`services.py`, which writes its `Event` in the same transaction.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+KIND_CHOICES = [
+    (k, k.replace("_", " "))
+    for k in (
+        "complaint",
+        "grievance",
+        "appeal",
+        "expedited_appeal",
+        "external_review",
+        "clinical_appeal",
+    )
+]
+CHANNEL_CHOICES = [
+    (c, c.replace("_", " ")) for c in ("phone", "mail", "fax", "email", "portal", "in_person")
+]
+FILER_CHOICES = [(f, f.replace("_", " ")) for f in ("member", "authorized_rep", "provider")]
+DISPOSITION_CHOICES = [(d, d) for d in ("accept", "reject", "redirect", "informal")]
+OUTCOME_CHOICES = [
+    (o, o.replace("_", " "))
+    for o in ("upheld", "overturned", "partially_overturned", "withdrawn", "dismissed")
+]
+
+
+class State(models.TextChoices):
+    RECEIVED = "received"
+    IN_REVIEW = "in_review"
+    AWAITING_INFORMATION = "awaiting_information"
+    DECIDED = "decided"
+    NOTIFIED = "notified"
+    CLOSED = "closed"
+    DISMISSED = "dismissed"
+    REDIRECTED = "redirected"
+    REOPENED = "reopened"
+
+
+OPEN_STATES = (
+    State.RECEIVED,
+    State.IN_REVIEW,
+    State.AWAITING_INFORMATION,
+    State.DECIDED,
+    State.REOPENED,
+)
+
+
+class ClockState(models.TextChoices):
+    PENDING = "pending"
+    RUNNING = "running"
+    PAUSED = "paused"
+    EXTENDED = "extended"
+    MET = "met"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+LIVE_CLOCK_STATES = (ClockState.RUNNING, ClockState.EXTENDED)
+
+
+class PackSnapshot(models.Model):
+    """The exact text of a pack version; every case points at the one that governed it."""
+
+    program = models.CharField(max_length=40)
+    version = models.CharField(max_length=40)
+    effective_from = models.DateField()
+    sha256 = models.CharField(max_length=64, unique=True)
+    text = models.TextField()
+    stored_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["program", "effective_from"]
+
+    def __str__(self) -> str:
+        return f"{self.program} {self.version} ({self.sha256[:12]})"
+
+
+class Team(models.Model):
+    """A work queue: one program, optionally one handler, with a skill (SPEC 5.4)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    program = models.CharField(max_length=40)
+    handler = models.CharField(max_length=60, blank=True)
+    skill = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=[("administrative", "administrative"), ("clinical", "clinical")],
+    )
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supervised_teams",
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffProfile(models.Model):
+    """A staff member's teams, manager (for the independence rule) and skills."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff"
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
+    teams = models.ManyToManyField(Team, blank=True, related_name="members")
+    administrative_reviewer = models.BooleanField(default=False)
+    clinical_reviewer = models.BooleanField(default=False)
+    licence_states = models.CharField(
+        max_length=100, blank=True, help_text="comma-separated, e.g. WA,CA"
+    )
+
+    def __str__(self) -> str:
+        return f"staff {self.user}"
+
+
+class Party(models.Model):
+    """A member (subscriber/patient), an authorized representative or a provider."""
+
+    ROLES = [
+        ("member", "member"),
+        ("authorized_rep", "authorized representative"),
+        ("provider", "provider"),
+    ]
+    role = models.CharField(max_length=20, choices=ROLES)
+    name = models.CharField(max_length=200)
+    subscriber_name = models.CharField(max_length=200, blank=True)
+    subscriber_id = models.CharField(max_length=40, blank=True, db_index=True)
+    patient_name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    email_consent = models.BooleanField(default=False)
+    phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role})"
+
+
+class Document(models.Model):
+    """A stored file (authorizations, consents, evidence, letters). Content is immutable."""
+
+    case = models.ForeignKey(
+        "Case", null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
+    kind = models.CharField(max_length=40)  # authorization, written_consent, eob, letter, …
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    file = models.FileField(upload_to="documents/%Y/%m/")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.name}"
+
+
+class Authorization(models.Model):
+    """A representative's authority to act for a member, with its document."""
+
+    member = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="representatives")
+    representative = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="authorizations"
+    )
+    document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.PROTECT)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    expires_on = models.DateField(null=True, blank=True)
+
+
+class Case(models.Model):
+    number = models.CharField(max_length=40, unique=True)
+    program = models.CharField(max_length=40)
+    pack = models.ForeignKey(PackSnapshot, on_delete=models.PROTECT, related_name="cases")
+    # the first case of the dispute (itself for the first level) and the level it follows
+    matter = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="matter_cases"
+    )
+    prior = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_cases"
+    )
+
+    kind = models.CharField(max_length=30, choices=KIND_CHOICES)
+    level = models.PositiveSmallIntegerField(null=True, blank=True)
+    expedited = models.BooleanField(default=False)
+    category = models.CharField(max_length=60, blank=True)
+    service = models.CharField(max_length=40, blank=True)
+    requested = models.CharField(max_length=30, blank=True)
+    channel = models.CharField(max_length=20, choices=CHANNEL_CHOICES)
+    filed_by = models.CharField(max_length=20, choices=FILER_CHOICES, blank=True)
+    written = models.BooleanField(null=True)
+
+    member = models.ForeignKey(
+        Party, null=True, blank=True, on_delete=models.PROTECT, related_name="member_cases"
+    )
+    representative = models.ForeignKey(
+        Party, null=True, blank=True, on_delete=models.PROTECT, related_name="represented_cases"
+    )
+    provider = models.ForeignKey(
+        Party, null=True, blank=True, on_delete=models.PROTECT, related_name="provider_cases"
+    )
+
+    # SPEC 3: when the request reached the program, entered by intake; not when it was typed in
+    received_at = models.DateTimeField()
+    received_date = models.DateField()  # local date in the program's zone
+    backdate_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    notice_date = models.DateField(null=True, blank=True)
+    occurrence_date = models.DateField(null=True, blank=True)
+
+    request = models.JSONField(default=dict)  # the assess input as received
+    assessment = models.JSONField(default=dict)  # what assess proposed at intake
+    provided = models.JSONField(default=list)
+    missing = models.JSONField(default=list)
+    summary = models.TextField(blank=True)
+
+    state = models.CharField(max_length=30, choices=State.choices, default=State.RECEIVED)
+    disposition = models.CharField(max_length=20, choices=DISPOSITION_CHOICES)
+    handler = models.CharField(max_length=60, blank=True)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_cases",
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reviewed_cases",
+    )
+
+    outcome = models.CharField(max_length=30, choices=OUTCOME_CHOICES, blank=True)
+    action = models.CharField(max_length=20, blank=True)  # deny/modify/reduce/terminate
+    dismissal_reason = models.CharField(max_length=30, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decided_cases",
+    )
+    letter_date = models.DateField(null=True, blank=True)  # date of the decision letter
+    notified_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="possible_duplicates"
+    )
+    immediate_iro = models.BooleanField(default=False)
+
+    # Denormalised from the live clocks, for the worklist: the earliest due instant, and when
+    # that clock becomes at risk. Kept by the services that change clocks.
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    next_at_risk_at = models.DateTimeField(null=True, blank=True)
+    is_open = models.BooleanField(default=True)
+
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            # the worklist: open cases of a team (or an owner) by next due clock
+            models.Index(
+                fields=["team", "next_due_at", "id"],
+                name="case_team_due",
+                condition=Q(is_open=True),
+            ),
+            models.Index(
+                fields=["owner", "next_due_at", "id"],
+                name="case_owner_due",
+                condition=Q(is_open=True),
+            ),
+            models.Index(fields=["program", "received_date"], name="case_program_received"),
+            models.Index(fields=["matter"], name="case_matter"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Clock(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="clocks")
+    clock_id = models.CharField(max_length=40)
+    label = models.CharField(max_length=200)
+    unit = models.CharField(max_length=20)
+    length = models.PositiveIntegerField()
+    starts = models.CharField(max_length=40)
+    met_by = models.JSONField(default=list)
+    binding = models.BooleanField(default=True)
+    notice = models.CharField(max_length=20, blank=True)
+    extension_rule = models.JSONField(null=True, blank=True)
+    pausable = models.BooleanField(default=False)
+    calendar = models.CharField(max_length=200, blank=True)
+
+    state = models.CharField(max_length=20, choices=ClockState.choices)
+    started_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    original_due_at = models.DateTimeField(null=True, blank=True)
+    at_risk_at = models.DateTimeField(null=True, blank=True)
+    met_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    at_risk_notified_at = models.DateTimeField(null=True, blank=True)
+    missed_marked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "clock_id"],
+                name="one_live_clock_per_id",
+                condition=~Q(state="cancelled"),
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="clock_live_due",
+                condition=Q(state__in=["running", "extended"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.clock_id} {self.state}"
+
+
+class Extension(models.Model):
+    clock = models.ForeignKey(Clock, on_delete=models.PROTECT, related_name="extensions")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
+    reason = models.TextField()
+    previous_due_at = models.DateTimeField()
+    new_due_at = models.DateTimeField()
+    requires = models.CharField(max_length=30)  # notice / written_consent / nothing
+    consent_document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class InformationRequest(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="information_requests")
+    items = models.JSONField(default=list)
+    note = models.TextField(blank=True)
+    requested_at = models.DateTimeField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField(null=True, blank=True)
+    received_items = models.JSONField(default=list)
+
+
+class Event(models.Model):
+    """Append-only: the database itself refuses UPDATE and DELETE (see migration 0002)."""
+
+    case = models.ForeignKey(Case, null=True, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    action = models.CharField(max_length=60)
+    reason = models.TextField(blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at", "id"], name="event_case_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

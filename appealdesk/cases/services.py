@@ -165,7 +165,7 @@ def _schedule(case_state: str, clocks: Iterable[Clock]) -> dict[str, dt.datetime
         and c.met_at is None
         and (c.state in NEXT_DUE_STATES or c.state == ClockState.MISSED)
     ]
-    first = min(live, key=lambda c: c.due_at, default=None)  # type: ignore[arg-type,return-value]
+    first = min(live, key=lambda c: c.due_at, default=None)
     return {
         "next_due_at": first.due_at if first else NO_DUE,
         "next_at_risk_at": (first.at_risk_at or first.due_at) if first else NO_DUE,
@@ -811,7 +811,8 @@ def check_reviewer(case: Case, reviewer: Any) -> None:
 
 
 def _managers(user: Any, limit: int = 20) -> list[Any]:
-    chain, seen = [], {user.pk}
+    chain: list[Any] = []
+    seen = {user.pk}
     profile = getattr(user, "staff", None)
     while profile is not None and profile.manager_id and len(chain) < limit:
         boss = profile.manager

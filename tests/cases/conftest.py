@@ -92,8 +92,10 @@ def genex_request(**fields: Any) -> dict[str, Any]:
 @pytest.fixture
 def receive(db, people, member):
     def make(now: dt.datetime = NOW, **fields: Any):
+        backdate = fields.pop("backdate_reason", "")
         request = fields.pop("request", None) or ump_request(**fields)
-        return case_receive(request=request, actor=people["alice"], member=member, now=now)
+        return case_receive(request=request, actor=people["alice"], member=member, now=now,
+                            backdate_reason=backdate)
 
     return make
 

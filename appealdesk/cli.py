@@ -172,11 +172,97 @@ def calendar(
 
 
 @app.command()
-def demo() -> None:
+def tour() -> None:
     """A guided tour: assess example requests of both programs and show what intake would see."""
     from appealdesk.demo import run_demo
 
     run_demo(out)
+
+
+def _django() -> None:
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "appealdesk.settings")
+    django.setup()
+
+
+@app.command()
+def init(
+    admin: Annotated[str, typer.Option(help="username of the administrator")] = "admin",
+) -> None:
+    """Create or upgrade the database (migrate), collect static files, create an administrator.
+
+    The administrator's password is $APPEALDESK_ADMIN_PASSWORD, or generated and printed once.
+    """
+    import os
+    import secrets
+
+    _django()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    db = settings.DATABASES["default"]
+    out.print(f"database ready: {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}", markup=False)
+    User = get_user_model()
+    if User.objects.filter(username=admin).exists():
+        out.print(f"administrator {admin!r} exists", markup=False)
+        return
+    password = os.environ.get("APPEALDESK_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+    User.objects.create_superuser(admin, f"{admin}@localhost", password)
+    shown = "from $APPEALDESK_ADMIN_PASSWORD" if "APPEALDESK_ADMIN_PASSWORD" in os.environ \
+        else password
+    out.print(f"administrator created: {admin} / {shown}", markup=False)
+
+
+@app.command()
+def demo(
+    cases: Annotated[int, typer.Option(min=1, max=100_000, help="how many requests")] = 400,
+    seed: Annotated[int, typer.Option(help="random seed (same seed, same data)")] = 7,
+) -> None:
+    """Load realistic demo data: staff, teams, members and cases in every state, with history."""
+    _django()
+    from appealdesk.cases.errors import DomainError
+    from appealdesk.demo.data import load_demo
+
+    try:
+        summary = load_demo(cases=cases, seed=seed, say=lambda s: out.print(s, markup=False))
+    except DomainError as exc:
+        out.print(f"{exc.message}: nothing done", markup=False)
+        return
+    states = ", ".join(f"{k} {v}" for k, v in sorted(summary["states"].items()))
+    out.print(f"{summary['cases']} cases ({states}); {summary['missed']} clocks marked missed",
+              markup=False)
+    out.print(f"demo staff: {', '.join(summary['users'])} (password: {summary['password']}; "
+              "sam is a supervisor and administrator)", markup=False)
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 2,
+    host: Annotated[str, typer.Option(help="listen address")] = "127.0.0.1",
+) -> None:
+    """Run the production WSGI server (gunicorn)."""
+    import os
+
+    out.print(f"appealdesk on http://{host}:{port}/admin/ (Ctrl-C stops it)", markup=False)
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "appealdesk.wsgi:application",
+                               "--bind", f"{host}:{port}", "--workers", str(workers),
+                               "--access-logfile", "-", "--graceful-timeout", "10"])
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def manage(ctx: typer.Context) -> None:
+    """Django's management commands (appealdesk manage shell, … migrate, … check)."""
+    _django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["appealdesk manage", *ctx.args])
 
 
 def _registry(factory: Any) -> Any:

@@ -76,6 +76,7 @@ class CaseAdmin(ReadOnly):
     date_hierarchy = "received_at"
     list_select_related = ("team", "owner")
     inlines = [ClockInline, EventInline]
+    ordering = ("next_due_at", "id")
     show_full_result_count = False
 
 

@@ -150,6 +150,7 @@ class Party(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name_plural = "parties"
         indexes = [models.Index(fields=["name"])]
 
     def __str__(self) -> str:

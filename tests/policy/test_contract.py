@@ -196,8 +196,8 @@ def test_cli_calendar_lists_a_years_holidays():
     assert "2026-03-31" in result.output and "Cesar Chavez Day" in result.output
 
 
-def test_cli_demo_assesses_every_example():
-    result = runner.invoke(app, ["demo"])
+def test_cli_tour_assesses_every_example():
+    result = runner.invoke(app, ["tour"])
     assert result.exit_code == 0
     assert f"{len(examples())} requests assessed" in result.output
 

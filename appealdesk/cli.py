@@ -214,8 +214,9 @@ def init(
         return
     password = os.environ.get("APPEALDESK_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
     User.objects.create_superuser(admin, f"{admin}@localhost", password)
-    shown = "from $APPEALDESK_ADMIN_PASSWORD" if "APPEALDESK_ADMIN_PASSWORD" in os.environ \
-        else password
+    shown = (
+        "from $APPEALDESK_ADMIN_PASSWORD" if "APPEALDESK_ADMIN_PASSWORD" in os.environ else password
+    )
     out.print(f"administrator created: {admin} / {shown}", markup=False)
 
 
@@ -235,10 +236,15 @@ def demo(
         out.print(f"{exc.message}: nothing done", markup=False)
         return
     states = ", ".join(f"{k} {v}" for k, v in sorted(summary["states"].items()))
-    out.print(f"{summary['cases']} cases ({states}); {summary['missed']} clocks marked missed",
-              markup=False)
-    out.print(f"demo staff: {', '.join(summary['users'])} (password: {summary['password']}; "
-              "sam is a supervisor and administrator)", markup=False)
+    out.print(
+        f"{summary['cases']} cases ({states}); {summary['missed']} clocks marked missed",
+        markup=False,
+    )
+    out.print(
+        f"demo staff: {', '.join(summary['users'])} (password: {summary['password']}; "
+        "sam is a supervisor and administrator)",
+        markup=False,
+    )
 
 
 @app.command()
@@ -251,9 +257,23 @@ def serve(
     import os
 
     out.print(f"appealdesk on http://{host}:{port}/admin/ (Ctrl-C stops it)", markup=False)
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "appealdesk.wsgi:application",
-                               "--bind", f"{host}:{port}", "--workers", str(workers),
-                               "--access-logfile", "-", "--graceful-timeout", "10"])
+    os.execvp(
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "appealdesk.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "10",
+        ],
+    )
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -57,3 +57,12 @@ def _forget_pack_snapshots():
     except Exception:  # Django not configured (pure policy tests)
         return
     packs.forget()
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """The manifest storage needs collectstatic; tests render templates without it."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

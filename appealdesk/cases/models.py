@@ -194,15 +194,25 @@ class Authorization(models.Model):
 
 
 class Case(models.Model):
+    # Foreign keys with db_index=False are served by the composite indexes in Meta (team and
+    # owner: the worklist indexes; matter: case_matter) or are rarely looked up; each index
+    # costs every intake an update, so only the ones a read needs exist.
     number = models.CharField(max_length=40, unique=True)
     program = models.CharField(max_length=40)
-    pack = models.ForeignKey(PackSnapshot, on_delete=models.PROTECT, related_name="cases")
+    pack = models.ForeignKey(
+        PackSnapshot, on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
     # the first case of the dispute (itself for the first level) and the level it follows
     matter = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="matter_cases"
     )
     prior = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_cases"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_cases",
+        db_index=False,
     )
 
     kind = models.CharField(max_length=30, choices=KIND_CHOICES)
@@ -219,10 +229,20 @@ class Case(models.Model):
         Party, null=True, blank=True, on_delete=models.PROTECT, related_name="member_cases"
     )
     representative = models.ForeignKey(
-        Party, null=True, blank=True, on_delete=models.PROTECT, related_name="represented_cases"
+        Party,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="represented_cases",
+        db_index=False,
     )
     provider = models.ForeignKey(
-        Party, null=True, blank=True, on_delete=models.PROTECT, related_name="provider_cases"
+        Party,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="provider_cases",
+        db_index=False,
     )
 
     # SPEC 3: when the request reached the program, entered by intake; not when it was typed in
@@ -243,7 +263,7 @@ class Case(models.Model):
     disposition = models.CharField(max_length=20, choices=DISPOSITION_CHOICES)
     handler = models.CharField(max_length=60, blank=True)
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", db_index=False
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -251,6 +271,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="owned_cases",
+        db_index=False,
     )
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -270,12 +291,18 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="decided_cases",
+        db_index=False,
     )
     letter_date = models.DateField(null=True, blank=True)  # date of the decision letter
     notified_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     duplicate_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="possible_duplicates"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="possible_duplicates",
+        db_index=False,
     )
     immediate_iro = models.BooleanField(default=False)
 
@@ -288,7 +315,12 @@ class Case(models.Model):
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
@@ -306,6 +338,10 @@ class Case(models.Model):
             ),
             models.Index(fields=["program", "received_date"], name="case_program_received"),
             models.Index(fields=["matter"], name="case_matter"),
+            # intake's duplicate check (SPEC 5.1): open cases of a member
+            models.Index(
+                fields=["member", "notice_date"], name="case_member_open", condition=Q(is_open=True)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -313,7 +349,7 @@ class Case(models.Model):
 
 
 class Clock(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="clocks")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="clocks", db_index=False)
     clock_id = models.CharField(max_length=40)
     label = models.CharField(max_length=200)
     unit = models.CharField(max_length=20)
@@ -383,10 +419,17 @@ class InformationRequest(models.Model):
 class Event(models.Model):
     """Append-only: the database itself refuses UPDATE and DELETE (see migration 0002)."""
 
-    case = models.ForeignKey(Case, null=True, on_delete=models.PROTECT, related_name="events")
+    case = models.ForeignKey(
+        Case, null=True, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     at = models.DateTimeField()
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     actor_label = models.CharField(max_length=200)
     action = models.CharField(max_length=60)

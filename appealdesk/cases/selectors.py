@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from appealdesk.cases.errors import InvalidInput
@@ -17,14 +18,61 @@ from appealdesk.cases.models import Case, Event
 PAGE_SIZE = 50
 
 
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """One worklist row: what the list shows, nothing more."""
+
+    id: int
+    number: str
+    program: str
+    kind: str
+    level: int | None
+    expedited: bool
+    category: str
+    state: str
+    handler: str
+    # instants as the database driver returns them (SQLite: naive UTC); read them through
+    # the properties below, which make them aware only when a page shows them
+    raw_received_at: dt.datetime
+    raw_next_due_at: dt.datetime
+    raw_next_at_risk_at: dt.datetime
+    version: int
+    member_name: str | None
+    subscriber_id: str | None
+    owner: str | None
+    team: str | None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def received_at(self) -> dt.datetime:
+        return _aware(self.raw_received_at)
+
+    @property
+    def next_due_at(self) -> dt.datetime:
+        return _aware(self.raw_next_due_at)
+
+    @property
+    def next_at_risk_at(self) -> dt.datetime:
+        return _aware(self.raw_next_at_risk_at)
+
+    def overdue(self, now: dt.datetime) -> bool:
+        return self.next_due_at < now
+
+    def at_risk(self, now: dt.datetime) -> bool:
+        return self.next_at_risk_at <= now <= self.next_due_at
+
+
 @dataclass(frozen=True)
 class Page:
-    items: list[Case]
+    items: list[WorkItem]
     next_cursor: str | None
 
 
-def _encode(case: Case) -> str:
-    raw = f"{case.next_due_at.isoformat()}|{case.pk}"
+def _encode(item: WorkItem) -> str:
+    raw = f"{item.next_due_at.isoformat()}|{item.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -35,6 +83,21 @@ def _decode(cursor: str) -> tuple[dt.datetime, int]:
         return dt.datetime.fromisoformat(due), int(pk)
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput("the cursor is not one this list gave out", field="cursor") from None
+
+
+WORKLIST_SQL = """
+SELECT c.id, c.number, c.program, c.kind, c.level, c.expedited, c.category, c.state, c.handler,
+       c.received_at, c.next_due_at, c.next_at_risk_at, c.version,
+       m.name, m.subscriber_id, u.username, t.name
+FROM cases_case c
+LEFT JOIN cases_party m ON m.id = c.member_id
+LEFT JOIN auth_user u ON u.id = c.owner_id
+LEFT JOIN cases_team t ON t.id = c.team_id
+WHERE c.is_open {where}
+ORDER BY c.next_due_at, c.id
+LIMIT %s
+"""
+EQUALITY_FILTERS = ("program", "kind", "level", "state", "handler", "expedited")
 
 
 def worklist(
@@ -54,18 +117,27 @@ def worklist(
     limit: int = PAGE_SIZE,
     now: dt.datetime | None = None,
 ) -> Page:
-    """Open cases of a team (or teams, or an owner), earliest next due clock first; keyset
-    pagination on (next_due_at, id), which the partial indexes `case_team_due` and
-    `case_owner_due` serve directly."""
+    """Open cases of a team (or teams, or an owner), earliest next due clock first.
+
+    One statement, keyset-paginated on (next_due_at, id), which the partial indexes
+    `case_team_due` and `case_owner_due` serve in order: the worklist is the hottest read of
+    the desk, so it is written by hand and returns light rows rather than model instances.
+    """
     now = now or timezone.now()
-    qs: QuerySet[Case] = Case.objects.filter(is_open=True)
+    adapt = connection.ops.adapt_datetimefield_value
+    where: list[str] = []
+    params: list[Any] = []
     if team is not None:
-        qs = qs.filter(team=team)
+        where.append("c.team_id = %s")
+        params.append(getattr(team, "pk", team))
     if teams is not None:
-        qs = qs.filter(team__in=list(teams))
+        ids = [getattr(t, "pk", t) for t in teams] or [0]
+        where.append(f"c.team_id IN ({', '.join(['%s'] * len(ids))})")
+        params.extend(ids)
     if owner is not None:
-        qs = qs.filter(owner=owner)
-    filters = {
+        where.append("c.owner_id = %s")
+        params.append(getattr(owner, "pk", owner))
+    values = {
         "program": program,
         "kind": kind,
         "level": level,
@@ -73,20 +145,30 @@ def worklist(
         "handler": handler,
         "expedited": expedited,
     }
-    qs = qs.filter(**{k: v for k, v in filters.items() if v is not None})
+    for name in EQUALITY_FILTERS:
+        if values[name] is not None:
+            where.append(f"c.{name} = %s")
+            params.append(values[name])
     if overdue:
-        qs = qs.filter(next_due_at__lt=now)
+        where.append("c.next_due_at < %s")
+        params.append(adapt(now))
     if at_risk:
-        qs = qs.filter(next_at_risk_at__lte=now, next_due_at__gte=now)
+        where.append("c.next_at_risk_at <= %s AND c.next_due_at >= %s")
+        params.extend([adapt(now), adapt(now)])
     if cursor:
         due, pk = _decode(cursor)
-        qs = qs.filter(Q(next_due_at__gt=due) | Q(next_due_at=due, pk__gt=pk))
-    rows = list(
-        qs.select_related("member", "owner", "team").order_by("next_due_at", "pk")[: limit + 1]
-    )
-    more = len(rows) > limit
-    items = rows[:limit]
-    return Page(items, _encode(items[-1]) if more and items else None)
+        where.append("(c.next_due_at > %s OR (c.next_due_at = %s AND c.id > %s))")
+        params.extend([adapt(due), adapt(due), pk])
+    sql = WORKLIST_SQL.format(where="".join(f" AND {w}" for w in where))
+    with connection.cursor() as db:
+        db.execute(sql, [*params, limit + 1])
+        rows = db.fetchall()
+    items = [WorkItem(*r[:5], bool(r[5]), *r[6:]) for r in rows[:limit]]
+    return Page(items, _encode(items[-1]) if len(rows) > limit and items else None)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def case_timeline(case: Case) -> list[Event]:

@@ -229,8 +229,7 @@ def case_receive(
     loaded = registry.in_force(result["program"], dt.date.fromisoformat(result["received_date"]))
     program = program_for(loaded)
     snapshot = packs.snapshot_for(loaded)
-    if team is None:
-        team = _team_for(result["program"], (result["handler"] or {}).get("id"))
+    handler = (result["handler"] or {}).get("id", "")
     state = S.REDIRECTED if result["disposition"] == "redirect" else S.RECEIVED
     clocks = _clocks_from(result, program)
     case = Case(
@@ -262,14 +261,19 @@ def case_receive(
         summary=summary,
         state=state,
         disposition=result["disposition"],
-        handler=(result["handler"] or {}).get("id", ""),
-        team=team,
-        duplicate_of_id=_duplicate_of(member, result, final_request),
+        handler=handler,
         updated_by=actor if getattr(actor, "pk", None) else None,
         **_schedule(state, clocks),
     )
     with transaction.atomic():
-        case.id = _next_case_id()
+        case.id, team_id, case.duplicate_of_id = _intake_lookups(
+            program=result["program"],
+            handler=handler,
+            member=member,
+            result=result,
+            request=final_request,
+        )
+        case.team_id = team.pk if team is not None else team_id
         case.number = f"{result['program'].upper()}-{result['received_date'][:4]}-{case.id:07d}"
         case.matter_id = case.matter_id or case.id
         case.save(force_insert=True)
@@ -310,46 +314,54 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def _next_case_id() -> int:
-    """The id the next case will get, so its number is written in the same INSERT.
+def _intake_lookups(
+    *,
+    program: str,
+    handler: str,
+    member: Party | None,
+    result: Mapping[str, Any],
+    request: Mapping[str, Any],
+) -> tuple[int, int | None, int | None]:
+    """One statement inside the intake transaction: the id the case will get (so its number is
+    written in the same INSERT), the team for its handler, and an open case of the same member
+    about the same notice (SPEC 5.1: flagged as a possible duplicate, never merged).
 
-    PostgreSQL hands out sequence values; SQLite runs this inside the IMMEDIATE transaction
-    of the insert (settings), so no other writer can take the same id.
+    PostgreSQL hands out sequence values; SQLite runs this inside the IMMEDIATE transaction of
+    the insert (settings), so no other writer can take the same id.
     """
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence('cases_case', 'id'))")
-        else:
-            cursor.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM cases_case")
-        return int(cursor.fetchone()[0])
-
-
-def _team_for(program: str, handler: str | None) -> Team | None:
-    teams = Team.objects.filter(program=program)
-    return teams.filter(handler=handler or "").first() or teams.filter(handler="").first()
-
-
-def _duplicate_of(
-    member: Party | None, result: Mapping[str, Any], request: Mapping[str, Any]
-) -> int | None:
-    """SPEC 5.1: same member and same notice within the window is flagged, not merged."""
-    if member is None or not (request.get("notice_date") or request.get("occurrence_date")):
-        return None
-    same = (
-        Case.objects.filter(
-            member=member,
-            program=result["program"],
-            kind=result["kind"],
-            is_open=True,
-            notice_date=_date(request.get("notice_date")),
-            occurrence_date=_date(request.get("occurrence_date")),
-            category=result["category"] or "",
+    ops = connection.ops
+    if connection.vendor == "postgresql":
+        next_id, same = (
+            "SELECT nextval(pg_get_serial_sequence('cases_case', 'id'))",
+            "IS NOT DISTINCT FROM",
         )
-        .order_by("id")
-        .values_list("id", flat=True)
-        .first()
-    )
-    return same
+    else:
+        next_id, same = "SELECT COALESCE(MAX(id), 0) + 1 FROM cases_case", "IS"
+    notice, occurrence = _date(request.get("notice_date")), _date(request.get("occurrence_date"))
+    check_duplicate = member is not None and (notice or occurrence)
+    sql = f"""
+        SELECT ({next_id}),
+               (SELECT id FROM cases_team WHERE program = %s AND handler IN (%s, '')
+                ORDER BY CASE WHEN handler = %s THEN 0 ELSE 1 END, id LIMIT 1),
+               (SELECT id FROM cases_case WHERE member_id = %s AND program = %s AND kind = %s
+                AND is_open AND category = %s AND notice_date {same} %s
+                AND occurrence_date {same} %s ORDER BY id LIMIT 1)
+    """
+    params = [
+        program,
+        handler,
+        handler,
+        member.pk if check_duplicate and member else None,
+        program,
+        result["kind"],
+        result["category"] or "",
+        ops.adapt_datefield_value(notice),
+        ops.adapt_datefield_value(occurrence),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return int(row[0]), row[1], row[2]
 
 
 def _clocks_from(result: Mapping[str, Any], program: Program) -> list[Clock]:

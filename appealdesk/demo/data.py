@@ -41,54 +41,244 @@ TEAMS = [
     ("Genex appeals consideration", "genex-ur", "genex-appeals", "clinical"),
 ]
 
-FIRST = ["Ana", "Ben", "Chloe", "Dmitri", "Elena", "Farah", "Gus", "Hana", "Ivan", "Jada",
-         "Kai", "Lena", "Marco", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tara"]
-LAST = ["Alvarez", "Brooks", "Chen", "Diaz", "Eriksen", "Fischer", "Garcia", "Huang", "Ito",
-        "Jensen", "Kim", "Lopez", "Moreau", "Nguyen", "Okafor", "Patel", "Reyes", "Singh"]
+FIRST = [
+    "Ana",
+    "Ben",
+    "Chloe",
+    "Dmitri",
+    "Elena",
+    "Farah",
+    "Gus",
+    "Hana",
+    "Ivan",
+    "Jada",
+    "Kai",
+    "Lena",
+    "Marco",
+    "Nia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tara",
+]
+LAST = [
+    "Alvarez",
+    "Brooks",
+    "Chen",
+    "Diaz",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Huang",
+    "Ito",
+    "Jensen",
+    "Kim",
+    "Lopez",
+    "Moreau",
+    "Nguyen",
+    "Okafor",
+    "Patel",
+    "Reyes",
+    "Singh",
+]
 
 # (weight, request template): the mix an A&G unit sees
 TEMPLATES: list[tuple[int, dict[str, Any]]] = [
-    (18, {"program": "ump", "requested": "appeal", "category": "claim_payment",
-          "service": "medical", "channel": "mail"}),
-    (8, {"program": "ump", "requested": "complaint", "category": "claim_processing",
-         "service": "medical", "channel": "phone"}),
-    (10, {"program": "ump", "requested": "appeal", "category": "coverage_denial",
-          "service": "prescription", "channel": "fax"}),
-    (6, {"program": "ump", "requested": "appeal", "category": "preauthorization",
-         "service": "coe", "channel": "mail"}),
-    (5, {"program": "ump", "requested": "appeal", "category": "coverage_denial",
-         "service": "medical", "channel": "fax", "filed_by": "provider", "expedited": True}),
-    (4, {"program": "ump", "requested": "appeal", "category": "coverage_denial",
-         "service": "prescription", "channel": "phone", "expedited": True}),
-    (10, {"program": "ump", "requested": "complaint", "category": "wait_time",
-          "service": "medical", "channel": "phone"}),
-    (6, {"program": "ump", "requested": "complaint", "category": "quality_of_care",
-         "service": "medical", "channel": "email", "network_provider": True}),
-    (4, {"program": "ump", "requested": "complaint", "category": "staff_attitude",
-         "service": "prescription", "channel": "phone", "written_response_requested": True}),
-    (3, {"program": "ump", "requested": "appeal", "category": "eligibility_enrollment",
-         "service": "medical", "channel": "mail"}),
-    (2, {"program": "ump", "requested": "appeal", "category": "coe_medical_appropriateness",
-         "service": "coe", "channel": "mail"}),
-    (10, {"program": "genex-ur", "requested": "grievance", "category": "ur_timeliness",
-          "channel": "mail"}),
-    (4, {"program": "genex-ur", "requested": "grievance", "category": "reviewer_licensure",
-         "channel": "fax"}),
-    (4, {"program": "genex-ur", "requested": "grievance", "category": "process_or_staff",
-         "channel": "phone"}),
-    (3, {"program": "genex-ur", "requested": "grievance", "category": "clinical_determination",
-         "channel": "mail"}),
-    (3, {"program": "genex-ur", "requested": "clinical_appeal",
-         "category": "clinical_determination", "channel": "phone", "filed_by": "provider"}),
+    (
+        18,
+        {
+            "program": "ump",
+            "requested": "appeal",
+            "category": "claim_payment",
+            "service": "medical",
+            "channel": "mail",
+        },
+    ),
+    (
+        8,
+        {
+            "program": "ump",
+            "requested": "complaint",
+            "category": "claim_processing",
+            "service": "medical",
+            "channel": "phone",
+        },
+    ),
+    (
+        10,
+        {
+            "program": "ump",
+            "requested": "appeal",
+            "category": "coverage_denial",
+            "service": "prescription",
+            "channel": "fax",
+        },
+    ),
+    (
+        6,
+        {
+            "program": "ump",
+            "requested": "appeal",
+            "category": "preauthorization",
+            "service": "coe",
+            "channel": "mail",
+        },
+    ),
+    (
+        5,
+        {
+            "program": "ump",
+            "requested": "appeal",
+            "category": "coverage_denial",
+            "service": "medical",
+            "channel": "fax",
+            "filed_by": "provider",
+            "expedited": True,
+        },
+    ),
+    (
+        4,
+        {
+            "program": "ump",
+            "requested": "appeal",
+            "category": "coverage_denial",
+            "service": "prescription",
+            "channel": "phone",
+            "expedited": True,
+        },
+    ),
+    (
+        10,
+        {
+            "program": "ump",
+            "requested": "complaint",
+            "category": "wait_time",
+            "service": "medical",
+            "channel": "phone",
+        },
+    ),
+    (
+        6,
+        {
+            "program": "ump",
+            "requested": "complaint",
+            "category": "quality_of_care",
+            "service": "medical",
+            "channel": "email",
+            "network_provider": True,
+        },
+    ),
+    (
+        4,
+        {
+            "program": "ump",
+            "requested": "complaint",
+            "category": "staff_attitude",
+            "service": "prescription",
+            "channel": "phone",
+            "written_response_requested": True,
+        },
+    ),
+    (
+        3,
+        {
+            "program": "ump",
+            "requested": "appeal",
+            "category": "eligibility_enrollment",
+            "service": "medical",
+            "channel": "mail",
+        },
+    ),
+    (
+        2,
+        {
+            "program": "ump",
+            "requested": "appeal",
+            "category": "coe_medical_appropriateness",
+            "service": "coe",
+            "channel": "mail",
+        },
+    ),
+    (
+        10,
+        {
+            "program": "genex-ur",
+            "requested": "grievance",
+            "category": "ur_timeliness",
+            "channel": "mail",
+        },
+    ),
+    (
+        4,
+        {
+            "program": "genex-ur",
+            "requested": "grievance",
+            "category": "reviewer_licensure",
+            "channel": "fax",
+        },
+    ),
+    (
+        4,
+        {
+            "program": "genex-ur",
+            "requested": "grievance",
+            "category": "process_or_staff",
+            "channel": "phone",
+        },
+    ),
+    (
+        3,
+        {
+            "program": "genex-ur",
+            "requested": "grievance",
+            "category": "clinical_determination",
+            "channel": "mail",
+        },
+    ),
+    (
+        3,
+        {
+            "program": "genex-ur",
+            "requested": "clinical_appeal",
+            "category": "clinical_determination",
+            "channel": "phone",
+            "filed_by": "provider",
+        },
+    ),
 ]
-UMP_ITEMS = ["subscriber_name", "patient_name", "subscriber_id", "providers", "service_dates",
-             "mailing_address", "daytime_phone", "statement", "eob", "medical_records"]
-GENEX_ITEMS = ["party_name", "party_address", "party_phone", "summary", "contact_history",
-               "relief_sought", "signature", "date_signed"]
+UMP_ITEMS = [
+    "subscriber_name",
+    "patient_name",
+    "subscriber_id",
+    "providers",
+    "service_dates",
+    "mailing_address",
+    "daytime_phone",
+    "statement",
+    "eob",
+    "medical_records",
+]
+GENEX_ITEMS = [
+    "party_name",
+    "party_address",
+    "party_phone",
+    "summary",
+    "contact_history",
+    "relief_sought",
+    "signature",
+    "date_signed",
+]
 
 
-def load_demo(*, cases: int = 400, seed: int = 7, now: dt.datetime | None = None,
-              say: Callable[[str], None] = print) -> dict[str, Any]:
+def load_demo(
+    *,
+    cases: int = 400,
+    seed: int = 7,
+    now: dt.datetime | None = None,
+    say: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Create the demo. Refuses to run twice (it never touches data it did not make)."""
     now = now or timezone.now()
     if Team.objects.filter(name=TEAMS[0][0]).exists():
@@ -114,8 +304,13 @@ def load_demo(*, cases: int = 400, seed: int = 7, now: dt.datetime | None = None
         if (i + 1) % 100 == 0:
             say(f"  {i + 1} requests taken in")
     refreshed = sv.clocks_refresh(now=now)
-    return {"cases": sum(states.values()), "states": dict(states), "missed": refreshed["missed"],
-            "users": [s[0] for s in STAFF], "password": DEMO_PASSWORD}
+    return {
+        "cases": sum(states.values()),
+        "states": dict(states),
+        "missed": refreshed["missed"],
+        "users": [s[0] for s in STAFF],
+        "password": DEMO_PASSWORD,
+    }
 
 
 def _staff() -> dict[str, Any]:
@@ -123,19 +318,30 @@ def _staff() -> dict[str, Any]:
     User = get_user_model()
     for username, full, role, manager, admin, clinical in STAFF:
         first, last = full.split(" ", 1)
-        user = User.objects.create_user(username, f"{username}@demo.appealdesk.test",
-                                        DEMO_PASSWORD, first_name=first, last_name=last,
-                                        is_staff=True, is_superuser=username == "sam")
-        StaffProfile.objects.create(user=user, manager=users.get(manager or ""),
-                                    administrative_reviewer=admin, clinical_reviewer=clinical)
+        user = User.objects.create_user(
+            username,
+            f"{username}@demo.appealdesk.test",
+            DEMO_PASSWORD,
+            first_name=first,
+            last_name=last,
+            is_staff=True,
+            is_superuser=username == "sam",
+        )
+        StaffProfile.objects.create(
+            user=user,
+            manager=users.get(manager or ""),
+            administrative_reviewer=admin,
+            clinical_reviewer=clinical,
+        )
         users[username] = user
     return users
 
 
 def _teams(staff: dict[str, Any]) -> None:
     for name, program, handler, skill in TEAMS:
-        team = Team.objects.create(name=name, program=program, handler=handler, skill=skill,
-                                   supervisor=staff["sam"])
+        team = Team.objects.create(
+            name=name, program=program, handler=handler, skill=skill, supervisor=staff["sam"]
+        )
         for user in staff.values():
             user.staff.teams.add(team)
 
@@ -144,31 +350,53 @@ def _members(rng: random.Random, n: int) -> list[Party]:
     people = []
     for i in range(n):
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-        people.append(Party(role="member", name=name, subscriber_name=name,
-                            subscriber_id=f"W{1000000 + i * 37:07d}", patient_name=name,
-                            phone=f"206-555-{1000 + i:04d}",
-                            address=f"{100 + i} Pine St, Olympia, WA 98501",
-                            email=f"member{i}@example.org", email_consent=i % 3 == 0))
+        people.append(
+            Party(
+                role="member",
+                name=name,
+                subscriber_name=name,
+                subscriber_id=f"W{1000000 + i * 37:07d}",
+                patient_name=name,
+                phone=f"206-555-{1000 + i:04d}",
+                address=f"{100 + i} Pine St, Olympia, WA 98501",
+                email=f"member{i}@example.org",
+                email_consent=i % 3 == 0,
+            )
+        )
     return Party.objects.bulk_create(people)
 
 
-def _one_case(rng: random.Random, template: dict[str, Any], members: list[Party],
-              staff: dict[str, Any], received: dt.datetime, now: dt.datetime) -> Case:
+def _one_case(
+    rng: random.Random,
+    template: dict[str, Any],
+    members: list[Party],
+    staff: dict[str, Any],
+    received: dt.datetime,
+    now: dt.datetime,
+) -> Case:
     local = received.astimezone(dt.timezone(dt.timedelta(hours=-8)))
     request = {**template, "received_at": local.isoformat(timespec="seconds")}
     request.setdefault("filed_by", rng.choice(["member", "member", "authorized_rep"]))
     if template["program"] == "ump":
         late = rng.random() < 0.06  # a few filed after the 180-day window
-        request["notice_date"] = (local.date() - dt.timedelta(days=rng.choice(
-            [181, 200] if late else [5, 20, 45, 90, 170, 180]))).isoformat()
+        request["notice_date"] = (
+            local.date()
+            - dt.timedelta(days=rng.choice([181, 200] if late else [5, 20, 45, 90, 170, 180]))
+        ).isoformat()
         request["provided"] = rng.sample(UMP_ITEMS, rng.randrange(3, len(UMP_ITEMS)))
     else:
         late = rng.random() < 0.06
-        request["occurrence_date"] = (local.date() - dt.timedelta(days=rng.choice(
-            [380, 400] if late else [10, 60, 200, 364]))).isoformat()
+        request["occurrence_date"] = (
+            local.date() - dt.timedelta(days=rng.choice([380, 400] if late else [10, 60, 200, 364]))
+        ).isoformat()
         request["provided"] = rng.sample(GENEX_ITEMS, rng.randrange(4, len(GENEX_ITEMS) + 1))
-    case = sv.case_receive(request=request, actor=staff["alice"], member=rng.choice(members),
-                           summary=_summary(template), now=received + dt.timedelta(minutes=5))
+    case = sv.case_receive(
+        request=request,
+        actor=staff["alice"],
+        member=rng.choice(members),
+        summary=_summary(template),
+        now=received + dt.timedelta(minutes=5),
+    )
     _progress(rng, case, staff, received, now)
     return case
 
@@ -177,9 +405,11 @@ def _summary(template: dict[str, Any]) -> str:
     return f"{template['category'].replace('_', ' ')} ({template['channel']})"
 
 
-def _progress(rng: random.Random, case: Case, staff: dict[str, Any], received: dt.datetime,
-              now: dt.datetime) -> None:
+def _progress(
+    rng: random.Random, case: Case, staff: dict[str, Any], received: dt.datetime, now: dt.datetime
+) -> None:
     """Walk the case as far as its age allows: acknowledge, assign, ask, decide, notify."""
+
     def at(hours: float) -> dt.datetime | None:
         t = received + dt.timedelta(hours=hours)
         return t if t < now else None
@@ -188,54 +418,80 @@ def _progress(rng: random.Random, case: Case, staff: dict[str, Any], received: d
         t = at(rng.uniform(2, 48))
         if t:
             reason = case.assessment["rejection"]["code"]
-            sv.case_dismiss(case, actor=staff["bob"],
-                            reason=reason if reason in sv.DISMISSAL_REASONS else "not_appealable",
-                            note=case.assessment["rejection"]["message"], now=t)
+            sv.case_dismiss(
+                case,
+                actor=staff["bob"],
+                reason=reason if reason in sv.DISMISSAL_REASONS else "not_appealable",
+                note=case.assessment["rejection"]["message"],
+                now=t,
+            )
         return
     if case.state != "received":
         return
     clock_ids = set(case.clocks.values_list("clock_id", flat=True))
     if "acknowledge" in clock_ids and (t := at(rng.uniform(1, 80))):
-        sv.case_record_notice(case, actor=staff["alice"], notice="acknowledgement",
-                              medium="written", at=t, now=t)
+        sv.case_record_notice(
+            case, actor=staff["alice"], notice="acknowledgement", medium="written", at=t, now=t
+        )
     reviewer = _reviewer(rng, case, staff)
     if (t := at(rng.uniform(2, 30))) and reviewer is not None:
         sv.case_assign(case, actor=staff["sam"], owner=staff["bob"], reviewer=reviewer, now=t)
     if case.missing and rng.random() < 0.3 and (t := at(rng.uniform(30, 60))):
         sv.case_request_information(case, actor=staff["bob"], now=t)
         if t2 := at(rng.uniform(100, 200)):
-            sv.case_receive_information(case, actor=staff["bob"], items=list(case.missing),
-                                        now=t2)
+            sv.case_receive_information(case, actor=staff["bob"], items=list(case.missing), now=t2)
     if case.program == "genex-ur" and case.kind == "grievance":
         if t := at(rng.uniform(100, 700)):
-            sv.case_record_milestone(case, actor=staff["bob"], milestone="investigation_concluded",
-                                     at=t, now=t)
+            sv.case_record_milestone(
+                case, actor=staff["bob"], milestone="investigation_concluded", at=t, now=t
+            )
     decide_after = 48 if case.expedited else rng.uniform(100, 800)
-    if case.state in ("in_review", "awaiting_information", "received") and \
-            (t := at(decide_after)):
+    if case.state in ("in_review", "awaiting_information", "received") and (t := at(decide_after)):
         if case.state == "awaiting_information":
             return
         outcome = rng.choice(["upheld", "upheld", "overturned", "partially_overturned"])
-        sv.case_decide(case, actor=reviewer or staff["sam"], outcome=outcome,
-                       action="deny" if outcome != "overturned" else "", now=t, decided_at=t)
+        sv.case_decide(
+            case,
+            actor=reviewer or staff["sam"],
+            outcome=outcome,
+            action="deny" if outcome != "overturned" else "",
+            now=t,
+            decided_at=t,
+        )
         if case.expedited and (t2 := at(decide_after + rng.uniform(1, 20))):
-            sv.case_record_notice(case, actor=staff["bob"], notice="decision", medium="verbal",
-                                  at=t2, now=t2)
+            sv.case_record_notice(
+                case, actor=staff["bob"], notice="decision", medium="verbal", at=t2, now=t2
+            )
         if t3 := at(decide_after + rng.uniform(2, 60)):
-            sv.case_record_notice(case, actor=staff["bob"], notice="decision", medium="written",
-                                  at=t3, now=t3)
+            sv.case_record_notice(
+                case, actor=staff["bob"], notice="decision", medium="written", at=t3, now=t3
+            )
             if rng.random() < 0.5 and (t4 := at(decide_after + 200)):
                 sv.case_close(case, actor=staff["bob"], now=t4)
-            elif outcome == "upheld" and case.kind == "appeal" and rng.random() < 0.6 and \
-                    (t5 := at(decide_after + rng.uniform(100, 600))):
-                sv.case_escalate(case, actor=staff["alice"], channel="mail",
-                                 received_at=t5.isoformat(timespec="seconds"), now=t5)
+            elif (
+                outcome == "upheld"
+                and case.kind == "appeal"
+                and rng.random() < 0.6
+                and (t5 := at(decide_after + rng.uniform(100, 600)))
+            ):
+                sv.case_escalate(
+                    case,
+                    actor=staff["alice"],
+                    channel="mail",
+                    received_at=t5.isoformat(timespec="seconds"),
+                    now=t5,
+                )
     elif case.kind == "appeal" and rng.random() < 0.1:
         decision = case.clocks.filter(clock_id="decision").first()
         if decision and decision.due_at and (t := at(20 * 24)):
-            sv.clock_extend(decision, actor=staff["bob"], new_due_at=decision.due_at
-                            + dt.timedelta(days=14), reason="waiting for medical records",
-                            consent_document=_consent(case), now=t)
+            sv.clock_extend(
+                decision,
+                actor=staff["bob"],
+                new_due_at=decision.due_at + dt.timedelta(days=14),
+                reason="waiting for medical records",
+                consent_document=_consent(case),
+                now=t,
+            )
 
 
 def _reviewer(rng: random.Random, case: Case, staff: dict[str, Any]) -> Any:
@@ -254,8 +510,12 @@ def _consent(case: Case) -> Document:
     body = f"%PDF-1.4 demo written consent for {case.number}".encode()
     import hashlib
 
-    return Document.objects.create(case=case, kind="written_consent",
-                                   name=f"consent-{case.number}.pdf",
-                                   content_type="application/pdf", size=len(body),
-                                   sha256=hashlib.sha256(body).hexdigest(),
-                                   file=ContentFile(body, name=f"consent-{case.number}.pdf"))
+    return Document.objects.create(
+        case=case,
+        kind="written_consent",
+        name=f"consent-{case.number}.pdf",
+        content_type="application/pdf",
+        size=len(body),
+        sha256=hashlib.sha256(body).hexdigest(),
+        file=ContentFile(body, name=f"consent-{case.number}.pdf"),
+    )

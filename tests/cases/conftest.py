@@ -94,8 +94,9 @@ def receive(db, people, member):
     def make(now: dt.datetime = NOW, **fields: Any):
         backdate = fields.pop("backdate_reason", "")
         request = fields.pop("request", None) or ump_request(**fields)
-        return case_receive(request=request, actor=people["alice"], member=member, now=now,
-                            backdate_reason=backdate)
+        return case_receive(
+            request=request, actor=people["alice"], member=member, now=now, backdate_reason=backdate
+        )
 
     return make
 

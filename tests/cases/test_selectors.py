@@ -23,12 +23,18 @@ def many(receive, people, other_team):
     """Twelve cases of different kinds and receipt times; one on another team."""
     made = []
     for i in range(10):
-        made.append(receive(received_at=f"2026-03-01T{8 + i:02d}:00:00-08:00",
-                            notice_date=f"2026-01-{10 + i}", now=NOW,
-                            backdate_reason="keyed from the mail log"))
+        made.append(
+            receive(
+                received_at=f"2026-03-01T{8 + i:02d}:00:00-08:00",
+                notice_date=f"2026-01-{10 + i}",
+                now=NOW,
+                backdate_reason="keyed from the mail log",
+            )
+        )
     made.append(receive(requested="complaint", category="wait_time", now=NOW))
-    pharmacy = sv.case_receive(request=ump_request(service="prescription"),
-                               actor=people["alice"], now=NOW)
+    pharmacy = sv.case_receive(
+        request=ump_request(service="prescription"), actor=people["alice"], now=NOW
+    )
     assert pharmacy.team == other_team
     made.append(pharmacy)
     return made
@@ -62,10 +68,10 @@ def test_worklist_filters(many, team, people):
 def test_worklist_queries_are_constant_per_page(many, team, django_assert_num_queries):
     with django_assert_num_queries(1):
         page = worklist(team=team, limit=3, now=NOW)
-        [(c.member and c.member.name, c.team.name, c.owner) for c in page.items]
+        [(c.member_name, c.team, c.owner) for c in page.items]
     with django_assert_num_queries(1):
         page = worklist(team=team, limit=50, now=NOW)
-        [(c.member and c.member.name, c.team.name, c.owner) for c in page.items]
+        [(c.member_name, c.team, c.owner) for c in page.items]
 
 
 def test_a_foreign_cursor_is_refused(team):

@@ -1,0 +1,47 @@
+"""The demo data loads through the services on both databases, and the admin shows it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from appealdesk.cases.errors import DomainError
+from appealdesk.cases.models import Case, Event
+from appealdesk.demo.data import load_demo
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2026, 11, 20, 18, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def demo(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path
+    return load_demo(cases=60, seed=3, now=NOW, say=lambda _: None)
+
+
+def test_demo_builds_cases_in_many_states_with_history(demo):
+    assert demo["cases"] >= 55
+    assert len(demo["states"]) >= 5
+    assert Case.objects.count() >= demo["cases"]  # escalations add linked cases
+    for case in Case.objects.all():
+        assert Event.objects.filter(case=case, action="case.received").count() == 1
+    assert Case.objects.exclude(prior=None).exists() or demo["cases"] < 60
+    with pytest.raises(DomainError, match="already loaded"):
+        load_demo(cases=1, now=NOW, say=lambda _: None)
+
+
+def test_admin_lists_and_shows_cases_read_only(demo, client):
+    client.force_login(get_user_model().objects.get(username="sam"))
+    listing = client.get("/admin/cases/case/")
+    assert listing.status_code == 200
+    case = Case.objects.order_by("id").first()
+    page = client.get(f"/admin/cases/case/{case.pk}/change/")
+    assert page.status_code == 200
+    assert case.number in page.content.decode()
+    assert client.get("/admin/cases/event/").status_code == 200
+    assert client.get("/admin/cases/event/add/").status_code == 403
+    event = Event.objects.first()
+    assert client.post(f"/admin/cases/event/{event.pk}/delete/").status_code == 403

@@ -76,8 +76,8 @@ def bench_worklist(runs: int) -> None:
     def selector() -> None:
         page = worklist(team=team_id, limit=50, now=NOW)
         assert len(page.items) == 50
-        for case in page.items:
-            (case.member_name, case.owner, case.team)
+        shown = [(case.member_name, case.owner, case.team) for case in page.items]
+        assert len(shown) == 50
 
     def floor() -> None:
         with connection.cursor() as cursor:

@@ -316,7 +316,7 @@ def load_demo(
 def _staff() -> dict[str, Any]:
     users: dict[str, Any] = {}
     User = get_user_model()
-    for username, full, role, manager, admin, clinical in STAFF:
+    for username, full, _role, manager, admin, clinical in STAFF:
         first, last = full.split(" ", 1)
         user = User.objects.create_user(
             username,
@@ -440,11 +440,10 @@ def _progress(
         sv.case_request_information(case, actor=staff["bob"], now=t)
         if t2 := at(rng.uniform(100, 200)):
             sv.case_receive_information(case, actor=staff["bob"], items=list(case.missing), now=t2)
-    if case.program == "genex-ur" and case.kind == "grievance":
-        if t := at(rng.uniform(100, 700)):
-            sv.case_record_milestone(
-                case, actor=staff["bob"], milestone="investigation_concluded", at=t, now=t
-            )
+    if case.program == "genex-ur" and case.kind == "grievance" and (t := at(rng.uniform(100, 700))):
+        sv.case_record_milestone(
+            case, actor=staff["bob"], milestone="investigation_concluded", at=t, now=t
+        )
     decide_after = 48 if case.expedited else rng.uniform(100, 800)
     if case.state in ("in_review", "awaiting_information", "received") and (t := at(decide_after)):
         if case.state == "awaiting_information":

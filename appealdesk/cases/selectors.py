@@ -163,7 +163,7 @@ def worklist(
     with connection.cursor() as db:
         db.execute(sql, [*params, limit + 1])
         rows = db.fetchall()
-    items = [WorkItem(*r[:5], bool(r[5]), *r[6:]) for r in rows[:limit]]  # type: ignore[misc]
+    items = [WorkItem(*r[:5], bool(r[5]), *r[6:]) for r in rows[:limit]]  # type: ignore[call-arg]
     return Page(items, _encode(items[-1]) if len(rows) > limit and items else None)
 
 

@@ -9,11 +9,13 @@ from django.contrib import admin
 from appealdesk.cases import models as m
 
 
-class ReadOnly(admin.ModelAdmin):
-    """Changes go through services, never through the admin."""
-
+class NoAdd:
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False
+
+
+class ReadOnly(NoAdd, admin.ModelAdmin):
+    """Changes go through services, never through the admin."""
 
     def has_change_permission(self, request: Any, obj: Any = None) -> bool:
         return False
@@ -22,7 +24,7 @@ class ReadOnly(admin.ModelAdmin):
         return False
 
 
-class ClockInline(admin.TabularInline):
+class ClockInline(NoAdd, admin.TabularInline):
     model = m.Clock
     extra = 0
     can_delete = False
@@ -39,11 +41,8 @@ class ClockInline(admin.TabularInline):
     )
     readonly_fields = fields
 
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
-
-class EventInline(admin.TabularInline):
+class EventInline(NoAdd, admin.TabularInline):
     model = m.Event
     extra = 0
     can_delete = False

@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 
 from appealdesk.cases.models import Document, Party, StaffProfile, Team
 from appealdesk.cases.services import case_receive
+from tests.conftest import genex, ump
 
 NOW = dt.datetime(2026, 3, 2, 18, 30, tzinfo=dt.UTC)  # 10:30 PST, after the requests below
 
@@ -61,32 +62,14 @@ def member(db):
 
 
 def ump_request(**fields: Any) -> dict[str, Any]:
-    base = {
-        "program": "ump",
-        "received_at": "2026-03-02T10:15:00-08:00",
-        "channel": "mail",
-        "filed_by": "member",
-        "requested": "appeal",
-        "category": "claim_payment",
-        "service": "medical",
-        "notice_date": "2026-01-05",
-    }
-    base.update(fields)
-    return base
+    return ump(**fields)
 
 
 def genex_request(**fields: Any) -> dict[str, Any]:
-    base = {
-        "program": "genex-ur",
-        "received_at": "2026-11-25T09:00:00-08:00",
-        "channel": "mail",
-        "filed_by": "member",
-        "requested": "grievance",
-        "category": "ur_timeliness",
-        "occurrence_date": "2026-06-01",
-    }
-    base.update(fields)
-    return base
+    """A mailed Genex grievance received the day before Thanksgiving 2026."""
+    return genex(
+        **{"received_at": "2026-11-25T09:00:00-08:00", "occurrence_date": "2026-06-01", **fields}
+    )
 
 
 @pytest.fixture

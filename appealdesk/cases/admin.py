@@ -50,9 +50,6 @@ class EventInline(NoAdd, admin.TabularInline):
     readonly_fields = fields
     ordering = ("at", "id")
 
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(m.Case)
 class CaseAdmin(ReadOnly):

@@ -331,12 +331,14 @@ def _intake_lookups(
     """
     ops = connection.ops
     if connection.vendor == "postgresql":
-        next_id, same = (
+        # a typed parameter: a NULL date has no type of its own
+        next_id, same, date = (
             "SELECT nextval(pg_get_serial_sequence('cases_case', 'id'))",
             "IS NOT DISTINCT FROM",
+            "%s::date",
         )
     else:
-        next_id, same = "SELECT COALESCE(MAX(id), 0) + 1 FROM cases_case", "IS"
+        next_id, same, date = "SELECT COALESCE(MAX(id), 0) + 1 FROM cases_case", "IS", "%s"
     notice, occurrence = _date(request.get("notice_date")), _date(request.get("occurrence_date"))
     check_duplicate = member is not None and (notice or occurrence)
     sql = f"""
@@ -344,8 +346,8 @@ def _intake_lookups(
                (SELECT id FROM cases_team WHERE program = %s AND handler IN (%s, '')
                 ORDER BY CASE WHEN handler = %s THEN 0 ELSE 1 END, id LIMIT 1),
                (SELECT id FROM cases_case WHERE member_id = %s AND program = %s AND kind = %s
-                AND is_open AND category = %s AND notice_date {same} %s
-                AND occurrence_date {same} %s ORDER BY id LIMIT 1)
+                AND is_open AND category = %s AND notice_date {same} {date}
+                AND occurrence_date {same} {date} ORDER BY id LIMIT 1)
     """
     params = [
         program,

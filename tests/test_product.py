@@ -45,10 +45,15 @@ def test_init_demo_and_serve(env: dict[str, str], tmp_path: Path) -> None:
     again = run(env, "init")
     assert again.returncode == 0 and "administrator 'admin' exists" in again.stdout
     assert (tmp_path / "data" / "appealdesk.sqlite3").exists()
-    pragmas = run(env, "manage", "shell", "-c",
-                  "from django.db import connection as c; k = c.cursor(); "
-                  "print([k.execute(f'PRAGMA {p}').fetchone()[0] for p in "
-                  "('journal_mode', 'foreign_keys', 'busy_timeout')])")
+    pragmas = run(
+        env,
+        "manage",
+        "shell",
+        "-c",
+        "from django.db import connection as c; k = c.cursor(); "
+        "print([k.execute(f'PRAGMA {p}').fetchone()[0] for p in "
+        "('journal_mode', 'foreign_keys', 'busy_timeout')])",
+    )
     assert pragmas.stdout.strip().splitlines()[-1] == "['wal', 1, 10000]", pragmas.stderr
 
     demo = run(env, "demo", "--cases", "40")

@@ -172,6 +172,19 @@ def test_required_grievance_contents():
     assert assess(genex(provided=everything))["missing"] == []
 
 
+@pytest.mark.parametrize(
+    ("category", "kind"),
+    [
+        ("ur_timeliness", "grievance"),
+        ("clinical_determination", "clinical_appeal"),
+        (None, "clinical_appeal"),
+    ],
+)
+def test_an_appeal_at_genex_is_clinical_unless_it_is_about_a_process(category, kind):
+    result = assess(genex(requested="appeal", category=category, filed_by="provider"))
+    assert result["kind"] == kind
+
+
 def test_genex_has_no_services_and_says_so():
     result = assess(genex(service="medical"))
     assert result["kind"] == "grievance"

@@ -462,6 +462,12 @@ def test_independent_review_eligibility(filed_by, prior, disposition, code):
         assert result["next_level"] is None  # the IRO decision binds the plan
 
 
+def test_iro_without_the_prior_decision_says_it_must_be_checked():
+    result = assess(ump(requested="external_review", prior=None))
+    assert result["disposition"] == "accept"
+    assert any("must be checked" in r for r in result["reasons"])
+
+
 def test_provider_urgent_iro_is_expedited():
     result = assess(ump(requested="external_review", filed_by="provider", prior=EXPEDITED_UPHELD))
     assert result["expedited"] is True

@@ -38,6 +38,9 @@ from appealdesk.policy.schema import ClockDef, Pack, Process, Rule, Window, hold
 from appealdesk.policy.vocabulary import RECEIVED
 
 
+EXPEDITABLE = frozenset({"expedited_appeal", "external_review"})
+
+
 class AssessError(ValueError):
     """Bad input: `field` names what to fix (exit code 2 / HTTP 422)."""
 
@@ -307,7 +310,13 @@ class _Assessment:
         draft = _Draft(kind=kind, disposition=then.disposition or "accept", handler=then.handler)
         if then.rejection is not None:
             draft.rejection = then.rejection.model_dump()
-        draft.expedited = then.expedited if then.expedited is not None else bool(self.req.expedited)
+        # Only appeals and independent reviews have an expedited track (SPEC 2 and 4): a
+        # complaint or grievance marked urgent is still a complaint or grievance.
+        draft.expedited = (
+            then.expedited
+            if then.expedited is not None
+            else bool(self.req.expedited) and kind in EXPEDITABLE
+        )
         # A redirected request is decided elsewhere: it has no level of this program.
         draft.level = (
             None if draft.disposition == "redirect" else self._level(draft.kind, then.level)

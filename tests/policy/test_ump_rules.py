@@ -152,6 +152,11 @@ def test_phone_complaint_written_response_only_when_asked(requested_written, not
     assert clocks(result)["response"]["due_date"] == "2026-04-01"
 
 
+def test_an_urgent_complaint_is_still_a_complaint_not_an_expedited_one():
+    result = assess(ump(requested="complaint", category="wait_time", expedited=True))
+    assert result["kind"] == "complaint" and result["expedited"] is False
+
+
 def test_written_complaint_gets_a_written_response():
     result = assess(ump(requested="complaint", category="plan_service", channel="email"))
     assert clocks(result)["response"]["notice"] == "written"

@@ -101,14 +101,7 @@ def packs_show(
     as_json: Annotated[bool, typer.Option("--json", help="the pack as JSON")] = False,
 ) -> None:
     """The rules of one pack, each with the seed sentence it encodes."""
-    from appealdesk.policy import default_registry
-    from appealdesk.policy.loader import UnknownProgram
-
-    registry = _registry(default_registry)
-    try:
-        versions = registry.versions(program)
-    except UnknownProgram as exc:
-        _fail(f"ID: {exc}")
+    versions = _versions(program, "ID")
     chosen = (
         versions[-1]
         if version is None
@@ -154,16 +147,9 @@ def calendar(
     year: Annotated[int, typer.Argument(min=1900, max=2200)] = dt.date.today().year,
 ) -> None:
     """The holidays of a program's business-day calendar for one year."""
-    from appealdesk.policy import default_registry
     from appealdesk.policy.assess import program_for
-    from appealdesk.policy.loader import UnknownProgram
 
-    registry = _registry(default_registry)
-    try:
-        loaded = registry.latest(program)
-    except UnknownProgram as exc:
-        _fail(f"PROGRAM: {exc}")
-    cal = program_for(loaded).calendar
+    cal = program_for(_versions(program, "PROGRAM")[-1]).calendar
     out.print(cal.description, markup=False)
     grid = Table("date", "weekday", "holiday")
     for day, name in cal.holidays_in(year).items():
@@ -283,6 +269,17 @@ def manage(ctx: typer.Context) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["appealdesk manage", *ctx.args])
+
+
+def _versions(program: str, argument: str) -> Any:
+    """The loaded versions of a program, oldest first; an unknown program exits 2."""
+    from appealdesk.policy import default_registry
+    from appealdesk.policy.loader import UnknownProgram
+
+    try:
+        return _registry(default_registry).versions(program)
+    except UnknownProgram as exc:
+        _fail(f"{argument}: {exc}")
 
 
 def _registry(factory: Any) -> Any:

@@ -37,7 +37,6 @@ from appealdesk.policy.loader import (
 from appealdesk.policy.schema import ClockDef, Pack, Process, Rule, Window, holds
 from appealdesk.policy.vocabulary import RECEIVED
 
-
 EXPEDITABLE = frozenset({"expedited_appeal", "external_review"})
 
 

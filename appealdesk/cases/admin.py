@@ -74,6 +74,84 @@ class CaseAdmin(ReadOnly):
     inlines = [ClockInline, EventInline]
     ordering = ("next_due_at", "id")
     show_full_result_count = False
+    fieldsets = [
+        (
+            "Request",
+            {
+                "fields": [
+                    "number",
+                    "program",
+                    "pack",
+                    "kind",
+                    "level",
+                    "expedited",
+                    "category",
+                    "service",
+                    "requested",
+                    "channel",
+                    "filed_by",
+                    "written",
+                    "summary",
+                ]
+            },
+        ),
+        ("Parties", {"fields": ["member", "representative", "provider"]}),
+        (
+            "Receipt",
+            {
+                "fields": [
+                    "received_at",
+                    "received_date",
+                    "created_at",
+                    "backdate_reason",
+                    "notice_date",
+                    "occurrence_date",
+                    "duplicate_of",
+                ]
+            },
+        ),
+        (
+            "Work",
+            {
+                "fields": [
+                    "state",
+                    "disposition",
+                    "handler",
+                    "team",
+                    "owner",
+                    "reviewer",
+                    "provided",
+                    "missing",
+                    "next_due_at",
+                    "next_at_risk_at",
+                    "version",
+                    "updated_at",
+                    "updated_by",
+                ]
+            },
+        ),
+        (
+            "Decision",
+            {
+                "fields": [
+                    "outcome",
+                    "action",
+                    "dismissal_reason",
+                    "decided_at",
+                    "decided_by",
+                    "letter_date",
+                    "notified_at",
+                    "closed_at",
+                    "matter",
+                    "prior",
+                ]
+            },
+        ),
+        (
+            "What intake submitted and what assess proposed",
+            {"classes": ["collapse"], "fields": ["request", "assessment"]},
+        ),
+    ]
 
 
 @admin.register(m.Clock)

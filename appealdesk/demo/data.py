@@ -440,11 +440,16 @@ def _progress(
         sv.case_request_information(case, actor=staff["bob"], now=t)
         if t2 := at(rng.uniform(100, 200)):
             sv.case_receive_information(case, actor=staff["bob"], items=list(case.missing), now=t2)
-    if case.program == "genex-ur" and case.kind == "grievance" and (t := at(rng.uniform(100, 700))):
-        sv.case_record_milestone(
-            case, actor=staff["bob"], milestone="investigation_concluded", at=t, now=t
-        )
     decide_after = 48 if case.expedited else rng.uniform(100, 800)
+    grievance = case.program == "genex-ur" and case.kind == "grievance"
+    if grievance:
+        # the Grievance Committee decides after its investigation (30 days of receipt)
+        concluded = rng.uniform(100, 720)
+        decide_after = concluded + rng.uniform(24, 500)
+        if t := at(concluded):
+            sv.case_record_milestone(
+                case, actor=staff["bob"], milestone="investigation_concluded", at=t, now=t
+            )
     if case.state in ("in_review", "awaiting_information", "received") and (t := at(decide_after)):
         if case.state == "awaiting_information":
             return

@@ -397,6 +397,7 @@ def test_genex_investigation_concluded_starts_the_decision_notice(people, member
     c = clocks(case)
     assert c["investigation"].state == "met"
     assert c["decision_notice"].due_date == dt.date(2027, 1, 17)
+    assert actions(case)[-1] == "milestone.investigation_concluded"
     with pytest.raises(InvalidInput, match="not an event of genex-ur"):
         sv.case_record_milestone(case, actor=people["bob"], milestone="lunch", now=concluded)
 
@@ -419,6 +420,10 @@ def test_dismiss_cancels_clocks_and_closes(receive, people):
     case.refresh_from_db()
     assert case.state == "dismissed" and case.outcome == "withdrawn" and not case.is_open
     assert clocks(case) == {}
+    event = Event.objects.filter(case=case).last()
+    assert event.action == "case.dismissed" and event.after["cancelled_clocks"]
+    with pytest.raises(InvalidInput, match="reason must be one of"):
+        sv.case_dismiss(case, actor=people["bob"], reason="bored", now=NOW)
 
 
 def test_escalation_checks_the_window_against_the_decision_letter(receive, people):
@@ -479,6 +484,23 @@ def test_reopen(receive, people):
     sv.case_reopen(case, actor=people["bob"], reason="date-stamp was misread", now=NOW + H)
     case.refresh_from_db()
     assert case.state == "reopened" and case.is_open
+    assert actions(case)[-1] == "case.reopened"
+    with pytest.raises(InvalidTransition):
+        sv.case_reopen(case, actor=people["bob"], reason="again", now=NOW + 2 * H)
+
+
+def test_close_after_notice_only(receive, people):
+    case = receive()
+    with pytest.raises(InvalidTransition, match="cannot become closed"):
+        sv.case_close(case, actor=people["bob"], now=NOW)
+    sv.case_decide(case, actor=people["carol"], outcome="upheld", now=NOW + D)
+    sv.case_record_notice(
+        case, actor=people["bob"], notice="decision", medium="written", now=NOW + D
+    )
+    sv.case_close(case, actor=people["bob"], note="no further contact", now=NOW + 2 * D)
+    case.refresh_from_db()
+    assert case.state == "closed" and not case.is_open and case.closed_at == NOW + 2 * D
+    assert actions(case)[-1] == "case.closed"
 
 
 # -- optimistic locking and the audit trail -----------------------------------------------------

@@ -446,8 +446,16 @@ class _Assessment:
         if clock.starts == RECEIVED:
             start: dt.datetime | None = self.received_at
         else:
-            raw = self.req.events.get(f"{clock.starts}_at")
+            name = f"{clock.starts}_at"
+            raw = self.req.events.get(name)
             start = parse_instant(raw) if raw else None
+            if start is not None and start < self.arrived_at:
+                raise AssessError(
+                    f"events.{name}",
+                    f"{raw} is before received_at "
+                    f"{self.req.received_at}: an event of the request cannot "
+                    "precede its receipt",
+                )
         if clock.notice is not None:
             out["notice"] = self._notice(clock.notice)
         if clock.extension is not None:

@@ -97,6 +97,16 @@ def test_every_answer_conforms_to_the_published_output_schema(case):
             "decided_at",
         ),
         (
+            {
+                **SPEC_EXAMPLE,
+                "expedited": True,
+                "filed_by": "provider",
+                "events": {"decided_at": "2026-03-01T09:00:00-08:00"},
+            },
+            "events.decided_at",
+            "before received_at",
+        ),
+        (
             {**SPEC_EXAMPLE, "received_at": "2019-06-01T10:00:00-07:00"},
             "received_at",
             "no version of ump is in force",

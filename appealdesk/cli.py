@@ -242,7 +242,7 @@ def serve(
     """Run the production WSGI server (gunicorn)."""
     import os
 
-    out.print(f"appealdesk on http://{host}:{port}/admin/ (Ctrl-C stops it)", markup=False)
+    out.print(f"appealdesk on http://{host}:{port}/desk/ (Ctrl-C stops it)", markup=False)
     os.execvp(
         sys.executable,
         [

@@ -39,13 +39,19 @@ ALLOWED_HOSTS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "appealdesk.admin_site.VerifiedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "appealdesk.cases",
+    "appealdesk.desk",
 ]
 
 MIDDLEWARE = [
@@ -55,8 +61,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "appealdesk.desk.middleware.StaffVerificationMiddleware",
+    # django-axes must come last (its documentation): it answers locked-out sign-ins
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "appealdesk.urls"
@@ -72,6 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "appealdesk.desk.context.desk",
             ]
         },
     }
@@ -99,10 +111,57 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Argon2 first (SPEC 8); the others verify hashes made before it and are upgraded on sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out user before the password
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+LOGIN_URL = "desk:login"
+LOGIN_REDIRECT_URL = "desk:worklist"
+# A staff session ends after 8 hours, or 30 minutes without a request, and with the browser.
+SESSION_COOKIE_AGE = int(os.environ.get("APPEALDESK_SESSION_SECONDS", 8 * 3600))
+SESSION_IDLE_SECONDS = int(os.environ.get("APPEALDESK_SESSION_IDLE_SECONDS", 30 * 60))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Strict"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# Two-factor sign-in for staff: `required` (every staff member enrols a TOTP authenticator and
+# confirms a code at each sign-in) or `optional` (offered, not enforced: demos and pilots).
+MFA = os.environ.get("APPEALDESK_MFA", "required").lower()
+if MFA not in ("required", "optional"):
+    raise RuntimeError("APPEALDESK_MFA is 'required' or 'optional'")
+OTP_TOTP_ISSUER = "appealdesk"
+RECOVERY_CODES = 10
+
+# Login throttling (django-axes): 5 failed passwords lock the account for 15 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("APPEALDESK_LOGIN_FAILURES", 5))
+AXES_COOLOFF_TIME = float(os.environ.get("APPEALDESK_LOCKOUT_MINUTES", 15)) / 60  # hours
+# By account: rotating addresses does not help a guesser, and one office behind one NAT address
+# is not locked out by one person's typos (so axes' "add ip_address" advice is silenced).
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "desk/locked.html"
+AXES_VERBOSE = False
+
+# Uploads: PDF and images only, sniffed from their content, at most this size.
+UPLOAD_MAX_BYTES = int(os.environ.get("APPEALDESK_UPLOAD_MAX_MB", 20)) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LANGUAGE_CODE = "en-us"
 # Instants are stored in UTC; this zone is only how the admin shows them. Each program has its
@@ -125,4 +184,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("APPEALDESK_LOG_LEVEL", "INFO")},
+    # django-axes logs every sign-in at INFO; its lockouts are WARNING
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -1,9 +1,11 @@
 from django.contrib import admin
-from django.urls import path
-
-admin.site.site_header = "appealdesk administration"
-admin.site.site_title = "appealdesk"
+from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
+    path("", RedirectView.as_view(url="/desk/", permanent=False)),
+    # one sign-in for the whole product: the desk's (throttled, with the second factor)
+    path("admin/login/", RedirectView.as_view(url="/desk/login/", query_string=True)),
     path("admin/", admin.site.urls),
+    path("desk/", include("appealdesk.desk.urls")),
 ]

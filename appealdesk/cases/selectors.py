@@ -105,6 +105,7 @@ def worklist(
     team: Any = None,
     teams: Sequence[Any] | None = None,
     owner: Any = None,
+    reviewer: Any = None,
     program: str | None = None,
     kind: str | None = None,
     level: int | None = None,
@@ -117,7 +118,7 @@ def worklist(
     limit: int = PAGE_SIZE,
     now: dt.datetime | None = None,
 ) -> Page:
-    """Open cases of a team (or teams, or an owner), earliest next due clock first.
+    """Open cases of a team (or teams, or an owner or reviewer), earliest next due clock first.
 
     One statement, keyset-paginated on (next_due_at, id), which the partial indexes
     `case_team_due` and `case_owner_due` serve in order: the worklist is the hottest read of
@@ -134,9 +135,10 @@ def worklist(
         ids = [getattr(t, "pk", t) for t in teams] or [0]
         where.append(f"c.team_id IN ({', '.join(['%s'] * len(ids))})")
         params.extend(ids)
-    if owner is not None:
-        where.append("c.owner_id = %s")
-        params.append(getattr(owner, "pk", owner))
+    for column, value in (("owner_id", owner), ("reviewer_id", reviewer)):
+        if value is not None:
+            where.append(f"c.{column} = %s")
+            params.append(getattr(value, "pk", value))
     values = {
         "program": program,
         "kind": kind,
@@ -175,15 +177,17 @@ def case_timeline(case: Case) -> list[Event]:
     return list(Event.objects.filter(case=case).select_related("actor").order_by("at", "id"))
 
 
-def case_search(query: str, *, limit: int = 50) -> list[Case]:
-    """By case number (exact or prefix), subscriber ID (exact), or member name (contains)."""
+def case_search(query: str, *, within: Q | None = None, limit: int = 50) -> list[Case]:
+    """By case number (exact or prefix), subscriber ID (exact), or member name (contains);
+    `within` limits it to the cases a user may see."""
     text = query.strip()
     if not text:
         return []
-    by_number = Case.objects.filter(number__istartswith=text)
-    by_party = Case.objects.filter(
-        Q(member__subscriber_id__iexact=text) | Q(member__name__icontains=text)
+    found = Case.objects.filter(
+        Q(number__istartswith=text)
+        | Q(member__subscriber_id__iexact=text)
+        | Q(member__name__icontains=text)
     )
-    return list(
-        (by_number | by_party).select_related("member").order_by("-received_at", "pk")[:limit]
-    )
+    if within is not None:
+        found = found.filter(within)
+    return list(found.select_related("member").order_by("-received_at", "pk")[:limit])

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -21,15 +22,15 @@ from appealdesk.cases.models import Case, Document, Party, StaffProfile, Team
 DEMO_PASSWORD = "appealdesk-demo"
 
 STAFF = [
-    # username, full name, role, manager, administrative reviewer, clinical reviewer
-    ("sam", "Sam Supervisor", "supervisor", None, False, False),
+    # username, full name, desk roles (groups), manager, administrative / clinical reviewer
+    ("sam", "Sam Supervisor", "supervisor administrator", None, False, False),
     ("alice", "Alice Intake", "intake", "sam", False, False),
     ("bob", "Bob Analyst", "analyst", "sam", False, False),
-    ("carol", "Carol Reviewer", "administrative reviewer", "sam", True, False),
-    ("dave", "Dave Reviewer", "administrative reviewer", "sam", True, False),
-    ("erin", "Erin Lead", "clinical reviewer", "sam", True, True),
-    ("frank", "Frank Nurse", "clinical reviewer", "erin", False, True),
-    ("grace", "Grace MD", "clinical reviewer", "sam", False, True),
+    ("carol", "Carol Reviewer", "administrative_reviewer", "sam", True, False),
+    ("dave", "Dave Reviewer", "administrative_reviewer", "sam", True, False),
+    ("erin", "Erin Lead", "administrative_reviewer clinical_reviewer", "sam", True, True),
+    ("frank", "Frank Nurse", "clinical_reviewer", "erin", False, True),
+    ("grace", "Grace MD", "clinical_reviewer", "sam", False, True),
 ]
 
 TEAMS = [
@@ -316,7 +317,7 @@ def load_demo(
 def _staff() -> dict[str, Any]:
     users: dict[str, Any] = {}
     User = get_user_model()
-    for username, full, _role, manager, admin, clinical in STAFF:
+    for username, full, groups, manager, admin, clinical in STAFF:
         first, last = full.split(" ", 1)
         user = User.objects.create_user(
             username,
@@ -333,6 +334,7 @@ def _staff() -> dict[str, Any]:
             administrative_reviewer=admin,
             clinical_reviewer=clinical,
         )
+        user.groups.set([Group.objects.get_or_create(name=g)[0] for g in groups.split()])
         users[username] = user
     return users
 

@@ -1,0 +1,37 @@
+"""Finding a case for a user, and writing every look at one to the access log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest
+
+from appealdesk.cases.models import Case
+from appealdesk.desk import roles
+from appealdesk.desk.models import AccessLog
+
+
+def log_access(request: HttpRequest, number: str, case: Case | None, what: str, ok: bool) -> None:
+    user = request.user
+    AccessLog.objects.create(
+        user=user if user.is_authenticated else None,
+        username=user.get_username() if user.is_authenticated else "",
+        case_number=number[:60],
+        case=case,
+        what=what,
+        allowed=ok,
+        path=request.get_full_path()[:300],
+        ip=request.META.get("REMOTE_ADDR") or None,
+    )
+
+
+def case_for(request: HttpRequest, number: str, *, what: str, queryset: Any = None) -> Case:
+    """The case if the user may see it (the look is logged); otherwise 404, and the refused
+    attempt is logged too. Never 403: that would confirm the case exists."""
+    base = queryset if queryset is not None else Case.objects.all()
+    case = base.filter(number=number).first()
+    if case is None or not roles.can_see(request.user, case):
+        log_access(request, number, case, f"{what} (refused)", False)
+        raise Http404("No such case, or not one of yours.")
+    log_access(request, number, case, what, True)
+    return case

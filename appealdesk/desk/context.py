@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from appealdesk.desk import roles
+
+
+SECTIONS = {"intake": "intake", "dashboard": "dashboard"}
+ADMIN_PAGES = {"packs", "pack", "calendar", "people"}
+
+
+def desk(request: HttpRequest) -> dict[str, Any]:
+    """What every desk page needs: the user's roles (for the menu) and the MFA mode."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not request.path.startswith("/desk/"):
+        return {"mfa_mode": settings.MFA}
+    mine = roles.roles_of(user)
+    name = getattr(request.resolver_match, "url_name", "") or ""
+    return {
+        "nav": SECTIONS.get(name, "admin" if name in ADMIN_PAGES else "worklist"),
+        "mfa_mode": settings.MFA,
+        "desk_roles": sorted(roles.ROLES[r] for r in mine),
+        "can_receive": roles.may(user, "receive"),
+        "can_supervise": roles.SUPERVISOR in mine or roles.ADMINISTRATOR in mine,
+        "can_administer": roles.ADMINISTRATOR in mine,
+    }

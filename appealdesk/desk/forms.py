@@ -1,0 +1,742 @@
+"""The desk's forms: intake, and one form per case action, each calling one service.
+
+Times typed into a form are local to the case's program (the view activates its zone), so
+'10:15' on a UMP case is 10:15 Pacific; they are stored in UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from appealdesk.cases import packs
+from appealdesk.cases import services as sv
+from appealdesk.cases.documents import document_store
+from appealdesk.cases.errors import InvalidInput
+from appealdesk.cases.models import (
+    CHANNEL_CHOICES,
+    FILER_CHOICES,
+    LIVE_CLOCK_STATES,
+    OPEN_STATES,
+    Case,
+    Clock,
+    ClockState,
+    Team,
+)
+from appealdesk.cases.models import State as S
+from appealdesk.policy.assess import Program
+
+REQUESTED = [
+    ("", "(as the pack classifies it)"),
+    ("appeal", "appeal"),
+    ("complaint", "complaint"),
+    ("grievance", "grievance"),
+    ("external_review", "independent review (IRO)"),
+    ("clinical_appeal", "clinical appeal (appeals consideration)"),
+]
+YES_NO_UNKNOWN = [("", "not known"), ("yes", "yes"), ("no", "no")]
+ACTIONS_TAKEN = [("", "—")] + [(a, a) for a in ("deny", "modify", "reduce", "terminate")]
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def local_datetime(label: str, *, required: bool = True, help_text: str = "") -> forms.Field:
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        widget=LocalDateTimeInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        help_text=help_text,
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+def tri_state(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+def item_choices(program: Program) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for process in program.pack.processes:
+        for item in process.required:
+            seen.setdefault(item.id, item.label)
+    return list(seen.items())
+
+
+def staff_choices(*, skill: str | None = None) -> list[tuple[str, str]]:
+    users = get_user_model().objects.filter(is_active=True, is_staff=True).select_related("staff")
+    if skill:
+        users = users.filter(**{f"staff__{skill}_reviewer": True})
+    return [("", "—")] + [
+        (str(u.pk), u.get_full_name() or u.get_username()) for u in users.order_by("username")
+    ]
+
+
+# -- intake -----------------------------------------------------------------------------------
+class IntakeForm(forms.Form):
+    """What intake records (SPEC 5.1); the assessment panel shows what `assess` makes of it."""
+
+    channel = forms.ChoiceField(choices=CHANNEL_CHOICES, initial="phone")
+    received_at = local_datetime(
+        "Received at", help_text="when the request reached the program, in its local time"
+    )
+    backdate_reason = forms.CharField(
+        label="Why is it entered late?",
+        required=False,
+        help_text="needed when the request arrived earlier than now, e.g. 'mail date-stamped "
+        "Friday, opened Monday'",
+    )
+    filed_by = forms.ChoiceField(choices=FILER_CHOICES, initial="member")
+    requested = forms.ChoiceField(
+        label="What the person asks for", choices=REQUESTED, required=False
+    )
+    category = forms.ChoiceField(required=False)
+    service = forms.ChoiceField(required=False)
+    level = forms.TypedChoiceField(
+        choices=[("", "(derived)"), ("1", "1"), ("2", "2")],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    expedited = forms.BooleanField(
+        required=False, label="Expedited: waiting could seriously harm the member's health"
+    )
+    written = forms.ChoiceField(
+        label="In writing?", choices=[("", "from the channel"), ("yes", "yes"), ("no", "no")],
+        required=False,
+    )
+    written_response_requested = forms.BooleanField(
+        required=False, label="The person asked for a written response"
+    )
+    network_provider = forms.ChoiceField(
+        label="About a network (preferred) provider?", choices=YES_NO_UNKNOWN, required=False
+    )
+    notice_date = forms.DateField(
+        required=False, widget=DateInput(), help_text="date the member got notice of the action"
+    )
+    occurrence_date = forms.DateField(
+        required=False, widget=DateInput(), help_text="date of what the grievance is about"
+    )
+    provided = forms.MultipleChoiceField(
+        label="Information provided", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    text = forms.CharField(
+        label="The request in the person's words",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="without a category, the classifier proposes one from this text",
+    )
+    summary = forms.CharField(required=False, max_length=500)
+
+    member = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    member_name = forms.CharField(label="Member name", required=False, max_length=200)
+    subscriber_id = forms.CharField(label="Subscriber ID", required=False, max_length=40)
+    member_phone = forms.CharField(label="Daytime phone", required=False, max_length=40)
+    member_address = forms.CharField(
+        label="Mailing address", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    member_email = forms.EmailField(label="E-mail", required=False)
+    representative_name = forms.CharField(
+        label="Authorized representative", required=False, max_length=200
+    )
+    authorization = forms.FileField(
+        label="Representative's authorization (PDF or image)", required=False
+    )
+    documents = MultipleFileField(label="Documents (PDF or images)", required=False)
+
+    override_requested = forms.ChoiceField(
+        label="Take it as", choices=REQUESTED, required=False
+    )
+    override_category = forms.ChoiceField(label="Category", required=False)
+    override_level = forms.TypedChoiceField(
+        label="Level",
+        choices=[("", "(as proposed)"), ("1", "1"), ("2", "2")],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    override_expedited = forms.ChoiceField(
+        label="Expedited", choices=[("", "(as proposed)"), ("yes", "yes"), ("no", "no")],
+        required=False,
+    )
+    override_reason = forms.CharField(label="Reason for the override", required=False)
+
+    def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.program = program
+        pack = program.pack
+        categories = [("", "(propose from the text)")] + [
+            (cid, f"{c.label} ({c.class_})") for cid, c in pack.categories.items()
+        ]
+        self.fields["category"].choices = categories
+        self.fields["override_category"].choices = [("", "(as proposed)"), *categories[1:]]
+        self.fields["service"].choices = [("", "—")] + [
+            (sid, s.label) for sid, s in pack.services.items()
+        ]
+        self.fields["provided"].choices = item_choices(program)
+        if not pack.services:
+            del self.fields["service"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("member") and not data.get("member_name"):
+            self.add_error("member_name", "choose a member from the search, or type a new one")
+        return data
+
+    def request_dict(self) -> dict[str, Any]:
+        """The `assess` input (SPEC 7) from what was typed: fields not given are left out."""
+        d = self.cleaned_data
+        received = d.get("received_at") or timezone.now()
+        request: dict[str, Any] = {
+            "program": self.program.pack.program,
+            "received_at": received.astimezone(self.program.tz).isoformat(timespec="seconds"),
+            "channel": d.get("channel") or None,
+            "filed_by": d.get("filed_by") or None,
+            "requested": d.get("requested") or None,
+            "category": d.get("category") or None,
+            "service": d.get("service") or None,
+            "level": d.get("level"),
+            "expedited": d.get("expedited") or None,
+            "written": tri_state(d.get("written") or ""),
+            "written_response_requested": d.get("written_response_requested") or None,
+            "network_provider": tri_state(d.get("network_provider") or ""),
+            "notice_date": d["notice_date"].isoformat() if d.get("notice_date") else None,
+            "occurrence_date": (
+                d["occurrence_date"].isoformat() if d.get("occurrence_date") else None
+            ),
+            "provided": list(d.get("provided") or []),
+            "text": d.get("text") or None,
+        }
+        return {k: v for k, v in request.items() if v is not None}
+
+    def override(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        changes = {
+            "requested": d.get("override_requested") or None,
+            "category": d.get("override_category") or None,
+            "level": d.get("override_level"),
+            "expedited": tri_state(d.get("override_expedited") or ""),
+        }
+        return {k: v for k, v in changes.items() if v is not None}
+
+
+# -- case actions -----------------------------------------------------------------------------
+class ActionForm(forms.Form):
+    """One case action. `version` is the case version the user saw (optimistic locking)."""
+
+    action: ClassVar[str]
+    title: ClassVar[str]
+    button: ClassVar[str]
+    states: ClassVar[tuple[str, ...]] = tuple(OPEN_STATES)
+    multipart: ClassVar[bool] = False
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, case: Case, user: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", self.action)
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("version", case.version)
+        super().__init__(*args, **kwargs)
+        self.case, self.user = case, user
+        self.program = packs.program_of(case.pack_id)
+        self.setup()
+
+    def setup(self) -> None:
+        """Choices that depend on the case."""
+
+    def applies(self) -> bool:
+        return self.case.state in self.states
+
+    @property
+    def expected(self) -> int:
+        return int(self.cleaned_data["version"])
+
+    def run(self) -> str:
+        """Call the service; return what happened, in words. Raises DomainError."""
+        raise NotImplementedError
+
+
+def _live_clocks(case: Case, **filters: Any) -> list[Clock]:
+    return [
+        c
+        for c in case.clocks.all()
+        if c.state in filters.get("states", LIVE_CLOCK_STATES)
+        and all(getattr(c, k) == v for k, v in filters.items() if k != "states")
+    ]
+
+
+class ClockChoiceMixin:
+    clock_filters: ClassVar[dict[str, Any]] = {}
+
+    def clock_choices(self) -> None:
+        form: Any = self
+        self.clocks = {str(c.pk): c for c in _live_clocks(form.case, **self.clock_filters)}
+        form.fields["clock"].choices = [
+            (pk, f"{c.label} ({c.clock_id}), due {_local(c.due_at, form.program)}")
+            for pk, c in self.clocks.items()
+        ]
+
+    def applies(self) -> bool:
+        form: Any = self
+        return bool(self.clocks) and form.case.state in form.states
+
+
+def _local(value: dt.datetime | None, program: Program) -> str:
+    return value.astimezone(program.tz).strftime("%b %-d, %Y %-I:%M %p %Z") if value else "—"
+
+
+class RequestInformationForm(ActionForm):
+    action, title, button = "request_information", "Request information", "Send the request"
+    states = (S.RECEIVED, S.IN_REVIEW, S.REOPENED)
+    items = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def setup(self) -> None:
+        self.fields["items"].choices = item_choices(self.program)
+        self.fields["items"].initial = list(self.case.missing)
+
+    def run(self) -> str:
+        info = sv.case_request_information(
+            self.case,
+            actor=self.user,
+            items=self.cleaned_data["items"] or None,
+            note=self.cleaned_data["note"],
+            expected_version=self.expected,
+        )
+        return f"Information requested: {', '.join(info.items) or info.note}."
+
+
+class ReceiveInformationForm(ActionForm):
+    action, title, button = "receive_information", "Information received", "Record it"
+    states = (S.AWAITING_INFORMATION, S.RECEIVED, S.IN_REVIEW, S.REOPENED)
+    items = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
+    received_at = local_datetime("Received at", required=False)
+    note = forms.CharField(required=False)
+
+    def setup(self) -> None:
+        self.fields["items"].choices = item_choices(self.program)
+        self.fields["items"].initial = list(self.case.missing)
+
+    def applies(self) -> bool:
+        return super().applies() and (
+            bool(self.case.missing) or self.case.state == S.AWAITING_INFORMATION
+        )
+
+    def run(self) -> str:
+        sv.case_receive_information(
+            self.case,
+            actor=self.user,
+            items=self.cleaned_data["items"],
+            received_at=self.cleaned_data["received_at"],
+            note=self.cleaned_data["note"],
+            expected_version=self.expected,
+        )
+        return "Information recorded."
+
+
+class ExtendForm(ClockChoiceMixin, ActionForm):
+    action, title, button = "extend", "Extend a clock", "Extend"
+    multipart = True
+    clock = forms.ChoiceField()
+    new_due_at = local_datetime("New due time")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    consent_document = forms.FileField(
+        required=False,
+        label="Written consent (PDF or image)",
+        help_text="needed where the program requires the member's written permission",
+    )
+
+    def setup(self) -> None:
+        self.clock_choices()
+        self.clocks = {k: c for k, c in self.clocks.items() if c.extension_rule}
+        self.fields["clock"].choices = [
+            (k, v) for k, v in self.fields["clock"].choices if k in self.clocks
+        ]
+
+    def run(self) -> str:
+        clock = self.clocks[self.cleaned_data["clock"]]
+        upload = self.cleaned_data.get("consent_document")
+        consent = (
+            document_store(upload, kind="written_consent", case=self.case, actor=self.user)
+            if upload
+            else None
+        )
+        clock = sv.clock_extend(
+            clock,
+            actor=self.user,
+            new_due_at=self.cleaned_data["new_due_at"],
+            reason=self.cleaned_data["reason"],
+            consent_document=consent,
+            expected_version=self.expected,
+        )
+        return f"{clock.label} extended to {_local(clock.due_at, self.program)}."
+
+
+class PauseForm(ClockChoiceMixin, ActionForm):
+    action, title, button = "pause", "Pause a clock", "Pause"
+    clock_filters: ClassVar[dict[str, Any]] = {"pausable": True}
+    clock = forms.ChoiceField()
+    reason = forms.CharField()
+
+    def setup(self) -> None:
+        self.clock_choices()
+
+    def run(self) -> str:
+        clock = sv.clock_pause(
+            self.clocks[self.cleaned_data["clock"]],
+            actor=self.user,
+            reason=self.cleaned_data["reason"],
+            expected_version=self.expected,
+        )
+        return f"{clock.label} paused."
+
+
+class ResumeForm(ClockChoiceMixin, ActionForm):
+    action, title, button = "resume", "Resume a clock", "Resume"
+    clock_filters: ClassVar[dict[str, Any]] = {"states": (ClockState.PAUSED,)}
+    clock = forms.ChoiceField()
+    reason = forms.CharField(required=False)
+
+    def setup(self) -> None:
+        self.clock_choices()
+
+    def run(self) -> str:
+        clock = sv.clock_resume(
+            self.clocks[self.cleaned_data["clock"]],
+            actor=self.user,
+            reason=self.cleaned_data["reason"],
+            expected_version=self.expected,
+        )
+        return f"{clock.label} resumed: due {_local(clock.due_at, self.program)}."
+
+
+class AssignForm(ActionForm):
+    action, title, button = "assign", "Assign", "Assign"
+    owner = forms.ChoiceField(required=False, label="Case owner")
+    reviewer = forms.ChoiceField(required=False)
+    team = forms.ChoiceField(required=False)
+    reason = forms.CharField(required=False)
+
+    def setup(self) -> None:
+        self.fields["owner"].choices = staff_choices()
+        self.fields["reviewer"].choices = staff_choices()
+        self.fields["team"].choices = [("", "—")] + [
+            (str(t.pk), t.name) for t in Team.objects.filter(program=self.case.program)
+        ]
+        self.initial.update(
+            owner=str(self.case.owner_id or ""),
+            reviewer=str(self.case.reviewer_id or ""),
+            team=str(self.case.team_id or ""),
+        )
+
+    def run(self) -> str:
+        users = get_user_model().objects
+        d = self.cleaned_data
+        changes: dict[str, Any] = {}
+        for name in ("owner", "reviewer"):
+            if d[name] != str(getattr(self.case, f"{name}_id") or ""):
+                changes[name] = users.get(pk=d[name]) if d[name] else None
+        if d["team"] != str(self.case.team_id or ""):
+            changes["team"] = Team.objects.get(pk=d["team"]) if d["team"] else None
+        if not changes:
+            raise InvalidInput("nothing changed: choose another owner, reviewer or team")
+        sv.case_assign(
+            self.case,
+            actor=self.user,
+            reason=d["reason"],
+            expected_version=self.expected,
+            **changes,
+        )
+        return "Assignment saved."
+
+
+class DecideForm(ActionForm):
+    action, title, button = "decide", "Decide", "Record the decision"
+    states = (S.RECEIVED, S.IN_REVIEW, S.AWAITING_INFORMATION, S.REOPENED)
+    outcome = forms.ChoiceField(
+        choices=[(o, o.replace("_", " ")) for o in sv.DECISION_OUTCOMES],
+        widget=forms.RadioSelect,
+    )
+    action_taken = forms.ChoiceField(
+        label="What the upheld decision does", choices=ACTIONS_TAKEN, required=False
+    )
+    decided_at = local_datetime("Decided at", required=False, help_text="empty: now")
+    letter_date = forms.DateField(required=False, widget=DateInput())
+    reason = forms.CharField(
+        label="Rationale", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def run(self) -> str:
+        d = self.cleaned_data
+        sv.case_decide(
+            self.case,
+            actor=self.user,
+            outcome=d["outcome"],
+            action=d["action_taken"],
+            decided_at=d["decided_at"],
+            letter_date=d["letter_date"],
+            reason=d["reason"],
+            expected_version=self.expected,
+        )
+        return f"Decision recorded: {d['outcome'].replace('_', ' ')}."
+
+
+class NoticeForm(ActionForm):
+    action, title, button = "record_notice", "Record a notice", "Record the notice"
+    states = (*OPEN_STATES, S.NOTIFIED)
+    notice = forms.ChoiceField(
+        choices=[("acknowledgement", "acknowledgement of receipt"), ("decision", "decision")]
+    )
+    medium = forms.ChoiceField(
+        choices=[("written", "written (mailed or sent)"), ("verbal", "verbal (phone)")]
+    )
+    at = local_datetime("Sent or told at", required=False, help_text="empty: now")
+    note = forms.CharField(required=False)
+
+    def setup(self) -> None:
+        if self.case.state in (S.DECIDED, S.NOTIFIED):
+            self.initial.setdefault("notice", "decision")
+
+    def run(self) -> str:
+        d = self.cleaned_data
+        sv.case_record_notice(
+            self.case,
+            actor=self.user,
+            notice=d["notice"],
+            medium=d["medium"],
+            at=d["at"],
+            note=d["note"],
+            expected_version=self.expected,
+        )
+        return f"{d['medium'].capitalize()} {d['notice']} notice recorded."
+
+
+class MilestoneForm(ActionForm):
+    action, title, button = "milestone", "Record a program event", "Record it"
+    milestone = forms.ChoiceField(label="Event")
+    at = local_datetime("At", required=False, help_text="empty: now")
+    note = forms.CharField(required=False)
+
+    def setup(self) -> None:
+        self.fields["milestone"].choices = list(self.program.pack.events.items())
+
+    def applies(self) -> bool:
+        return super().applies() and bool(self.program.pack.events)
+
+    def run(self) -> str:
+        d = self.cleaned_data
+        sv.case_record_milestone(
+            self.case,
+            actor=self.user,
+            milestone=d["milestone"],
+            at=d["at"],
+            note=d["note"],
+            expected_version=self.expected,
+        )
+        return f"{self.program.pack.events[d['milestone']]} recorded."
+
+
+class ReclassifyForm(ActionForm):
+    action, title, button = "reclassify", "Reclassify", "Reclassify"
+    states = (*OPEN_STATES, S.REDIRECTED)
+    requested = forms.ChoiceField(label="Take it as", choices=REQUESTED, required=False)
+    category = forms.ChoiceField(required=False)
+    level = forms.TypedChoiceField(
+        choices=[("", "(unchanged)"), ("1", "1"), ("2", "2")],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    expedited = forms.ChoiceField(
+        choices=[("", "(unchanged)"), ("yes", "yes"), ("no", "no")], required=False
+    )
+    reason = forms.CharField()
+
+    def setup(self) -> None:
+        self.fields["category"].choices = [("", "(unchanged)")] + [
+            (cid, c.label) for cid, c in self.program.pack.categories.items()
+        ]
+
+    def run(self) -> str:
+        d = self.cleaned_data
+        changes = {
+            "requested": d["requested"] or None,
+            "category": d["category"] or None,
+            "level": d["level"],
+            "expedited": tri_state(d["expedited"]),
+        }
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if not changes:
+            raise InvalidInput("choose what changes: kind, category, level or expedited")
+        case = sv.case_reclassify(
+            self.case,
+            actor=self.user,
+            changes=changes,
+            reason=d["reason"],
+            expected_version=self.expected,
+        )
+        return f"Reclassified: now {case.kind.replace('_', ' ')}."
+
+
+class DismissForm(ActionForm):
+    action, title, button = "dismiss", "Dismiss", "Dismiss the case"
+    states = (S.RECEIVED, S.IN_REVIEW, S.AWAITING_INFORMATION, S.REOPENED)
+    reason = forms.ChoiceField(
+        choices=[
+            ("untimely", "untimely: filed after the deadline"),
+            ("not_appealable", "not appealable"),
+            ("withdrawn", "withdrawn by the person"),
+        ]
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def setup(self) -> None:
+        rejection = (self.case.assessment or {}).get("rejection") or {}
+        if rejection.get("code") in sv.DISMISSAL_REASONS:
+            self.initial.setdefault("reason", rejection["code"])
+            self.initial.setdefault("note", rejection.get("message", ""))
+
+    def run(self) -> str:
+        sv.case_dismiss(
+            self.case,
+            actor=self.user,
+            reason=self.cleaned_data["reason"],
+            note=self.cleaned_data["note"],
+            expected_version=self.expected,
+        )
+        return "Case dismissed."
+
+
+class CloseForm(ActionForm):
+    action, title, button = "close", "Close", "Close the case"
+    states = (S.NOTIFIED,)
+    note = forms.CharField(required=False)
+
+    def run(self) -> str:
+        sv.case_close(
+            self.case, actor=self.user, note=self.cleaned_data["note"], expected_version=self.expected
+        )
+        return "Case closed."
+
+
+class ReopenForm(ActionForm):
+    action, title, button = "reopen", "Reopen", "Reopen the case"
+    states = (S.DECIDED, S.NOTIFIED, S.CLOSED, S.DISMISSED, S.REDIRECTED)
+    reason = forms.CharField()
+
+    def run(self) -> str:
+        sv.case_reopen(
+            self.case,
+            actor=self.user,
+            reason=self.cleaned_data["reason"],
+            expected_version=self.expected,
+        )
+        return "Case reopened."
+
+
+class EscalateForm(ActionForm):
+    action, title, button = "escalate", "Next level or independent review", "Take in the request"
+    states = (S.DECIDED, S.NOTIFIED, S.CLOSED, S.DISMISSED)
+    requested = forms.ChoiceField(
+        choices=[("appeal", "next-level appeal"), ("external_review", "independent review (IRO)")]
+    )
+    received_at = local_datetime("Received at")
+    channel = forms.ChoiceField(choices=CHANNEL_CHOICES, initial="mail")
+    filed_by = forms.ChoiceField(choices=[("", "(as before)"), *FILER_CHOICES], required=False)
+    expedited = forms.ChoiceField(
+        choices=[("", "(as the rules say)"), ("yes", "yes"), ("no", "no")], required=False
+    )
+    backdate_reason = forms.CharField(required=False, label="Why is it entered late?")
+    summary = forms.CharField(required=False)
+
+    def setup(self) -> None:
+        self.initial.setdefault("received_at", timezone.now().astimezone(self.program.tz))
+
+    def applies(self) -> bool:
+        missed = any(
+            c.state == ClockState.MISSED and c.binding and c.met_at is None
+            for c in self.case.clocks.all()
+        )
+        return self.case.state in self.states or (self.case.is_open and missed)
+
+    def run(self) -> str:
+        d = self.cleaned_data
+        linked = sv.case_escalate(
+            self.case,
+            actor=self.user,
+            received_at=d["received_at"].astimezone(self.program.tz).isoformat(),
+            channel=d["channel"],
+            requested=d["requested"],
+            filed_by=d["filed_by"] or None,
+            expedited=tri_state(d["expedited"]),
+            backdate_reason=d["backdate_reason"],
+            summary=d["summary"],
+        )
+        self.linked = linked
+        verdict = "" if linked.disposition == "accept" else f" ({linked.disposition})"
+        return f"Linked case {linked.number} taken in{verdict}."
+
+
+ACTION_FORMS: dict[str, type[ActionForm]] = {
+    f.action: f
+    for f in (
+        AssignForm,
+        RequestInformationForm,
+        ReceiveInformationForm,
+        NoticeForm,
+        MilestoneForm,
+        DecideForm,
+        ExtendForm,
+        PauseForm,
+        ResumeForm,
+        ReclassifyForm,
+        DismissForm,
+        CloseForm,
+        ReopenForm,
+        EscalateForm,
+    )
+}
+
+
+class BulkAssignForm(forms.Form):
+    cases = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
+    owner = forms.ChoiceField(label="New owner")
+    reason = forms.CharField(required=False)
+
+    def __init__(self, *args: Any, case_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].choices = case_choices
+        self.fields["owner"].choices = staff_choices()[1:]

@@ -1,0 +1,51 @@
+"""Every desk page needs a signed-in staff member, verified with a second factor when the
+installation requires it, whose session has not gone idle."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect
+from django.urls import reverse
+
+OPEN_PATHS = ("/desk/login/", "/desk/logout/")
+MFA_PATHS = ("/desk/mfa/",)
+
+
+def mfa_pending(request: HttpRequest) -> bool:
+    return settings.MFA == "required" and not request.user.is_verified()  # type: ignore[union-attr]
+
+
+class StaffVerificationMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path
+        if path.startswith("/desk/") and not path.startswith(OPEN_PATHS):
+            refused = self._check(request)
+            if refused is not None:
+                return refused
+        return self.get_response(request)
+
+    def _check(self, request: HttpRequest) -> HttpResponse | None:
+        user = request.user
+        login = reverse("desk:login")
+        if not user.is_authenticated:
+            return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
+        now = int(time.time())
+        last = request.session.get("desk_seen", now)
+        if now - last > settings.SESSION_IDLE_SECONDS:
+            logout(request)
+            return redirect(f"{login}?{urlencode({'idle': 1})}")
+        request.session["desk_seen"] = now
+        if not user.is_staff:
+            return HttpResponseForbidden("The staff desk is for staff accounts.")
+        if not request.path.startswith(MFA_PATHS) and mfa_pending(request):
+            return redirect(f"{reverse('desk:mfa')}?{urlencode({'next': request.get_full_path()})}")
+        return None

@@ -1,0 +1,125 @@
+"""Who may see and do what on the desk (SPEC 1 roles, SPEC 8 object-level permissions).
+
+Roles are Django groups. Visibility is per case:
+* an administrator (superuser) sees every case;
+* a supervisor sees every case of the programs of their teams (and of teams they supervise);
+* intake and analysts see the cases of their teams;
+* everyone sees the cases they own or were assigned to review — and a reviewer without
+  another role sees only those.
+A case the user may not see answers 404 (never 403, which would confirm that it exists).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from appealdesk.cases.models import Case, Team
+
+INTAKE = "intake"
+ANALYST = "analyst"
+ADMINISTRATIVE_REVIEWER = "administrative_reviewer"
+CLINICAL_REVIEWER = "clinical_reviewer"
+SUPERVISOR = "supervisor"
+ADMINISTRATOR = "administrator"
+ROLES = {
+    INTAKE: "intake coordinator",
+    ANALYST: "A&G analyst",
+    ADMINISTRATIVE_REVIEWER: "administrative reviewer",
+    CLINICAL_REVIEWER: "clinical reviewer",
+    SUPERVISOR: "supervisor",
+    ADMINISTRATOR: "administrator",
+}
+TEAM_ROLES = {INTAKE, ANALYST, SUPERVISOR}
+REVIEWERS = {ADMINISTRATIVE_REVIEWER, CLINICAL_REVIEWER}
+
+# The case actions of the desk and the roles that may take them (an administrator may take all).
+ACTIONS: dict[str, frozenset[str]] = {
+    "receive": frozenset({INTAKE, ANALYST, SUPERVISOR}),
+    "request_information": frozenset({ANALYST, SUPERVISOR}),
+    "receive_information": frozenset({INTAKE, ANALYST, SUPERVISOR}),
+    "extend": frozenset({ANALYST, SUPERVISOR}),
+    "pause": frozenset({ANALYST, SUPERVISOR}),
+    "resume": frozenset({ANALYST, SUPERVISOR}),
+    "assign": frozenset({ANALYST, SUPERVISOR}),
+    "decide": frozenset({ADMINISTRATIVE_REVIEWER, CLINICAL_REVIEWER, SUPERVISOR}),
+    "record_notice": frozenset({INTAKE, ANALYST, SUPERVISOR}),
+    "milestone": frozenset({ANALYST, SUPERVISOR}),
+    "reclassify": frozenset({INTAKE, ANALYST, SUPERVISOR}),
+    "dismiss": frozenset({ANALYST, SUPERVISOR}),
+    "close": frozenset({ANALYST, SUPERVISOR}),
+    "reopen": frozenset({ANALYST, SUPERVISOR}),
+    "escalate": frozenset({INTAKE, ANALYST, SUPERVISOR}),
+    "upload": frozenset({INTAKE, ANALYST, SUPERVISOR, ADMINISTRATIVE_REVIEWER, CLINICAL_REVIEWER}),
+    "bulk_assign": frozenset({SUPERVISOR}),
+    "administer": frozenset({ADMINISTRATOR}),
+}
+
+
+def roles_of(user: Any) -> frozenset[str]:
+    """The user's desk roles, read once per request."""
+    cached = getattr(user, "_desk_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True)) if user.is_authenticated else set()
+        if user.is_superuser:
+            names.add(ADMINISTRATOR)
+        cached = frozenset(names & set(ROLES))
+        user._desk_roles = cached
+    return cached
+
+
+def may(user: Any, action: str) -> bool:
+    roles = roles_of(user)
+    return ADMINISTRATOR in roles or bool(roles & ACTIONS[action])
+
+
+def team_ids(user: Any) -> list[int]:
+    """The teams whose queues the user works: their own, and for a supervisor every team of
+    the programs of their teams."""
+    cached = getattr(user, "_desk_teams", None)
+    if cached is not None:
+        return list(cached)
+    roles = roles_of(user)
+    if ADMINISTRATOR in roles:
+        ids = list(Team.objects.values_list("id", flat=True))
+    else:
+        own = Team.objects.filter(Q(members__user=user) | Q(supervisor=user))
+        if SUPERVISOR in roles:
+            programs = own.values("program")
+            ids = list(Team.objects.filter(program__in=programs).values_list("id", flat=True))
+        elif roles & TEAM_ROLES:
+            ids = list(own.values_list("id", flat=True).distinct())
+        else:
+            ids = []
+    user._desk_teams = ids
+    return list(ids)
+
+
+def visible(user: Any) -> Q | None:
+    """The filter of the cases the user may see; None means every case."""
+    roles = roles_of(user)
+    if ADMINISTRATOR in roles:
+        return None
+    mine = Q(owner=user) | Q(reviewer=user)
+    if SUPERVISOR in roles:
+        programs = list(
+            Team.objects.filter(id__in=team_ids(user)).values_list("program", flat=True).distinct()
+        )
+        return mine | Q(program__in=programs)
+    teams = team_ids(user)
+    return mine | Q(team_id__in=teams) if teams else mine
+
+
+def visible_cases(user: Any) -> Any:
+    q = visible(user)
+    return Case.objects.all() if q is None else Case.objects.filter(q)
+
+
+def can_see(user: Any, case: Case) -> bool:
+    roles = roles_of(user)
+    if ADMINISTRATOR in roles or user.pk in (case.owner_id, case.reviewer_id):
+        return True
+    if SUPERVISOR in roles:
+        return Team.objects.filter(id__in=team_ids(user), program=case.program).exists()
+    return case.team_id is not None and case.team_id in team_ids(user)

@@ -1,0 +1,34 @@
+from django.urls import path
+
+from appealdesk.desk.views import administration, auth, cases, dashboard, intake, worklist
+
+app_name = "desk"
+
+urlpatterns = [
+    path("login/", auth.DeskLoginView.as_view(), name="login"),
+    path("logout/", auth.sign_out, name="logout"),
+    path("mfa/", auth.mfa, name="mfa"),
+    path("mfa/setup/", auth.mfa_setup, name="mfa_setup"),
+    path("mfa/recovery-codes/", auth.mfa_recovery_codes, name="mfa_recovery_codes"),
+    path("", worklist.worklist, name="worklist"),
+    path("reassign/", worklist.bulk_assign, name="bulk_assign"),
+    path("search/", cases.search, name="search"),
+    path("intake/", intake.intake, name="intake"),
+    path("intake/assess/", intake.intake_assess, name="intake_assess"),
+    path("intake/parties/", intake.party_search, name="party_search"),
+    path("cases/<str:number>/", cases.case_page, name="case"),
+    path("cases/<str:number>/upload/", cases.case_upload, name="case_upload"),
+    path(
+        "cases/<str:number>/documents/<int:document_id>/",
+        cases.document_download,
+        name="document",
+    ),
+    path("cases/<str:number>/<slug:action>/", cases.case_action, name="case_action"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("admin/packs/", administration.packs, name="packs"),
+    path("admin/packs/<slug:program>/<str:version>/", administration.pack, name="pack"),
+    path(
+        "admin/calendars/<slug:program>/<int:year>/", administration.calendar, name="calendar"
+    ),
+    path("admin/people/", administration.people, name="people"),
+]

@@ -1,0 +1,172 @@
+"""The case page: header with clocks and countdowns, parties, documents, the timeline from the
+event log, and the actions, each a form that calls one service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from appealdesk.cases import packs
+from appealdesk.cases.documents import document_store
+from appealdesk.cases.errors import DomainError, StaleVersion
+from appealdesk.cases.models import LIVE_CLOCK_STATES, Case, ClockState, Extension
+from appealdesk.cases.selectors import case_search, case_timeline
+from appealdesk.desk import roles
+from appealdesk.desk.access import case_for
+from appealdesk.desk.forms import ACTION_FORMS, ActionForm
+from appealdesk.desk.timeleft import status
+from appealdesk.desk.timeline import describe
+
+CASE_PAGE = Case.objects.select_related(
+    "member", "representative", "provider", "team", "owner", "reviewer", "decided_by", "pack"
+).prefetch_related("clocks", "documents", "information_requests")
+
+
+@require_GET
+def case_page(request: HttpRequest, number: str) -> HttpResponse:
+    case = case_for(request, number, what="case page", queryset=CASE_PAGE)
+    return _render(request, case)
+
+
+def _render(
+    request: HttpRequest, case: Case, bound: ActionForm | None = None, status_code: int = 200
+) -> HttpResponse:
+    program = packs.program_of(case.pack_id)
+    now = timezone.now()
+    with timezone.override(program.tz):
+        clocks = sorted(
+            (c for c in case.clocks.all() if c.state != ClockState.CANCELLED),
+            key=lambda c: (c.due_at is None, c.due_at or now, c.pk),
+        )
+        rows = [
+            {
+                "clock": c,
+                "status": status(c.due_at, c.at_risk_at, now)
+                if c.state in LIVE_CLOCK_STATES
+                else None,
+            }
+            for c in clocks
+        ]
+        forms = []
+        for name, form_class in ACTION_FORMS.items():
+            if not roles.may(request.user, name):
+                continue
+            form = bound if bound is not None and bound.action == name else None
+            form = form or form_class(case=case, user=request.user)
+            if form is bound or form.applies():
+                forms.append(form)
+        linked = list(
+            Case.objects.filter(matter_id=case.matter_id)
+            .exclude(pk=case.pk)
+            .only("number", "kind", "level", "state", "outcome", "received_at")
+            .order_by("received_at", "pk")
+        )
+        extensions = list(
+            Extension.objects.filter(clock__case=case)
+            .select_related("clock", "by")
+            .order_by("created_at")
+        )
+        context = {
+            "case": case,
+            "program": program,
+            "handler": program.handlers.get(case.handler),
+            "clocks": rows,
+            "status": status(case.next_due_at, case.next_at_risk_at, now) if case.is_open else None,
+            "events": [describe(e) for e in case_timeline(case)],
+            "documents": list(case.documents.all()),
+            "information_requests": list(case.information_requests.all()),
+            "extensions": extensions,
+            "linked": linked,
+            "forms": forms,
+            "open_form": bound.action if bound is not None else request.GET.get("action"),
+            "can_upload": roles.may(request.user, "upload"),
+            "tz": program.pack.time_zone,
+        }
+        return render(request, "desk/case.html", context, status=status_code)
+
+
+@require_POST
+def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    form_class = ACTION_FORMS.get(action)
+    case = case_for(request, number, what=f"action {action}", queryset=CASE_PAGE)
+    if form_class is None or not roles.may(request.user, action):
+        return HttpResponseForbidden(f"You may not {action.replace('_', ' ')} cases.")
+    program = packs.program_of(case.pack_id)
+    with timezone.override(program.tz):
+        form = form_class(request.POST, request.FILES, case=case, user=request.user)
+        if form.is_valid():
+            try:
+                done = form.run()
+            except StaleVersion as exc:
+                # keep what the user typed; base a new try on the version now stored
+                data = request.POST.copy()
+                data[f"{form.prefix}-version"] = str(exc.current)
+                form = form_class(data, request.FILES, case=case, user=request.user)
+                form.is_valid()
+                form.add_error(None, f"{exc.message}. Your entries are kept below.")
+                return _render(request, _reloaded(case), form, 409)
+            except DomainError as exc:
+                field = exc.field if exc.field in form.fields else None
+                form.add_error(field, exc.message)
+                return _render(request, _reloaded(case), form, 422)
+            messages.success(request, done)
+            linked = getattr(form, "linked", None)
+            return redirect("desk:case", number=linked.number if linked else case.number)
+    return _render(request, case, form, 422)
+
+
+def _reloaded(case: Case) -> Case:
+    return CASE_PAGE.get(pk=case.pk)
+
+
+@require_POST
+def case_upload(request: HttpRequest, number: str) -> HttpResponse:
+    case = case_for(request, number, what="upload")
+    if not roles.may(request.user, "upload"):
+        return HttpResponseForbidden("You may not add documents.")
+    files = request.FILES.getlist("documents")
+    if not files:
+        messages.error(request, "Choose a file to upload.")
+    for upload in files:
+        try:
+            doc = document_store(
+                upload, kind=request.POST.get("kind") or "evidence", case=case, actor=request.user
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{doc.name} stored (SHA-256 {doc.sha256[:12]}…).")
+    return redirect("desk:case", number=case.number)
+
+
+@require_GET
+def document_download(request: HttpRequest, number: str, document_id: int) -> HttpResponse:
+    case = case_for(request, number, what=f"document {document_id}")
+    document = case.documents.filter(pk=document_id).first()
+    if document is None:
+        return render(request, "desk/404.html", status=404)
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,  # never inline: a stored file is not a page of this site
+        filename=document.name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    results: list[Any] = case_search(query, within=roles.visible(request.user)) if query else []
+    if len(results) == 1 and results[0].number.lower() == query.lower():
+        return redirect("desk:case", number=results[0].number)
+    now = timezone.now()
+    rows = [(c, status(c.next_due_at, c.next_at_risk_at, now) if c.is_open else None) for c in results]
+    return render(request, "desk/search.html", {"q": query, "rows": rows})

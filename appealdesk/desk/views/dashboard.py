@@ -1,0 +1,124 @@
+"""The supervisor dashboard: open cases by clock state, at-risk and overdue lists, decisions
+per week, and timeliness over the last 90 days (a server-rendered SVG chart)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncWeek
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import render
+from django.utils import timezone
+
+from appealdesk.cases import selectors
+from appealdesk.cases.models import Case, Clock, ClockState
+from appealdesk.desk import roles
+from appealdesk.desk.timeleft import NO_CLOCK_AFTER, status
+
+WEEKS = 13  # about 90 days
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    mine = roles.roles_of(user)
+    if not mine & {roles.SUPERVISOR, roles.ADMINISTRATOR}:
+        return HttpResponseForbidden("The dashboard is for supervisors.")
+    now = timezone.now()
+    scope = roles.visible(user)
+    cases = Case.objects.all() if scope is None else Case.objects.filter(scope)
+    counts = cases.filter(is_open=True).aggregate(
+        overdue=Count("pk", filter=Q(next_due_at__lt=now)),
+        at_risk=Count("pk", filter=Q(next_at_risk_at__lte=now, next_due_at__gte=now)),
+        on_time=Count("pk", filter=Q(next_at_risk_at__gt=now, next_due_at__lt=NO_CLOCK_AFTER)),
+        no_clock=Count("pk", filter=Q(next_due_at__gte=NO_CLOCK_AFTER)),
+    )
+    teams = roles.team_ids(user)
+    lists = {
+        name: [
+            (item, status(item.next_due_at, item.next_at_risk_at, now))
+            for item in selectors.worklist(teams=teams, limit=15, now=now, **{name: True}).items
+        ]
+        for name in ("overdue", "at_risk")
+    }
+    start = (now - dt.timedelta(weeks=WEEKS)).replace(hour=0, minute=0, second=0, microsecond=0)
+    decided = {
+        _day(row["week"]): row["n"]
+        for row in cases.filter(decided_at__gte=start)
+        .annotate(week=TruncWeek("decided_at"))
+        .values("week")
+        .annotate(n=Count("pk"))
+    }
+    clocks = Clock.objects.filter(
+        binding=True, due_at__gte=start, due_at__lt=now, case__in=cases.values("pk")
+    )
+    timeliness = {
+        _day(row["week"]): row
+        for row in clocks.annotate(week=TruncWeek("due_at"))
+        .values("week")
+        .annotate(
+            met=Count("pk", filter=Q(state=ClockState.MET)),
+            missed=Count(
+                "pk",
+                filter=Q(state=ClockState.MISSED)
+                | Q(state__in=[ClockState.RUNNING, ClockState.EXTENDED]),
+            ),
+        )
+    }
+    weeks = _weeks(now, WEEKS)
+    chart = _chart(
+        [(w, timeliness.get(w, {}).get("met", 0), timeliness.get(w, {}).get("missed", 0)) for w in weeks]
+    )
+    met = sum(r["met"] for r in timeliness.values())
+    missed = sum(r["missed"] for r in timeliness.values())
+    context = {
+        "counts": counts,
+        "lists": lists,
+        "decided": [(w, decided.get(w, 0)) for w in weeks],
+        "decided_max": max([*decided.values(), 1]),
+        "chart": chart,
+        "met": met,
+        "missed": missed,
+        "on_time_pct": round(100 * met / (met + missed), 1) if met + missed else None,
+    }
+    return render(request, "desk/dashboard.html", context)
+
+
+def _day(value: Any) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _weeks(now: dt.datetime, n: int) -> list[dt.date]:
+    monday = now.date() - dt.timedelta(days=now.weekday())
+    return [monday - dt.timedelta(weeks=i) for i in range(n - 1, -1, -1)]
+
+
+def _chart(series: list[tuple[dt.date, int, int]]) -> dict[str, Any]:
+    """Bars of the share of binding clocks met on time per week, as SVG coordinates."""
+    width, height, left, bottom = 640, 200, 40, 30
+    bar = (width - left) / max(len(series), 1)
+    bars = []
+    for i, (week, met, missed) in enumerate(series):
+        total = met + missed
+        pct = 100 * met / total if total else None
+        h = (height - bottom - 10) * (pct or 0) / 100
+        bars.append(
+            {
+                "x": round(left + i * bar + 4, 1),
+                "y": round(height - bottom - h, 1),
+                "w": round(bar - 8, 1),
+                "h": round(h, 1),
+                "pct": None if pct is None else round(pct),
+                "label": f"{week:%b} {week.day}",
+                "lx": round(left + i * bar + bar / 2, 1),
+                "met": met,
+                "missed": missed,
+                "rag": "none" if pct is None else "green" if pct >= 95 else "amber" if pct >= 80 else "red",
+            }
+        )
+    axis = [
+        {"pct": p, "y": round(height - bottom - (height - bottom - 10) * p / 100, 1)}
+        for p in (0, 50, 80, 100)
+    ]
+    return {"width": width, "height": height, "bars": bars, "axis": axis, "base": height - bottom}

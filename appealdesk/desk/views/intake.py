@@ -1,0 +1,176 @@
+"""Intake: record a request with its true receipt time; the live assessment panel shows what
+the policy engine proposes (kind, level, handler, filing window, missing items, clocks), and the
+coordinator confirms it or overrides it with a reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from appealdesk.cases.documents import document_store
+from appealdesk.cases.errors import DomainError
+from appealdesk.cases.models import Authorization, Party
+from appealdesk.cases.services import case_receive
+from appealdesk.desk import roles
+from appealdesk.desk.forms import IntakeForm
+from appealdesk.policy import AssessError, assess, default_registry
+from appealdesk.policy.assess import Program, program_for
+
+
+def _program(request: HttpRequest) -> tuple[Program, list[tuple[str, str]]]:
+    registry = default_registry()
+    names = registry.programs()
+    wanted = request.GET.get("program") or request.POST.get("program") or names[0]
+    if wanted not in names:
+        wanted = names[0]
+    today = timezone.localdate()
+    choices = [(n, registry.in_force(n, today).pack.name) for n in names]
+    return program_for(registry.in_force(wanted, today)), choices
+
+
+def intake(request: HttpRequest) -> HttpResponse:
+    if not roles.may(request.user, "receive"):
+        return HttpResponseForbidden("Taking in requests is for intake, analysts and supervisors.")
+    program, programs = _program(request)
+    with timezone.override(program.tz):
+        if request.method != "POST":
+            form = IntakeForm(
+                program=program,
+                initial={"received_at": timezone.localtime().replace(second=0, microsecond=0)},
+            )
+            return _page(request, form, program, programs)
+        form = IntakeForm(request.POST, request.FILES, program=program)
+        if not form.is_valid() or "preview" in request.POST:
+            return _page(request, form, program, programs, status=200 if form.is_valid() else 422)
+        try:
+            case = _receive(request, form)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            return _page(request, form, program, programs, status=422)
+    messages.success(request, f"{case.number} taken in: {case.kind.replace('_', ' ')}.")
+    return redirect("desk:case", number=case.number)
+
+
+def _receive(request: HttpRequest, form: IntakeForm) -> Any:
+    d = form.cleaned_data
+    with transaction.atomic():
+        member = Party.objects.filter(pk=d["member"], role="member").first() if d["member"] else None
+        if member is None:
+            member = Party.objects.create(
+                role="member",
+                name=d["member_name"],
+                subscriber_name=d["member_name"],
+                patient_name=d["member_name"],
+                subscriber_id=d["subscriber_id"],
+                phone=d["member_phone"],
+                address=d["member_address"],
+                email=d["member_email"],
+            )
+        representative = None
+        if d["representative_name"]:
+            representative = Party.objects.create(
+                role="authorized_rep", name=d["representative_name"]
+            )
+        case = case_receive(
+            request=form.request_dict(),
+            actor=request.user,
+            member=member,
+            representative=representative,
+            summary=d["summary"],
+            backdate_reason=d["backdate_reason"],
+            override=form.override() or None,
+            override_reason=d["override_reason"],
+        )
+        if representative is not None:
+            upload = d.get("authorization")
+            document = (
+                document_store(upload, kind="authorization", case=case, actor=request.user)
+                if upload
+                else None
+            )
+            Authorization.objects.create(
+                member=member, representative=representative, document=document
+            )
+        for upload in request.FILES.getlist("documents"):
+            document_store(upload, kind="evidence", case=case, actor=request.user)
+    return case
+
+
+def _page(
+    request: HttpRequest,
+    form: IntakeForm,
+    program: Program,
+    programs: list[tuple[str, str]],
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "program": program,
+        "programs": programs,
+        "panel": _panel(form, program),
+        "member": _chosen_member(form),
+    }
+    return render(request, "desk/intake.html", context, status=status)
+
+
+def _chosen_member(form: IntakeForm) -> Party | None:
+    value = form.data.get("member") if form.is_bound else None
+    return Party.objects.filter(pk=value).first() if value and str(value).isdigit() else None
+
+
+def _panel(form: IntakeForm, program: Program) -> dict[str, Any]:
+    """What `assess` proposes for the form as it stands (and with the override, if any)."""
+    if not form.is_bound:
+        form = IntakeForm(
+            program=program, data={**form.initial, "channel": "phone", "filed_by": "member"}
+        )
+    if not form.is_valid() and any(
+        f in form.errors for f in ("received_at", "notice_date", "occurrence_date", "level")
+    ):
+        return {"error": "Fill in a valid receipt time and dates to see the assessment."}
+    try:
+        proposal = assess(form.request_dict())
+        override = form.override() if hasattr(form, "cleaned_data") else {}
+        final = assess({**form.request_dict(), **override}) if override else None
+    except AssessError as exc:
+        return {"error": f"{exc.field}: {exc.message}"}
+    return {"proposal": proposal, "final": final}
+
+
+@require_POST
+def intake_assess(request: HttpRequest) -> HttpResponse:
+    """The live panel (htmx): the form as typed so far, assessed, nothing stored."""
+    if not roles.may(request.user, "receive"):
+        return HttpResponseForbidden()
+    program, _ = _program(request)
+    with timezone.override(program.tz):
+        form = IntakeForm(request.POST, program=program)
+        form.is_valid()
+        return render(
+            request, "desk/_assessment.html", {"panel": _panel(form, program), "program": program}
+        )
+
+
+@require_GET
+def party_search(request: HttpRequest) -> HttpResponse:
+    """Members by name or subscriber ID, for intake (htmx)."""
+    if not roles.may(request.user, "receive"):
+        return HttpResponseForbidden()
+    q = request.GET.get("member_q", "").strip()
+    found = (
+        list(
+            Party.objects.filter(role="member")
+            .filter(Q(name__icontains=q) | Q(subscriber_id__iexact=q))
+            .order_by("name", "pk")[:10]
+        )
+        if len(q) >= 2
+        else []
+    )
+    return render(request, "desk/_parties.html", {"parties": found, "q": q})

@@ -79,11 +79,16 @@ def test_init_demo_and_serve(env: dict[str, str], tmp_path: Path) -> None:
                     break
             except OSError:
                 time.sleep(0.2)
-        assert "appealdesk administration" in body
+        # the admin signs in through the desk (throttled, with the second factor)
+        assert "Sign in to the staff desk" in body
         with urllib.request.urlopen(
             f"http://127.0.0.1:{port}/static/admin/css/base.css", timeout=2
         ) as css:
             assert css.status == 200  # served by the app itself (whitenoise)
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/static/django_htmx/htmx-2.min.js", timeout=2
+        ) as htmx:
+            assert htmx.status == 200  # htmx from its PyPI package, not a CDN
     finally:
         server.terminate()  # only the process this test started
         server.wait(timeout=20)

@@ -7,7 +7,6 @@ from django.http import HttpRequest
 
 from appealdesk.desk import roles
 
-
 SECTIONS = {"intake": "intake", "dashboard": "dashboard"}
 ADMIN_PAGES = {"packs", "pack", "calendar", "people"}
 

@@ -135,7 +135,8 @@ class IntakeForm(forms.Form):
         required=False, label="Expedited: waiting could seriously harm the member's health"
     )
     written = forms.ChoiceField(
-        label="In writing?", choices=[("", "from the channel"), ("yes", "yes"), ("no", "no")],
+        label="In writing?",
+        choices=[("", "from the channel"), ("yes", "yes"), ("no", "no")],
         required=False,
     )
     written_response_requested = forms.BooleanField(
@@ -177,9 +178,7 @@ class IntakeForm(forms.Form):
     )
     documents = MultipleFileField(label="Documents (PDF or images)", required=False)
 
-    override_requested = forms.ChoiceField(
-        label="Take it as", choices=REQUESTED, required=False
-    )
+    override_requested = forms.ChoiceField(label="Take it as", choices=REQUESTED, required=False)
     override_category = forms.ChoiceField(label="Category", required=False)
     override_level = forms.TypedChoiceField(
         label="Level",
@@ -189,7 +188,8 @@ class IntakeForm(forms.Form):
         empty_value=None,
     )
     override_expedited = forms.ChoiceField(
-        label="Expedited", choices=[("", "(as proposed)"), ("yes", "yes"), ("no", "no")],
+        label="Expedited",
+        choices=[("", "(as proposed)"), ("yes", "yes"), ("no", "no")],
         required=False,
     )
     override_reason = forms.CharField(label="Reason for the override", required=False)
@@ -647,7 +647,10 @@ class CloseForm(ActionForm):
 
     def run(self) -> str:
         sv.case_close(
-            self.case, actor=self.user, note=self.cleaned_data["note"], expected_version=self.expected
+            self.case,
+            actor=self.user,
+            note=self.cleaned_data["note"],
+            expected_version=self.expected,
         )
         return "Case closed."
 

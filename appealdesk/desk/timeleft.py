@@ -27,9 +27,7 @@ def span(delta: dt.timedelta) -> str:
     return " ".join(shown) or "less than a minute"
 
 
-def status(
-    due_at: dt.datetime | None, at_risk_at: dt.datetime | None, now: dt.datetime
-) -> Status:
+def status(due_at: dt.datetime | None, at_risk_at: dt.datetime | None, now: dt.datetime) -> Status:
     if due_at is None or due_at >= NO_CLOCK_AFTER:
         return Status("none", "no running clock")
     if due_at < now:

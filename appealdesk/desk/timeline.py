@@ -45,7 +45,9 @@ class Entry:
 def describe(event: Event) -> Entry:
     after: dict[str, Any] = event.after if isinstance(event.after, dict) else {}
     before: dict[str, Any] = event.before if isinstance(event.before, dict) else {}
-    title = TITLES.get(event.action) or event.action.split(".", 1)[-1].replace("_", " ").capitalize()
+    title = (
+        TITLES.get(event.action) or event.action.split(".", 1)[-1].replace("_", " ").capitalize()
+    )
     details = [
         (key.replace("_", " "), _words(value, before.get(key)))
         for key, value in after.items()

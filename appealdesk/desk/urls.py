@@ -27,8 +27,6 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("admin/packs/", administration.packs, name="packs"),
     path("admin/packs/<slug:program>/<str:version>/", administration.pack, name="pack"),
-    path(
-        "admin/calendars/<slug:program>/<int:year>/", administration.calendar, name="calendar"
-    ),
+    path("admin/calendars/<slug:program>/<int:year>/", administration.calendar, name="calendar"),
     path("admin/people/", administration.people, name="people"),
 ]

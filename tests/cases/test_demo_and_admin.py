@@ -19,6 +19,7 @@ NOW = dt.datetime(2026, 11, 20, 18, tzinfo=dt.UTC)
 def demo(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path
+    settings.MFA = "optional"  # the demo's mode (./dev up); the second factor has its own tests
     return load_demo(cases=60, seed=4, now=NOW, say=lambda _: None)
 
 
@@ -45,3 +46,15 @@ def test_admin_lists_and_shows_cases_read_only(demo, client):
     assert client.get("/admin/cases/event/add/").status_code == 403
     event = Event.objects.first()
     assert client.post(f"/admin/cases/event/{event.pk}/delete/").status_code == 403
+
+
+def test_the_desk_shows_the_demo_to_each_role(demo, client):
+    users = get_user_model().objects
+    client.force_login(users.get(username="sam"))
+    worklist = client.get("/desk/").content.decode()
+    assert worklist.count('href="/desk/cases/') >= 20
+    assert client.get("/desk/dashboard/").status_code == 200
+    case = Case.objects.filter(is_open=True).order_by("id").first()
+    assert client.get(f"/desk/cases/{case.number}/").status_code == 200
+    client.force_login(users.get(username="alice"))
+    assert client.get("/desk/intake/").status_code == 200

@@ -31,7 +31,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="AccessLog",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 ("at", models.DateTimeField(auto_now_add=True)),
                 ("username", models.CharField(max_length=150)),
                 ("case_number", models.CharField(max_length=60)),
@@ -39,8 +44,25 @@ class Migration(migrations.Migration):
                 ("allowed", models.BooleanField()),
                 ("path", models.CharField(max_length=300)),
                 ("ip", models.GenericIPAddressField(blank=True, null=True)),
-                ("case", models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name="+", to="cases.case")),
-                ("user", models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
                 "ordering": ["-at", "-id"],

@@ -28,14 +28,16 @@ def packs(request: HttpRequest) -> HttpResponse:
     if refused := _administrator(request):
         return refused
     registry = default_registry()
-    stored = dict(
-        PackSnapshot.objects.annotate(n=Count("cases")).values_list("sha256", "n")
-    )
+    stored = dict(PackSnapshot.objects.annotate(n=Count("cases")).values_list("sha256", "n"))
     programs = [
         {
             "id": name,
             "versions": [
-                {"loaded": v, "cases": stored.get(v.sha256), "in_force": v is registry.in_force(name, timezone.localdate())}
+                {
+                    "loaded": v,
+                    "cases": stored.get(v.sha256),
+                    "in_force": v is registry.in_force(name, timezone.localdate()),
+                }
                 for v in registry.versions(name)
             ],
         }
@@ -69,10 +71,7 @@ def calendar(request: HttpRequest, program: str, year: int) -> HttpResponse:
     if program not in registry.programs() or not 1900 <= year <= 2200:
         raise Http404("no such calendar")
     cal = program_for(registry.in_force(program, timezone.localdate())).calendar
-    days = [
-        {"date": day, "name": name}
-        for day, name in cal.holidays_in(year).items()
-    ]
+    days = [{"date": day, "name": name} for day, name in cal.holidays_in(year).items()]
     return render(
         request,
         "desk/admin_calendar.html",
@@ -110,8 +109,10 @@ def people(request: HttpRequest) -> HttpResponse:
                 "mfa": user.pk in enrolled,
             }
         )
-    teams = Team.objects.select_related("supervisor").annotate(n=Count("members")).order_by(
-        "program", "name"
+    teams = (
+        Team.objects.select_related("supervisor")
+        .annotate(n=Count("members"))
+        .order_by("program", "name")
     )
     return render(
         request,

@@ -101,9 +101,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
                 device.save(update_fields=["confirmed"])
                 codes = _new_recovery_codes(user)
             otp_login(request, device)
-            return render(
-                request, "desk/mfa_codes.html", {"codes": codes, "next": _next(request)}
-            )
+            return render(request, "desk/mfa_codes.html", {"codes": codes, "next": _next(request)})
         form.add_error("token", "That code does not match: check the clock of your phone.")
     key = device.bin_key.hex()
     secret = _base32(device.bin_key)

@@ -168,5 +168,7 @@ def search(request: HttpRequest) -> HttpResponse:
     if len(results) == 1 and results[0].number.lower() == query.lower():
         return redirect("desk:case", number=results[0].number)
     now = timezone.now()
-    rows = [(c, status(c.next_due_at, c.next_at_risk_at, now) if c.is_open else None) for c in results]
+    rows = [
+        (c, status(c.next_due_at, c.next_at_risk_at, now) if c.is_open else None) for c in results
+    ]
     return render(request, "desk/search.html", {"q": query, "rows": rows})

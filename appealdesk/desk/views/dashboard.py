@@ -38,7 +38,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     lists = {
         name: [
             (item, status(item.next_due_at, item.next_at_risk_at, now))
-            for item in selectors.worklist(teams=teams, limit=15, now=now, **{name: True}).items
+            for item in selectors.worklist(
+                teams=teams, limit=15, now=now, overdue=name == "overdue", at_risk=name == "at_risk"
+            ).items
         ]
         for name in ("overdue", "at_risk")
     }
@@ -68,7 +70,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     }
     weeks = _weeks(now, WEEKS)
     chart = _chart(
-        [(w, timeliness.get(w, {}).get("met", 0), timeliness.get(w, {}).get("missed", 0)) for w in weeks]
+        [
+            (w, timeliness.get(w, {}).get("met", 0), timeliness.get(w, {}).get("missed", 0))
+            for w in weeks
+        ]
     )
     met = sum(r["met"] for r in timeliness.values())
     missed = sum(r["missed"] for r in timeliness.values())
@@ -114,7 +119,13 @@ def _chart(series: list[tuple[dt.date, int, int]]) -> dict[str, Any]:
                 "lx": round(left + i * bar + bar / 2, 1),
                 "met": met,
                 "missed": missed,
-                "rag": "none" if pct is None else "green" if pct >= 95 else "amber" if pct >= 80 else "red",
+                "rag": "none"
+                if pct is None
+                else "green"
+                if pct >= 95
+                else "amber"
+                if pct >= 80
+                else "red",
             }
         )
     axis = [

@@ -61,7 +61,9 @@ def intake(request: HttpRequest) -> HttpResponse:
 def _receive(request: HttpRequest, form: IntakeForm) -> Any:
     d = form.cleaned_data
     with transaction.atomic():
-        member = Party.objects.filter(pk=d["member"], role="member").first() if d["member"] else None
+        member = (
+            Party.objects.filter(pk=d["member"], role="member").first() if d["member"] else None
+        )
         if member is None:
             member = Party.objects.create(
                 role="member",

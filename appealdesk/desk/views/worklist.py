@@ -56,7 +56,9 @@ def worklist(request: HttpRequest) -> HttpResponse:
         scope["reviewer"] = user
     else:
         chosen = request.GET.get("team")
-        scope["teams"] = [int(chosen)] if chosen and chosen.isdigit() and int(chosen) in my_teams else my_teams
+        scope["teams"] = (
+            [int(chosen)] if chosen and chosen.isdigit() and int(chosen) in my_teams else my_teams
+        )
     try:
         page = selectors.worklist(cursor=request.GET.get("cursor") or None, **scope, **filters)
     except DomainError as exc:
@@ -91,7 +93,11 @@ def worklist(request: HttpRequest) -> HttpResponse:
         .order_by("username")
         .values_list("pk", "username"),
     }
-    template = "desk/_worklist_rows.html" if request.htmx and request.htmx.target == "worklist-rows" else "desk/worklist.html"
+    template = (
+        "desk/_worklist_rows.html"
+        if request.htmx and request.htmx.target == "worklist-rows"
+        else "desk/worklist.html"
+    )
     return render(request, template, context)
 
 

@@ -776,12 +776,30 @@ def case_assign(
                 changes["state"] = S.IN_REVIEW
         if not changes:
             raise InvalidInput("nothing to assign: give an owner, a reviewer or a team")
-        before = {k: getattr(case, k) for k in changes}
+        before = _named({k: getattr(case, k) for k in changes})
         _save(case, expected, actor, now, **changes)
         _event(
-            case, "case.assigned", actor=actor, at=now, reason=reason, before=before, after=changes
+            case,
+            "case.assigned",
+            actor=actor,
+            at=now,
+            reason=reason,
+            before=before,
+            after=_named(changes),
         )
     return case
+
+
+def _named(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """People and teams as a reader of the audit trail knows them (name), with their ids."""
+    named: dict[str, Any] = {}
+    for key, value in changes.items():
+        if hasattr(value, "pk") and key != "state":
+            named[key] = value.name if isinstance(value, Team) else _label(value)
+            named[f"{key}_id"] = value.pk
+        else:
+            named[key] = value
+    return named
 
 
 def check_reviewer(case: Case, reviewer: Any) -> None:

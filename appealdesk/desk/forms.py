@@ -209,6 +209,17 @@ class IntakeForm(forms.Form):
         self.fields["provided"].choices = item_choices(program)
         if not pack.services:
             del self.fields["service"]
+        # only the dates the program's filing windows count from (UMP: notice; Genex: occurrence)
+        bases = {
+            basis
+            for process in pack.processes
+            for variant in process.filing
+            if variant.window is not None
+            for basis in variant.window.basis
+        }
+        for name in ("notice_date", "occurrence_date"):
+            if name not in bases:
+                del self.fields[name]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -36,3 +36,22 @@ def status(due_at: dt.datetime | None, at_risk_at: dt.datetime | None, now: dt.d
     if at_risk_at is not None and at_risk_at <= now:
         return Status("amber", f"{left} left")
     return Status("green", f"{left} left")
+
+
+def of_clock(
+    state: str,
+    due_at: dt.datetime | None,
+    at_risk_at: dt.datetime | None,
+    met_at: dt.datetime | None,
+    now: dt.datetime,
+) -> Status:
+    """A clock of any state: running ones count down; settled ones say how they ended."""
+    if state in ("running", "extended"):
+        return status(due_at, at_risk_at, now)
+    if state == "met":
+        return Status("green", "met in time")
+    if state == "missed" and due_at is not None:
+        if met_at is not None:
+            return Status("red", f"met late by {span(met_at - due_at)}")
+        return Status("red", f"overdue by {span(now - due_at)}")
+    return Status("none", {"paused": "paused", "pending": "not started"}.get(state, state))

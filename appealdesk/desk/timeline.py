@@ -51,13 +51,15 @@ def describe(event: Event) -> Entry:
     details = [
         (key.replace("_", " "), _words(value, before.get(key)))
         for key, value in after.items()
-        if key not in HIDDEN and value not in (None, "", [], {})
+        if key not in HIDDEN and not key.endswith("_id") and value not in (None, "", [], {})
     ]
     clocks = [(name, _words(change)) for name, change in (after.get("clocks") or {}).items()]
     return Entry(event.at, event.actor_label, event.action, title, event.reason, details, clocks)
 
 
 def _words(value: Any, previous: Any = None) -> str:
+    if value is None:
+        return "not yet (starts later)"
     if isinstance(value, dict):
         return ", ".join(f"{k.replace('_', ' ')} {_words(v)}" for k, v in value.items() if v)
     if isinstance(value, list):

@@ -14,12 +14,12 @@ from django.views.decorators.http import require_GET, require_POST
 from appealdesk.cases import packs
 from appealdesk.cases.documents import document_store
 from appealdesk.cases.errors import DomainError, StaleVersion
-from appealdesk.cases.models import LIVE_CLOCK_STATES, Case, ClockState, Extension
+from appealdesk.cases.models import Case, ClockState, Extension
 from appealdesk.cases.selectors import case_search, case_timeline
 from appealdesk.desk import roles
 from appealdesk.desk.access import case_for
 from appealdesk.desk.forms import ACTION_FORMS, ActionForm
-from appealdesk.desk.timeleft import status
+from appealdesk.desk.timeleft import of_clock, status
 from appealdesk.desk.timeline import describe
 
 CASE_PAGE = Case.objects.select_related(
@@ -44,12 +44,7 @@ def _render(
             key=lambda c: (c.due_at is None, c.due_at or now, c.pk),
         )
         rows = [
-            {
-                "clock": c,
-                "status": status(c.due_at, c.at_risk_at, now)
-                if c.state in LIVE_CLOCK_STATES
-                else None,
-            }
+            {"clock": c, "status": of_clock(c.state, c.due_at, c.at_risk_at, c.met_at, now)}
             for c in clocks
         ]
         forms = []

@@ -101,13 +101,13 @@ def _weeks(now: dt.datetime, n: int) -> list[dt.date]:
 
 def _chart(series: list[tuple[dt.date, int, int]]) -> dict[str, Any]:
     """Bars of the share of binding clocks met on time per week, as SVG coordinates."""
-    width, height, left, bottom = 640, 200, 40, 30
+    width, height, left, bottom, top = 640, 200, 40, 30, 22
     bar = (width - left) / max(len(series), 1)
     bars = []
     for i, (week, met, missed) in enumerate(series):
         total = met + missed
         pct = 100 * met / total if total else None
-        h = (height - bottom - 10) * (pct or 0) / 100
+        h = (height - bottom - top) * (pct or 0) / 100
         bars.append(
             {
                 "x": round(left + i * bar + 4, 1),
@@ -129,7 +129,7 @@ def _chart(series: list[tuple[dt.date, int, int]]) -> dict[str, Any]:
             }
         )
     axis = [
-        {"pct": p, "y": round(height - bottom - (height - bottom - 10) * p / 100, 1)}
+        {"pct": p, "y": round(height - bottom - (height - bottom - top) * p / 100, 1)}
         for p in (0, 50, 80, 100)
     ]
     return {"width": width, "height": height, "bars": bars, "axis": axis, "base": height - bottom}

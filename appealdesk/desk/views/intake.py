@@ -130,9 +130,10 @@ def _chosen_member(form: IntakeForm) -> Party | None:
 def _panel(form: IntakeForm, program: Program) -> dict[str, Any]:
     """What `assess` proposes for the form as it stands (and with the override, if any)."""
     if not form.is_bound:
-        form = IntakeForm(
-            program=program, data={**form.initial, "channel": "phone", "filed_by": "member"}
-        )
+        return {
+            "hint": "As you type, the proposal appears here: what the request is, who handles "
+            "it, whether it is in time, what is missing, and every clock with its due time."
+        }
     if not form.is_valid() and any(
         f in form.errors for f in ("received_at", "notice_date", "occurrence_date", "level")
     ):

@@ -7,6 +7,7 @@ app_name = "desk"
 urlpatterns = [
     path("login/", auth.DeskLoginView.as_view(), name="login"),
     path("logout/", auth.sign_out, name="logout"),
+    path("account/", auth.account, name="account"),
     path("mfa/", auth.mfa, name="mfa"),
     path("mfa/setup/", auth.mfa_setup, name="mfa_setup"),
     path("mfa/recovery-codes/", auth.mfa_recovery_codes, name="mfa_recovery_codes"),

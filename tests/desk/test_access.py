@@ -127,3 +127,11 @@ def test_pages_of_other_roles_are_refused(client, staff):
         assert client.get(url).status_code == 200
     page = client.get("/desk/admin/calendars/genex-ur/2026/").content.decode()
     assert "2026-11-27" in page  # the day after Thanksgiving (California calendar)
+
+
+def test_supervisors_see_who_opened_the_case(client, staff, appeal):
+    client.force_login(staff["bob"])
+    assert "Access log" not in client.get(f"/desk/cases/{appeal.number}/").content.decode()
+    client.force_login(staff["sam"])
+    page = client.get(f"/desk/cases/{appeal.number}/").content.decode()
+    assert "Access log" in page and "bob · case page" in page

@@ -125,6 +125,7 @@ def test_a_stale_edit_names_who_changed_the_case_and_keeps_the_typed_text(client
     page = response.content.decode()
     assert f"case {appeal.number} was changed by sam" in page
     assert "member called to withdraw" in page  # nothing typed is lost
+    assert "Reload the case" in page
     assert Case.objects.get(pk=appeal.pk).state == "awaiting_information"
 
 

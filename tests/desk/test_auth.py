@@ -96,3 +96,18 @@ def test_an_idle_session_ends(client, staff, settings):
     response = client.get("/desk/")
     assert response.status_code == 302 and "idle=1" in response["Location"]
     assert client.get("/desk/").status_code == 302
+
+
+def test_the_account_page_makes_new_recovery_codes(client, staff, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    client.force_login(staff["bob"])
+    assert "not set up" in client.get("/desk/account/").content.decode()
+    client.get("/desk/mfa/setup/")
+    device = TOTPDevice.objects.get(user=staff["bob"])
+    first = client.post("/desk/mfa/setup/", {"token": code_for(device)}).content.decode()
+    old = re.findall(r"<li>([0-9a-f]{5}-[0-9a-f]{5})</li>", first)
+    page = client.get("/desk/account/").content.decode()
+    assert "Recovery codes left</dt><dd>10" in page
+    new = client.post("/desk/mfa/recovery-codes/").content.decode()
+    fresh = re.findall(r"<li>([0-9a-f]{5}-[0-9a-f]{5})</li>", new)
+    assert len(fresh) == 10 and not set(fresh) & set(old)

@@ -138,3 +138,21 @@ def _base32(key: bytes) -> str:
 
     text = base64.b32encode(key).decode().rstrip("=")
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's own page: roles, teams, two-factor state, recovery codes left."""
+    from appealdesk.cases.models import Team
+    from appealdesk.desk import roles
+
+    user = request.user
+    recovery = StaticDevice.objects.filter(user=user, name="recovery codes").first()
+    context = {
+        "roles": sorted(roles.ROLES[r] for r in roles.roles_of(user)),
+        "teams": Team.objects.filter(id__in=roles.team_ids(user)).order_by("program", "name"),
+        "enrolled": user_has_device(user, confirmed=True),
+        "verified": user.is_verified(),
+        "codes_left": recovery.token_set.count() if recovery else 0,
+    }
+    return render(request, "desk/account.html", context)

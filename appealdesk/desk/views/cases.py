@@ -19,6 +19,7 @@ from appealdesk.cases.selectors import case_search, case_timeline
 from appealdesk.desk import roles
 from appealdesk.desk.access import case_for
 from appealdesk.desk.forms import ACTION_FORMS, ActionForm
+from appealdesk.desk.models import AccessLog
 from appealdesk.desk.timeleft import of_clock, status
 from appealdesk.desk.timeline import describe
 
@@ -80,9 +81,19 @@ def _render(
             "forms": forms,
             "open_form": bound.action if bound is not None else request.GET.get("action"),
             "can_upload": roles.may(request.user, "upload"),
+            "stale": status_code == 409,
+            "looks": _looks(request.user, case),
             "tz": program.pack.time_zone,
         }
         return render(request, "desk/case.html", context, status=status_code)
+
+
+def _looks(user: Any, case: Case) -> list[AccessLog] | None:
+    """Who opened the case lately: shown to supervisors (SPEC 8, the access log)."""
+    mine = roles.roles_of(user)
+    if not mine & {roles.SUPERVISOR, roles.ADMINISTRATOR}:
+        return None
+    return list(AccessLog.objects.filter(case=case).order_by("-at", "-id")[:15])
 
 
 @require_POST

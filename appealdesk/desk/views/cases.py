@@ -155,7 +155,7 @@ def document_download(request: HttpRequest, number: str, document_id: int) -> Ht
     case = case_for(request, number, what=f"document {document_id}")
     document = case.documents.filter(pk=document_id).first()
     if document is None:
-        return render(request, "desk/404.html", status=404)
+        return render(request, "404.html", status=404)
     response = FileResponse(
         document.file.open("rb"),
         as_attachment=True,  # never inline: a stored file is not a page of this site

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from appealdesk.desk import roles
+from appealdesk.desk.middleware import mfa_pending
 
-SECTIONS = {"intake": "intake", "dashboard": "dashboard"}
+SECTIONS = {"worklist": "worklist", "intake": "intake", "dashboard": "dashboard"}
 ADMIN_PAGES = {"packs", "pack", "calendar", "people"}
 
 
@@ -19,7 +20,8 @@ def desk(request: HttpRequest) -> dict[str, Any]:
     mine = roles.roles_of(user)
     name = getattr(request.resolver_match, "url_name", "") or ""
     return {
-        "nav": SECTIONS.get(name, "admin" if name in ADMIN_PAGES else "worklist"),
+        "nav": SECTIONS.get(name, "admin" if name in ADMIN_PAGES else ""),
+        "mfa_pending": mfa_pending(request),
         "mfa_mode": settings.MFA,
         "desk_roles": sorted(roles.ROLES[r] for r in mine),
         "can_receive": roles.may(user, "receive"),

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import template
+from django.utils import timezone
+
+from appealdesk.desk.timeleft import span
 
 register = template.Library()
 
@@ -16,3 +20,21 @@ def words(value: Any) -> str:
 @register.filter
 def get(mapping: Any, key: Any) -> Any:
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def duration(value: Any) -> str:
+    """A timedelta in words: '15 minutes'."""
+    return span(value) if isinstance(value, dt.timedelta) else str(value or "")
+
+
+@register.filter
+def instant(value: Any) -> str:
+    """An ISO instant from `assess` in the page's zone: 'Thu Nov 26, 2026 10:55 PM PST'."""
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value or "")
+    if moment.tzinfo is None:
+        return str(value)
+    return timezone.localtime(moment).strftime("%a %b %-d, %Y %-I:%M %p %Z")

@@ -25,6 +25,7 @@ from appealdesk.cases.models import (
     Case,
     Clock,
     ClockState,
+    Party,
     Team,
 )
 from appealdesk.cases.models import State as S
@@ -38,6 +39,13 @@ REQUESTED = [
     ("external_review", "independent review (IRO)"),
     ("clinical_appeal", "clinical appeal (appeals consideration)"),
 ]
+# the member's details as request items: each word is looked up in the pack's item aliases
+PARTY_ITEMS = {
+    "name": ("name", "subscriber"),
+    "subscriber_id": ("subscriber_id",),
+    "phone": ("phone",),
+    "address": ("address",),
+}
 YES_NO_UNKNOWN = [("", "not known"), ("yes", "yes"), ("no", "no")]
 ACTIONS_TAKEN = [("", "—")] + [(a, a) for a in ("deny", "modify", "reduce", "terminate")]
 
@@ -152,7 +160,10 @@ class IntakeForm(forms.Form):
         required=False, widget=DateInput(), help_text="date of what the grievance is about"
     )
     provided = forms.MultipleChoiceField(
-        label="Information provided", required=False, widget=forms.CheckboxSelectMultiple
+        label="Information provided",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="the member's name, subscriber ID, phone and address given above count too",
     )
     text = forms.CharField(
         label="The request in the person's words",
@@ -248,10 +259,30 @@ class IntakeForm(forms.Form):
             "occurrence_date": (
                 d["occurrence_date"].isoformat() if d.get("occurrence_date") else None
             ),
-            "provided": list(d.get("provided") or []),
+            "provided": sorted({*(d.get("provided") or []), *self.items_from_party()}),
             "text": d.get("text") or None,
         }
         return {k: v for k, v in request.items() if v is not None}
+
+    def items_from_party(self) -> set[str]:
+        """Required items the member's details give (a typed phone is the daytime phone…),
+        found through the pack's own item aliases, never by program."""
+        d = self.cleaned_data
+        party = Party.objects.filter(pk=d["member"]).first() if d.get("member") else None
+        values = {
+            "name": party.name if party else d.get("member_name"),
+            "subscriber_id": party.subscriber_id if party else d.get("subscriber_id"),
+            "phone": party.phone if party else d.get("member_phone"),
+            "address": party.address if party else d.get("member_address"),
+        }
+        aliases = self.program.aliases
+        return {
+            aliases[word]
+            for field, words in PARTY_ITEMS.items()
+            if values[field]
+            for word in words
+            if word in aliases
+        }
 
     def override(self) -> dict[str, Any]:
         d = self.cleaned_data

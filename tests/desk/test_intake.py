@@ -43,6 +43,12 @@ def test_the_panel_shows_what_assess_proposes(client, staff):
     for clock in ("acknowledge", "decision_target", "decision"):
         assert f"({clock}," in panel
     assert "patient name" in panel  # missing
+    # the member's details typed above count as given: name and subscriber ID
+    assert "subscriber id</span>" not in panel and "subscriber name</span>" not in panel
+    with_phone = client.post(
+        "/desk/intake/assess/?program=ump", form(member_phone="360-555-0100")
+    ).content.decode()
+    assert "daytime phone</span>" in panel and "daytime phone</span>" not in with_phone
 
 
 def test_the_panel_names_a_bad_field(client, staff):

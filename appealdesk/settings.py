@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "axes",
     "appealdesk.cases",
     "appealdesk.desk",
+    "ninja",  # the API docs' own static files (Swagger UI), never a CDN
+    "appealdesk.api",
 ]
 
 MIDDLEWARE = [

@@ -2,10 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from appealdesk.api.v1 import api as api_v1
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/desk/", permanent=False)),
     # one sign-in for the whole product: the desk's (throttled, with the second factor)
     path("admin/login/", RedirectView.as_view(url="/desk/login/", query_string=True)),
     path("admin/", admin.site.urls),
     path("desk/", include("appealdesk.desk.urls")),
+    path("api/v1/", api_v1.urls),
 ]

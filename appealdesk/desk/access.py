@@ -11,8 +11,10 @@ from appealdesk.desk import roles
 from appealdesk.desk.models import AccessLog
 
 
-def log_access(request: HttpRequest, number: str, case: Case | None, what: str, ok: bool) -> None:
-    user = request.user
+def log_access(
+    request: HttpRequest, number: str, case: Case | None, what: str, ok: bool, user: Any = None
+) -> None:
+    user = user or request.user
     AccessLog.objects.create(
         user=user if user.is_authenticated else None,
         username=user.get_username() if user.is_authenticated else "",
@@ -25,13 +27,17 @@ def log_access(request: HttpRequest, number: str, case: Case | None, what: str, 
     )
 
 
-def case_for(request: HttpRequest, number: str, *, what: str, queryset: Any = None) -> Case:
-    """The case if the user may see it (the look is logged); otherwise 404, and the refused
-    attempt is logged too. Never 403: that would confirm the case exists."""
+def case_for(
+    request: HttpRequest, number: str, *, what: str, queryset: Any = None, user: Any = None
+) -> Case:
+    """The case if the user (the signed-in one, or an API key's) may see it — the look is
+    logged —; otherwise 404, and the refused attempt is logged too. Never 403: that would
+    confirm the case exists."""
+    user = user or request.user
     base = queryset if queryset is not None else Case.objects.all()
     case = base.filter(number=number).first()
-    if case is None or not roles.can_see(request.user, case):
-        log_access(request, number, case, f"{what} (refused)", False)
+    if case is None or not roles.can_see(user, case):
+        log_access(request, number, case, f"{what} (refused)", False, user)
         raise Http404("No such case, or not one of yours.")
-    log_access(request, number, case, what, True)
+    log_access(request, number, case, what, True, user)
     return case

@@ -1,0 +1,87 @@
+"""Who is calling: an API key (`Authorization: Bearer ad_…` or `X-API-Key`) or the desk's
+session (with its CSRF token on writes, and the second factor where required)."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
+
+from appealdesk.api.models import SCOPES, ApiKey, digest
+from appealdesk.desk import roles
+
+
+@dataclass(frozen=True)
+class Caller:
+    user: Any
+    scopes: frozenset[str]
+    key: ApiKey | None = field(default=None)
+
+    @property
+    def owner(self) -> str:
+        """Whose idempotency keys these are."""
+        return f"key:{self.key.prefix}" if self.key else f"user:{self.user.pk}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.user.get_username()} via {self.key.name}" if self.key else "session"
+
+
+def _from_key(request: HttpRequest, text: str | None) -> Caller | None:
+    if not text or not text.startswith("ad_") or text.count("_") < 2:
+        return None
+    prefix = text.split("_", 2)[1]
+    key = ApiKey.objects.select_related("user").filter(prefix=prefix).first()
+    if key is None or not hmac.compare_digest(key.digest, digest(text)) or not key.usable():
+        return None
+    if not key.user.is_active:
+        return None
+    now = timezone.now()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)  # once a minute at most
+    return Caller(user=key.user, scopes=frozenset(key.scopes) & set(SCOPES), key=key)
+
+
+class BearerKey(HttpBearer):
+    openapi_scheme = "bearer"
+
+    def authenticate(self, request: HttpRequest, token: str) -> Caller | None:
+        return _from_key(request, token)
+
+
+class HeaderKey(APIKeyHeader):
+    param_name = "X-API-Key"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Caller | None:
+        return _from_key(request, key)
+
+
+class DeskSession(APIKeyCookie):
+    """The desk's own pages call the API with the signed-in user's session (CSRF checked)."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Caller | None:
+        user = request.user
+        if not (user.is_authenticated and user.is_staff and user.is_active):
+            return None
+        if settings.MFA == "required" and not user.is_verified():  # type: ignore[union-attr]
+            return None
+        return Caller(user=user, scopes=frozenset(SCOPES))
+
+
+AUTH = [BearerKey(), HeaderKey(), DeskSession()]
+
+
+def caller(request: HttpRequest) -> Caller:
+    found: Caller = request.auth  # type: ignore[attr-defined]
+    return found
+
+
+def may(request: HttpRequest, action: str) -> bool:
+    return roles.may(caller(request).user, action)

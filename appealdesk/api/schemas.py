@@ -1,0 +1,234 @@
+"""Request and response bodies of API v1. Strings refuse NUL bytes (PostgreSQL cannot store
+them) and have lengths; instants must carry their UTC offset."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from ninja import Schema
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+Text = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_no_nul)]
+Short = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_nul)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul)]
+Item = Annotated[str, StringConstraints(min_length=1, max_length=60), AfterValidator(_no_nul)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_no_nul)]
+Instant = AwareDatetime
+
+
+class PartyOut(Schema):
+    id: int
+    role: str
+    name: str
+    subscriber_id: str
+
+
+class ClockOut(Schema):
+    clock: str
+    label: str
+    unit: str
+    length: int
+    starts: str
+    binding: bool
+    state: str
+    started_at: dt.datetime | None
+    due_at: dt.datetime | None
+    due_date: dt.date | None
+    original_due_at: dt.datetime | None
+    at_risk_at: dt.datetime | None
+    met_at: dt.datetime | None
+    calendar: str
+
+
+class CaseOut(Schema):
+    number: str
+    program: str
+    pack_version: str
+    kind: str
+    level: int | None
+    expedited: bool
+    category: str
+    service: str
+    channel: str
+    filed_by: str
+    state: str
+    disposition: str
+    rejection: dict[str, Any] | None
+    handler: str
+    team: str | None
+    owner: str | None
+    reviewer: str | None
+    outcome: str
+    dismissal_reason: str
+    received_at: dt.datetime
+    received_date: dt.date
+    backdate_reason: str
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+    decided_by: str | None
+    letter_date: dt.date | None
+    notified_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    next_due_at: dt.datetime | None
+    provided: list[str]
+    missing: list[str]
+    summary: str
+    member: PartyOut | None
+    representative: PartyOut | None
+    provider: PartyOut | None
+    matter: str | None
+    prior: str | None
+    duplicate_of: str | None
+    version: int
+    clocks: list[ClockOut]
+
+
+class CasePage(Schema):
+    items: list[CaseOut]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page")
+
+
+class EventOut(Schema):
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    reason: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class DocumentOut(Schema):
+    id: int
+    kind: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: dt.datetime
+    uploaded_by: str | None
+
+
+class NewParty(Schema):
+    name: Name
+    subscriber_id: Short = ""
+    phone: Short = ""
+    address: Text = ""
+    email: Short = ""
+
+
+class CaseCreate(Schema):
+    request: dict[str, Any] = Field(
+        description="the request as `POST /assess` takes it (SPEC section 7)"
+    )
+    member_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    member: NewParty | None = Field(default=None, description="a new member, if no member_id")
+    representative: NewParty | None = None
+    provider: NewParty | None = None
+    summary: Text = ""
+    backdate_reason: Text = Field(
+        default="", description="needed when received_at is earlier than now"
+    )
+    override: dict[str, Any] | None = Field(
+        default=None, description="assess inputs that replace the proposal's (with a reason)"
+    )
+    override_reason: Text = ""
+    team_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+
+
+class Reclassify(Schema):
+    changes: dict[str, Any] = Field(description="assess inputs to change, e.g. {'category': …}")
+    reason: Reason
+
+
+class RequestInformation(Schema):
+    items: list[Item] | None = Field(default=None, description="default: what is missing")
+    note: Text = ""
+
+
+class ReceiveInformation(Schema):
+    items: list[Item] = Field(min_length=1)
+    received_at: Instant | None = None
+    note: Text = ""
+
+
+class Extend(Schema):
+    clock: Item
+    new_due_at: Instant
+    reason: Reason
+    consent_document_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+
+
+class ClockReason(Schema):
+    clock: Item
+    reason: Text = ""
+
+
+class Assign(Schema):
+    owner: Short | None = Field(default=None, description="user name; null unassigns")
+    reviewer: Short | None = Field(default=None, description="user name; null unassigns")
+    team_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    reason: Text = ""
+
+
+class Decide(Schema):
+    outcome: Literal["upheld", "overturned", "partially_overturned"]
+    action: Literal["", "deny", "modify", "reduce", "terminate"] = ""
+    decided_at: Instant | None = None
+    letter_date: dt.date | None = None
+    reason: Text = ""
+
+
+class RecordNotice(Schema):
+    notice: Literal["acknowledgement", "decision"]
+    medium: Literal["written", "verbal"]
+    at: Instant | None = None
+    note: Text = ""
+
+
+class Milestone(Schema):
+    milestone: Item
+    at: Instant | None = None
+    note: Text = ""
+
+
+class Dismiss(Schema):
+    reason: Literal["untimely", "not_appealable", "withdrawn"]
+    note: Text = ""
+
+
+class Note(Schema):
+    note: Text = ""
+
+
+class Reopen(Schema):
+    reason: Reason
+
+
+class Escalate(Schema):
+    received_at: Instant
+    channel: Literal["phone", "mail", "fax", "email", "portal", "in_person"]
+    requested: Literal["appeal", "external_review"] = "appeal"
+    filed_by: Literal["member", "authorized_rep", "provider"] | None = None
+    provided: list[Item] = Field(default_factory=list)
+    expedited: bool | None = None
+    backdate_reason: Text = ""
+    summary: Text = ""
+
+
+class PackVersionOut(Schema):
+    program: str
+    version: str
+    name: str
+    effective_from: dt.date
+    time_zone: str
+    sha256: str
+    in_force: bool

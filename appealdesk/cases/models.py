@@ -382,6 +382,9 @@ class Clock(models.Model):
             ),
         ]
         indexes = [
+            # a case's clocks (case page, services, extensions): the partial unique index above
+            # serves only queries that also say state <> 'cancelled'
+            models.Index(fields=["case"], name="clock_case"),
             models.Index(
                 fields=["due_at"],
                 name="clock_live_due",

@@ -89,7 +89,7 @@ WORKLIST_SQL = """
 SELECT c.id, c.number, c.program, c.kind, c.level, c.expedited, c.category, c.state, c.handler,
        c.received_at, c.next_due_at, c.next_at_risk_at, c.version,
        m.name, m.subscriber_id, u.username, t.name
-FROM cases_case c
+FROM {source}
 LEFT JOIN cases_party m ON m.id = c.member_id
 LEFT JOIN auth_user u ON u.id = c.owner_id
 LEFT JOIN cases_team t ON t.id = c.team_id
@@ -97,6 +97,11 @@ WHERE c.is_open {where}
 ORDER BY c.next_due_at, c.id
 LIMIT %s
 """
+# Several teams: the first page of each team in index order (case_team_due), then merged. An
+# IN list would read and sort every open case of those teams to find the first fifty.
+TEAM_ARM_SQL = """SELECT * FROM (SELECT c.id FROM cases_case c
+WHERE c.is_open AND c.team_id = %s {where} ORDER BY c.next_due_at, c.id LIMIT %s) a{n}"""
+MAX_TEAM_ARMS = 50
 EQUALITY_FILTERS = ("program", "kind", "level", "state", "handler", "expedited")
 
 
@@ -131,10 +136,14 @@ def worklist(
     if team is not None:
         where.append("c.team_id = %s")
         params.append(getattr(team, "pk", team))
+    arms: list[Any] = []
     if teams is not None:
-        ids = [getattr(t, "pk", t) for t in teams] or [0]
-        where.append(f"c.team_id IN ({', '.join(['%s'] * len(ids))})")
-        params.extend(ids)
+        ids = list(dict.fromkeys(getattr(t, "pk", t) for t in teams)) or [0]
+        if 1 < len(ids) <= MAX_TEAM_ARMS:
+            arms = ids
+        else:
+            where.append(f"c.team_id IN ({', '.join(['%s'] * len(ids))})")
+            params.extend(ids)
     for column, value in (("owner_id", owner), ("reviewer_id", reviewer)):
         if value is not None:
             where.append(f"c.{column} = %s")
@@ -161,7 +170,15 @@ def worklist(
         due, pk = _decode(cursor)
         where.append("(c.next_due_at > %s OR (c.next_due_at = %s AND c.id > %s))")
         params.extend([adapt(due), adapt(due), pk])
-    sql = WORKLIST_SQL.format(where="".join(f" AND {w}" for w in where))
+    conditions = "".join(f" AND {w}" for w in where)
+    if arms:
+        union = " UNION ALL ".join(
+            TEAM_ARM_SQL.format(where=conditions, n=n) for n in range(len(arms))
+        )
+        sql = WORKLIST_SQL.format(source=f"({union}) k JOIN cases_case c ON c.id = k.id", where="")
+        params = [p for team_id in arms for p in (team_id, *params, limit + 1)]
+    else:
+        sql = WORKLIST_SQL.format(source="cases_case c", where=conditions)
     with connection.cursor() as db:
         db.execute(sql, [*params, limit + 1])
         rows = db.fetchall()

@@ -103,6 +103,12 @@ def test_timeline_and_search(receive, people, member):
     assert [c.pk for c in case_search(case.number)] == [case.pk]
     assert {c.member.name for c in case_search("doe")} == {"Pat Doe"}
     assert case_search("   ") == []
+    prefix = case.number[:10].lower()  # any case, a prefix: the number's own index range
+    found = case_search(prefix)
+    assert case.pk in [c.pk for c in found] and all(
+        c.number.startswith(prefix.upper()) for c in found
+    )
+    assert [c.received_at for c in found] == sorted((c.received_at for c in found), reverse=True)
 
 
 @pytest.mark.postgres

@@ -139,6 +139,11 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Strict"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind TLS (a proxy that sets X-Forwarded-Proto): cookies only over HTTPS, HSTS.
+if _flag("APPEALDESK_HTTPS"):
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
 X_FRAME_OPTIONS = "DENY"
 
 # Two-factor sign-in for staff: `required` (every staff member enrols a TOTP authenticator and

@@ -5,10 +5,14 @@ Django's storage API outside the web root."""
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 
 from appealdesk.cases.errors import InvalidInput
 from appealdesk.cases.models import Case, Document
@@ -32,8 +36,39 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def document_store(upload: Any, *, kind: str, case: Case | None, actor: Any) -> Document:
-    """Store an uploaded file; the same content on the same case is stored once."""
+DOCUMENT_KINDS = {
+    "evidence": "evidence",
+    "eob": "Explanation of Benefits",
+    "medical_records": "medical records",
+    "written_consent": "written consent",
+    "authorization": "representative's authorization",
+    "correspondence": "correspondence",
+    "testimony": "written testimony",
+}
+
+_undo = threading.local()
+
+
+@contextmanager
+def files_undone_on_error() -> Iterator[None]:
+    """Files stored inside the block are deleted again if the block fails: a refused intake
+    or a stale extension leaves no orphan file behind (the database rows roll back)."""
+    stored: list[str] = []
+    stack = _undo.__dict__.setdefault("stack", [])
+    stack.append(stored)
+    try:
+        yield
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+    finally:
+        stack.pop()
+
+
+def check_upload(upload: Any) -> str:
+    """The upload's real content type, or `InvalidInput` saying what is wrong (nothing is
+    stored): PDF and images only, recognised by content, within the size limit."""
     limit = settings.UPLOAD_MAX_BYTES
     if upload.size > limit:
         raise InvalidInput(
@@ -41,20 +76,30 @@ def document_store(upload: Any, *, kind: str, case: Case | None, actor: Any) -> 
             f"{limit / 1e6:.0f} MB",
             field="documents",
         )
-    body = upload.read()
-    content_type = sniff(body[:16])
+    upload.seek(0)
+    content_type = sniff(upload.read(16))
+    upload.seek(0)
     if content_type is None:
         raise InvalidInput(
             f"{upload.name} is not a PDF or an image (PNG, JPEG, GIF, TIFF): scan or save it "
             "as PDF and upload it again",
             field="documents",
         )
+    return content_type
+
+
+def document_store(upload: Any, *, kind: str, case: Case | None, actor: Any) -> Document:
+    """Store an uploaded file; the same content on the same case is stored once."""
+    if kind not in DOCUMENT_KINDS:
+        raise InvalidInput(f"kind {kind!r} is not one of {', '.join(DOCUMENT_KINDS)}", field="kind")
+    content_type = check_upload(upload)
+    body = upload.read()
     digest = hashlib.sha256(body).hexdigest()
     existing = Document.objects.filter(case=case, sha256=digest).first() if case else None
     if existing is not None:
         return existing
     extension = content_type.rsplit("/", 1)[-1].replace("jpeg", "jpg")
-    return Document.objects.create(
+    document = Document.objects.create(
         case=case,
         kind=kind,
         name=upload.name[:200],
@@ -65,3 +110,6 @@ def document_store(upload: Any, *, kind: str, case: Case | None, actor: Any) -> 
         file=ContentFile(body, name=f"{digest}.{extension}"),
         uploaded_by=actor if getattr(actor, "pk", None) else None,
     )
+    for stored in getattr(_undo, "stack", [])[-1:]:
+        stored.append(document.file.name)
+    return document

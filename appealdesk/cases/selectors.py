@@ -80,7 +80,10 @@ def _decode(cursor: str) -> tuple[dt.datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         due, pk = raw.split("|")
-        return dt.datetime.fromisoformat(due), int(pk)
+        number = int(pk)
+        if not 0 < number < 2**63:
+            raise ValueError(pk)
+        return dt.datetime.fromisoformat(due), number
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput("the cursor is not one this list gave out", field="cursor") from None
 

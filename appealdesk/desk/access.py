@@ -20,7 +20,7 @@ def log_access(
         username=user.get_username() if user.is_authenticated else "",
         case_number=number[:60],
         case=case,
-        what=what,
+        what=what[:40],
         allowed=ok,
         path=request.get_full_path()[:300],
         ip=request.META.get("REMOTE_ADDR") or None,

@@ -11,11 +11,12 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 
 from appealdesk.cases import packs
 from appealdesk.cases import services as sv
-from appealdesk.cases.documents import document_store
+from appealdesk.cases.documents import check_upload, document_store, files_undone_on_error
 from appealdesk.cases.errors import InvalidInput
 from appealdesk.cases.models import (
     CHANNEL_CHOICES,
@@ -90,6 +91,11 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [single(d, initial) for d in data]
         return [single(data, initial)] if data else []
+
+
+def member_party(pk: Any) -> Party | None:
+    """A member by id (never another kind of party)."""
+    return Party.objects.filter(pk=pk, role="member").first() if pk else None
 
 
 def tri_state(value: str) -> bool | None:
@@ -173,7 +179,9 @@ class IntakeForm(forms.Form):
     )
     summary = forms.CharField(required=False, max_length=500)
 
-    member = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    member = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
     member_name = forms.CharField(label="Member name", required=False, max_length=200)
     subscriber_id = forms.CharField(label="Subscriber ID", required=False, max_length=40)
     member_phone = forms.CharField(label="Daytime phone", required=False, max_length=40)
@@ -234,8 +242,18 @@ class IntakeForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if not data.get("member") and not data.get("member_name"):
+        if data.get("member") and member_party(data["member"]) is None:
+            self.add_error("member_name", "the chosen member is not known: search again")
+        elif not data.get("member") and not data.get("member_name"):
             self.add_error("member_name", "choose a member from the search, or type a new one")
+        # uploads are checked before anything is stored (type by content, size)
+        for name in ("authorization", "documents"):
+            uploads = data.get(name) or []
+            for upload in uploads if isinstance(uploads, list) else [uploads]:
+                try:
+                    check_upload(upload)
+                except InvalidInput as exc:
+                    self.add_error(name, exc.message)
         return data
 
     def request_dict(self) -> dict[str, Any]:
@@ -268,7 +286,7 @@ class IntakeForm(forms.Form):
         """Required items the member's details give (a typed phone is the daytime phone…),
         found through the pack's own item aliases, never by program."""
         d = self.cleaned_data
-        party = Party.objects.filter(pk=d["member"]).first() if d.get("member") else None
+        party = member_party(d.get("member"))
         values = {
             "name": party.name if party else d.get("member_name"),
             "subscriber_id": party.subscriber_id if party else d.get("subscriber_id"),
@@ -421,6 +439,12 @@ class ExtendForm(ClockChoiceMixin, ActionForm):
         help_text="needed where the program requires the member's written permission",
     )
 
+    def clean_consent_document(self) -> Any:
+        upload = self.cleaned_data.get("consent_document")
+        if upload:
+            check_upload(upload)
+        return upload
+
     def setup(self) -> None:
         self.clock_choices()
         self.clocks = {k: c for k, c in self.clocks.items() if c.extension_rule}
@@ -431,19 +455,21 @@ class ExtendForm(ClockChoiceMixin, ActionForm):
     def run(self) -> str:
         clock = self.clocks[self.cleaned_data["clock"]]
         upload = self.cleaned_data.get("consent_document")
-        consent = (
-            document_store(upload, kind="written_consent", case=self.case, actor=self.user)
-            if upload
-            else None
-        )
-        clock = sv.clock_extend(
-            clock,
-            actor=self.user,
-            new_due_at=self.cleaned_data["new_due_at"],
-            reason=self.cleaned_data["reason"],
-            consent_document=consent,
-            expected_version=self.expected,
-        )
+        # the consent and the extension land together, or neither (nor its file)
+        with transaction.atomic(), files_undone_on_error():
+            consent = (
+                document_store(upload, kind="written_consent", case=self.case, actor=self.user)
+                if upload
+                else None
+            )
+            clock = sv.clock_extend(
+                clock,
+                actor=self.user,
+                new_due_at=self.cleaned_data["new_due_at"],
+                reason=self.cleaned_data["reason"],
+                consent_document=consent,
+                expected_version=self.expected,
+            )
         return f"{clock.label} extended to {_local(clock.due_at, self.program)}."
 
 
@@ -493,8 +519,12 @@ class AssignForm(ActionForm):
     reason = forms.CharField(required=False)
 
     def setup(self) -> None:
-        self.fields["owner"].choices = staff_choices()
-        self.fields["reviewer"].choices = staff_choices()
+        for name in ("owner", "reviewer"):
+            choices = staff_choices()
+            current = getattr(self.case, name)
+            if current is not None and str(current.pk) not in {k for k, _ in choices}:
+                choices.append((str(current.pk), f"{current.get_username()} (inactive)"))
+            self.fields[name].choices = choices
         self.fields["team"].choices = [("", "—")] + [
             (str(t.pk), t.name) for t in Team.objects.filter(program=self.case.program)
         ]
@@ -777,11 +807,11 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
 
 
 class BulkAssignForm(forms.Form):
-    cases = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
+    """The new owner and why; the checked cases are matched against those the user may see."""
+
     owner = forms.ChoiceField(label="New owner")
     reason = forms.CharField(required=False)
 
-    def __init__(self, *args: Any, case_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cases"].choices = case_choices
         self.fields["owner"].choices = staff_choices()[1:]

@@ -13,7 +13,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect
 from django.urls import reverse
 
-OPEN_PATHS = ("/desk/login/", "/desk/logout/")
+OPEN_PATHS = ("/desk/login/", "/desk/logout/", "/admin/login/")
+GUARDED = ("/desk/", "/admin/")
 MFA_PATHS = ("/desk/mfa/",)
 
 
@@ -27,7 +28,7 @@ class StaffVerificationMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path
-        if path.startswith("/desk/") and not path.startswith(OPEN_PATHS):
+        if path.startswith(GUARDED) and not path.startswith(OPEN_PATHS):
             refused = self._check(request)
             if refused is not None:
                 return refused

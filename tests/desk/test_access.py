@@ -135,3 +135,55 @@ def test_supervisors_see_who_opened_the_case(client, staff, appeal):
     client.force_login(staff["sam"])
     page = client.get(f"/desk/cases/{appeal.number}/").content.decode()
     assert "Access log" in page and "bob · case page" in page
+
+
+def test_only_the_assigned_reviewer_decides(client, staff, appeal):
+    from appealdesk.cases.services import case_assign
+
+    case_assign(appeal, actor=staff["sam"], reviewer=staff["dave"], owner=staff["carol"])
+    client.force_login(staff["carol"])  # she owns it, but dave reviews it
+    page = client.get(f"/desk/cases/{appeal.number}/").content.decode()
+    assert 'id="action-decide"' not in page
+    response = client.post(
+        f"/desk/cases/{appeal.number}/decide/", {"decide-version": 3, "decide-outcome": "upheld"}
+    )
+    assert response.status_code == 403 and "assigned to dave" in response.content.decode()
+
+
+def test_the_admin_needs_the_second_factor_and_logs_case_reads(client, staff, appeal, settings):
+    settings.MFA = "required"
+    client.force_login(staff["root"])
+    response = client.get(f"/admin/cases/case/{appeal.pk}/change/")
+    assert response.status_code == 302 and response["Location"].startswith("/desk/mfa/")
+    settings.MFA = "optional"
+    assert client.get(f"/admin/cases/case/{appeal.pk}/change/").status_code == 200
+    assert AccessLog.objects.filter(case=appeal, what="admin case").count() == 1
+
+
+def test_member_search_is_limited_to_the_users_cases(client, staff, appeal, drug_appeal):
+    from appealdesk.cases.models import Party
+
+    Party.objects.create(role="member", name="Pat Newcomer")
+    client.force_login(staff["olga"])  # pharmacy: sees drug_appeal's member, Pat Doe
+    found = client.get("/desk/intake/parties/", {"member_q": "Pat"}).content.decode()
+    assert "Pat Doe" in found and "Pat Newcomer" in found
+    drug_appeal.member = Party.objects.create(role="member", name="Pat Other")
+    drug_appeal.save(update_fields=["member"])
+    found = client.get("/desk/intake/parties/", {"member_q": "Pat"}).content.decode()
+    assert "Pat Doe" not in found  # only on the medical team's case now
+    assert "Pat Other" in found
+
+
+def test_searches_are_logged_and_odd_input_is_not_an_error(client, staff, appeal):
+    client.force_login(staff["bob"])
+    client.get("/desk/search/", {"q": "W1234567"})
+    assert AccessLog.objects.filter(case=appeal, what="search result").exists()
+    assert client.get("/desk/", {"team": "²"}).status_code == 200
+    assert (
+        client.get(
+            "/desk/", {"cursor": "OTk5OTk5OTk5OTk5OTk5OTk5OTl8OTk5OTk5OTk5OTk5OTk5OTk5OTk5"}
+        ).status_code
+        == 302
+    )
+    long = "x" * 60
+    assert client.post(f"/desk/cases/{appeal.number}/{long}/").status_code == 404

@@ -123,7 +123,7 @@ def test_a_stale_edit_names_who_changed_the_case_and_keeps_the_typed_text(client
     )
     assert response.status_code == 409
     page = response.content.decode()
-    assert f"case {appeal.number} was changed by sam" in page
+    assert f"Case {appeal.number} was changed by sam at " in page
     assert "member called to withdraw" in page  # nothing typed is lost
     assert "Reload the case" in page
     assert Case.objects.get(pk=appeal.pk).state == "awaiting_information"
@@ -198,3 +198,30 @@ def test_bulk_reassignment_by_a_supervisor(client, staff, receive):
     assert response.status_code == 302
     owners = [Case.objects.get(pk=c.pk).owner for c in cases]
     assert owners == [staff["bob"], staff["bob"], None]
+
+
+def test_an_action_that_does_not_apply_is_refused(client, staff, appeal):
+    client.force_login(staff["bob"])
+    response = act(client, appeal, "close", note="too early")
+    assert (
+        response.status_code == 422
+        and "does not apply to a received case" in response.content.decode()
+    )
+
+
+def test_a_stale_extension_keeps_no_consent_file(client, staff, appeal, settings):
+    seen = appeal.version
+    sv.case_request_information(appeal, actor=staff["sam"], items=["eob"])
+    client.force_login(staff["bob"])
+    decision = appeal.clocks.get(clock_id="decision")
+    data = {
+        "extend-version": seen,
+        "extend-clock": decision.pk,
+        "extend-new_due_at": local(decision.due_at + dt.timedelta(days=10)),
+        "extend-reason": "records",
+        "extend-consent_document": SimpleUploadedFile("c.pdf", b"%PDF-1.4 consent"),
+    }
+    assert client.post(f"/desk/cases/{appeal.number}/extend/", data).status_code == 409
+    assert not appeal.documents.exists()
+    stored = settings.MEDIA_ROOT / "documents"
+    assert not stored.exists() or not any(p.is_file() for p in stored.rglob("*"))

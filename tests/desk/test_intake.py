@@ -129,12 +129,38 @@ def test_documents_and_the_representatives_authorization(client, staff):
     assert Authorization.objects.get().representative == case.representative
 
 
-def test_a_bad_document_refuses_the_whole_intake(client, staff):
+def test_a_bad_document_refuses_the_whole_intake(client, staff, settings):
     client.force_login(staff["alice"])
-    data = form(confirm="1", documents=[SimpleUploadedFile("x.pdf", b"MZ\x90 an executable")])
-    refused = client.post("/desk/intake/?program=ump", data)
+    good = SimpleUploadedFile("ok.pdf", b"%PDF-1.4 fine")
+    bad = SimpleUploadedFile("x.pdf", b"MZ\x90 an executable")
+    refused = client.post("/desk/intake/?program=ump", form(confirm="1", documents=[good, bad]))
     assert refused.status_code == 422 and "is not a PDF or an image" in refused.content.decode()
     assert not Case.objects.exists()  # nothing half-written
+    stored = settings.MEDIA_ROOT / "documents"
+    assert not stored.exists() or not any(p.is_file() for p in stored.rglob("*"))
+
+
+def test_a_chosen_member_must_be_a_member(client, staff):
+    from appealdesk.cases.models import Party
+
+    rep = Party.objects.create(role="authorized_rep", name="Secret Rep")
+    client.force_login(staff["alice"])
+    page = client.post(
+        "/desk/intake/?program=ump", form(member=rep.pk, member_name="", confirm="1")
+    )
+    assert page.status_code == 422 and "Secret Rep" not in page.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_a_case_routed_to_another_team_is_announced_not_opened(client, staff, pharmacy):
+    client.force_login(staff["alice"])  # medical team; a drug appeal goes to pharmacy
+    response = client.post(
+        "/desk/intake/?program=ump",
+        form(confirm="1", service="prescription", category="coverage_denial", requested="appeal"),
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == "/desk/intake/?program=ump"
+    assert "UMP pharmacy, whose cases you do not see" in response.content.decode()
 
 
 def test_a_genex_grievance_form(client, staff):

@@ -34,6 +34,10 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
     return _render(request, case)
 
 
+def _may_take(user: Any, action: str, case: Case) -> bool:
+    return action != "decide" or roles.may_decide(user, case)
+
+
 def _render(
     request: HttpRequest, case: Case, bound: ActionForm | None = None, status_code: int = 200
 ) -> HttpResponse:
@@ -54,10 +58,11 @@ def _render(
                 continue
             form = bound if bound is not None and bound.action == name else None
             form = form or form_class(case=case, user=request.user)
-            if form is bound or form.applies():
+            if form is bound or (form.applies() and _may_take(request.user, name, case)):
                 forms.append(form)
         linked = list(
-            Case.objects.filter(matter_id=case.matter_id)
+            roles.visible_cases(request.user)
+            .filter(matter_id=case.matter_id)
             .exclude(pk=case.pk)
             .only("number", "kind", "level", "state", "outcome", "received_at")
             .order_by("received_at", "pk")
@@ -99,12 +104,22 @@ def _looks(user: Any, case: Case) -> list[AccessLog] | None:
 @require_POST
 def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     form_class = ACTION_FORMS.get(action)
+    if form_class is None:
+        return render(request, "404.html", status=404)
     case = case_for(request, number, what=f"action {action}", queryset=CASE_PAGE)
-    if form_class is None or not roles.may(request.user, action):
+    if not roles.may(request.user, action):
         return HttpResponseForbidden(f"You may not {action.replace('_', ' ')} cases.")
+    if action == "decide" and not roles.may_decide(request.user, case):
+        return HttpResponseForbidden(
+            f"{case.number} is assigned to {case.reviewer} for review: the decision is theirs."
+        )
     program = packs.program_of(case.pack_id)
     with timezone.override(program.tz):
         form = form_class(request.POST, request.FILES, case=case, user=request.user)
+        if not form.applies():
+            form.is_valid()
+            form.add_error(None, f"{form.title} does not apply to a {case.state} case.")
+            return _render(request, case, form, 422)
         if form.is_valid():
             try:
                 done = form.run()
@@ -114,7 +129,13 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
                 data[f"{form.prefix}-version"] = str(exc.current)
                 form = form_class(data, request.FILES, case=case, user=request.user)
                 form.is_valid()
-                form.add_error(None, f"{exc.message}. Your entries are kept below.")
+                when = timezone.localtime(exc.changed_at) if exc.changed_at else None
+                form.add_error(
+                    None,
+                    f"Case {case.number} was changed by {exc.changed_by}"
+                    f"{f' at {when:%b %-d, %-I:%M %p %Z}' if when else ''} — reload it to see "
+                    "what changed. Your entries are kept below.",
+                )
                 return _render(request, _reloaded(case), form, 409)
             except DomainError as exc:
                 field = exc.field if exc.field in form.fields else None
@@ -122,7 +143,9 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
                 return _render(request, _reloaded(case), form, 422)
             messages.success(request, done)
             linked = getattr(form, "linked", None)
-            return redirect("desk:case", number=linked.number if linked else case.number)
+            if linked is not None and roles.can_see(request.user, linked):
+                return redirect("desk:case", number=linked.number)
+            return redirect("desk:case", number=case.number)
     return _render(request, case, form, 422)
 
 
@@ -140,9 +163,8 @@ def case_upload(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, "Choose a file to upload.")
     for upload in files:
         try:
-            doc = document_store(
-                upload, kind=request.POST.get("kind") or "evidence", case=case, actor=request.user
-            )
+            kind = request.POST.get("kind") or "evidence"
+            doc = document_store(upload, kind=kind, case=case, actor=request.user)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -152,7 +174,7 @@ def case_upload(request: HttpRequest, number: str) -> HttpResponse:
 
 @require_GET
 def document_download(request: HttpRequest, number: str, document_id: int) -> HttpResponse:
-    case = case_for(request, number, what=f"document {document_id}")
+    case = case_for(request, number, what="document")
     document = case.documents.filter(pk=document_id).first()
     if document is None:
         return render(request, "404.html", status=404)
@@ -171,6 +193,21 @@ def document_download(request: HttpRequest, number: str, document_id: int) -> Ht
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     results: list[Any] = case_search(query, within=roles.visible(request.user)) if query else []
+    AccessLog.objects.bulk_create(
+        [
+            AccessLog(
+                user=request.user,
+                username=request.user.get_username(),
+                case_number=c.number,
+                case=c,
+                what="search result",
+                allowed=True,
+                path=request.get_full_path()[:300],
+                ip=request.META.get("REMOTE_ADDR") or None,
+            )
+            for c in results
+        ]
+    )
     if len(results) == 1 and results[0].number.lower() == query.lower():
         return redirect("desk:case", number=results[0].number)
     now = timezone.now()

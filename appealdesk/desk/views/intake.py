@@ -14,12 +14,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from appealdesk.cases.documents import document_store
+from appealdesk.cases.documents import document_store, files_undone_on_error
 from appealdesk.cases.errors import DomainError
 from appealdesk.cases.models import Authorization, Party
 from appealdesk.cases.services import case_receive
 from appealdesk.desk import roles
-from appealdesk.desk.forms import IntakeForm
+from appealdesk.desk.forms import IntakeForm, member_party
 from appealdesk.policy import AssessError, assess, default_registry
 from appealdesk.policy.assess import Program, program_for
 
@@ -55,15 +55,17 @@ def intake(request: HttpRequest) -> HttpResponse:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             return _page(request, form, program, programs, status=422)
     messages.success(request, f"{case.number} taken in: {case.kind.replace('_', ' ')}.")
+    if not roles.can_see(request.user, case):
+        # routed to a team whose cases this user does not work
+        messages.info(request, f"It went to {case.team or 'no team'}, whose cases you do not see.")
+        return redirect(f"{request.path}?program={case.program}")
     return redirect("desk:case", number=case.number)
 
 
 def _receive(request: HttpRequest, form: IntakeForm) -> Any:
     d = form.cleaned_data
-    with transaction.atomic():
-        member = (
-            Party.objects.filter(pk=d["member"], role="member").first() if d["member"] else None
-        )
+    with transaction.atomic(), files_undone_on_error():
+        member = member_party(d["member"])
         if member is None:
             member = Party.objects.create(
                 role="member",
@@ -123,8 +125,7 @@ def _page(
 
 
 def _chosen_member(form: IntakeForm) -> Party | None:
-    value = form.data.get("member") if form.is_bound else None
-    return Party.objects.filter(pk=value).first() if value and str(value).isdigit() else None
+    return member_party(roles.as_int(form.data.get("member"))) if form.is_bound else None
 
 
 def _panel(form: IntakeForm, program: Program) -> dict[str, Any]:
@@ -167,13 +168,13 @@ def party_search(request: HttpRequest) -> HttpResponse:
     if not roles.may(request.user, "receive"):
         return HttpResponseForbidden()
     q = request.GET.get("member_q", "").strip()
-    found = (
-        list(
-            Party.objects.filter(role="member")
-            .filter(Q(name__icontains=q) | Q(subscriber_id__iexact=q))
-            .order_by("name", "pk")[:10]
-        )
-        if len(q) >= 2
-        else []
+    # members whose cases the user may see, and members with no case yet: never the members
+    # of other teams' cases
+    members = Party.objects.filter(role="member").filter(
+        Q(name__icontains=q) | Q(subscriber_id__iexact=q)
     )
+    if roles.visible(request.user) is not None:
+        seen = roles.visible_cases(request.user).values("member_id")
+        members = members.filter(Q(pk__in=seen) | Q(member_cases=None))
+    found = list(members.distinct().order_by("name", "pk")[:10]) if len(q) >= 2 else []
     return render(request, "desk/_parties.html", {"parties": found, "q": q})

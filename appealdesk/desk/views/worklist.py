@@ -55,10 +55,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
     elif tab == "review":
         scope["reviewer"] = user
     else:
-        chosen = request.GET.get("team")
-        scope["teams"] = (
-            [int(chosen)] if chosen and chosen.isdigit() and int(chosen) in my_teams else my_teams
-        )
+        chosen = roles.as_int(request.GET.get("team"))
+        scope["teams"] = [chosen] if chosen in my_teams else my_teams
     try:
         page = selectors.worklist(cursor=request.GET.get("cursor") or None, **scope, **filters)
     except DomainError as exc:
@@ -108,11 +106,10 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
         return HttpResponseForbidden("Only supervisors reassign in bulk.")
     numbers = request.POST.getlist("cases")
     visible = roles.visible_cases(request.user).filter(number__in=numbers)
-    form = BulkAssignForm(request.POST, case_choices=[(n, n) for n in numbers])
+    form = BulkAssignForm(request.POST)
     back = request.POST.get("back") or ""
-    if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+    if not back or not url_has_allowed_host_and_scheme(back, {request.get_host()}):
         back = "desk:worklist"
-    back = back or "desk:worklist"
     if not form.is_valid() or not numbers:
         messages.error(request, "Choose the cases and the new owner.")
         return redirect(back)
@@ -124,14 +121,13 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
         if case is None:
             refused.append(f"{number}: not found")
             continue
-        seen = request.POST.get(f"version-{number}")
         try:
             sv.case_assign(
                 case,
                 actor=request.user,
                 owner=owner,
                 reason=form.cleaned_data["reason"] or "bulk reassignment",
-                expected_version=int(seen) if seen and seen.isdigit() else None,
+                expected_version=roles.as_int(request.POST.get(f"version-{number}")),
             )
         except DomainError as exc:
             refused.append(f"{number}: {exc.message}")

@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "appealdesk.desk",
     "ninja",  # the API docs' own static files (Swagger UI), never a CDN
     "appealdesk.api",
+    "django_tasks",
+    "django_tasks_db",  # app label django_tasks_database: the queue's table
+    "appealdesk.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -113,6 +116,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The task queue (Django's Tasks API through django-tasks; on Django 5.2 the database backend is
+# the separate django-tasks-db). Tasks are rows in this database, run by `appealdesk worker`
+# (`appealdesk serve` starts one beside gunicorn on the embedded default).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
 # Argon2 first (SPEC 8); the others verify hashes made before it and are upgraded on sign-in.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -37,6 +37,7 @@ from appealdesk.policy.assess import Program, program_for
 from appealdesk.policy.clocks import at_risk_from
 from appealdesk.policy.contract import parse_instant
 from appealdesk.policy.timecalc import compute_due, local_date
+from appealdesk.webhooks import outbox as webhooks
 
 # SPEC 5.2: received → in_review → decided → notified → closed, plus awaiting_information,
 # dismissed, redirected, reopened. Only these moves are allowed.
@@ -1197,7 +1198,9 @@ def case_escalate(
 # -- the status pass --------------------------------------------------------------------------
 def clocks_refresh(*, now: dt.datetime | None = None, batch: int = 1000) -> dict[str, int]:
     """Mark running clocks past their due time as missed (an event each, claimed with a
-    conditional update so two passes never mark one twice); count those at risk."""
+    conditional update so two passes never mark one twice); warn once of each clock that became
+    at risk (`at_risk_notified_at`, claimed the same way); count those at risk. Both go to the
+    webhooks' outbox in the same transaction."""
     now = _now(now)
     missed = 0
     while True:
@@ -1215,7 +1218,7 @@ def clocks_refresh(*, now: dt.datetime | None = None, batch: int = 1000) -> dict
             Clock.objects.filter(pk__in=[r[0] for r in rows]).update(
                 state=ClockState.MISSED, missed_marked_at=now
             )
-            Event.objects.bulk_create(
+            events = Event.objects.bulk_create(
                 [
                     Event(
                         case_id=case_id,
@@ -1227,13 +1230,31 @@ def clocks_refresh(*, now: dt.datetime | None = None, batch: int = 1000) -> dict
                     for _, case_id, clock_id, due_at in rows
                 ]
             )
+            webhooks.emit_many(events)  # bulk_create sends no post_save
         missed += len(rows)
         if len(rows) < batch:
             break
-    at_risk = Clock.objects.filter(
-        state__in=LIVE_CLOCK_STATES, at_risk_at__lte=now, due_at__gte=now
-    ).count()
-    return {"missed": missed, "at_risk": at_risk}
+    notified = 0
+    at_risk_now = Q(state__in=LIVE_CLOCK_STATES, at_risk_at__lte=now, due_at__gte=now)
+    while True:
+        with transaction.atomic():
+            claimed = list(
+                Clock.objects.select_for_update(skip_locked=True)
+                .filter(at_risk_now, at_risk_notified_at=None)
+                .order_by("due_at")
+                .only("id", "case_id", "clock_id", "label", "at_risk_at", "due_at")[:batch]
+            )
+            if not claimed:
+                break
+            Clock.objects.filter(
+                at_risk_now, at_risk_notified_at=None, pk__in=[c.pk for c in claimed]
+            ).update(at_risk_notified_at=now)
+            webhooks.emit_at_risk(claimed, at=now)
+        notified += len(claimed)
+        if len(claimed) < batch:
+            break
+    at_risk = Clock.objects.filter(at_risk_now).count()
+    return {"missed": missed, "at_risk": at_risk, "at_risk_notified": notified}
 
 
 def _user(actor: Any) -> Any:

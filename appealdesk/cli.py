@@ -238,28 +238,66 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64)] = 2,
     host: Annotated[str, typer.Option(help="listen address")] = "127.0.0.1",
+    task_worker: Annotated[
+        bool | None,
+        typer.Option(
+            "--task-worker/--no-task-worker",
+            help="also run `appealdesk worker` (default: yes on the embedded SQLite database, "
+            "no with DATABASE_URL, where workers run as their own service)",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Run the production WSGI server (gunicorn)."""
+    """Run the production WSGI server (gunicorn), and on the embedded default a task worker."""
     import os
 
-    out.print(f"appealdesk on http://{host}:{port}/desk/ (Ctrl-C stops it)", markup=False)
-    os.execvp(
+    command = [
         sys.executable,
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "appealdesk.wsgi:application",
-            "--bind",
-            f"{host}:{port}",
-            "--workers",
-            str(workers),
-            "--access-logfile",
-            "-",
-            "--graceful-timeout",
-            "10",
-        ],
-    )
+        "-m",
+        "gunicorn",
+        "appealdesk.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+    ]
+    if task_worker is None:
+        task_worker = not os.environ.get("DATABASE_URL")
+    out.print(f"appealdesk on http://{host}:{port}/desk/ (Ctrl-C stops it)", markup=False)
+    if not task_worker:
+        os.execvp(sys.executable, command)
+    from appealdesk.supervise import run_together
+
+    out.print("with a task worker (webhook deliveries) beside it", markup=False)
+    worker_command = [sys.executable, "-m", "appealdesk.cli", "worker"]
+    raise typer.Exit(run_together(command, worker_command, lambda s: err.print(s, markup=False)))
+
+
+@app.command()
+def worker(
+    batch: Annotated[bool, typer.Option("--batch", help="run the due tasks, then exit")] = False,
+    interval: Annotated[
+        float, typer.Option(min=0.1, help="seconds between looks at an empty queue")
+    ] = 1.0,
+) -> None:
+    """Run the task worker (Django's db_worker): sends webhook deliveries and retries them;
+    every minute it queues again any delivery whose task was lost."""
+    _django()
+    from django.core.management import call_command
+
+    from appealdesk.webhooks.tasks import deliveries_requeue_overdue, safety_net_start
+
+    deliveries_requeue_overdue()  # whatever was lost while no worker ran
+    options = ["--no-reload", "--no-startup-delay", "--interval", str(interval)]
+    if batch:
+        call_command("db_worker", "--batch", *options)
+        return
+    safety_net_start(every_seconds=60)
+    call_command("db_worker", *options)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

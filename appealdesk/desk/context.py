@@ -9,6 +9,13 @@ from appealdesk.desk import roles
 from appealdesk.desk.middleware import mfa_pending
 
 SECTIONS = {"worklist": "worklist", "intake": "intake", "dashboard": "dashboard"}
+REPORT_PAGES = {
+    "report_timeliness",
+    "report_volumes",
+    "report_aging",
+    "report_universe",
+    "report_cases",
+}
 ADMIN_PAGES = {"packs", "pack", "calendar", "people"}
 
 
@@ -20,7 +27,9 @@ def desk(request: HttpRequest) -> dict[str, Any]:
     mine = roles.roles_of(user)
     name = getattr(request.resolver_match, "url_name", "") or ""
     return {
-        "nav": SECTIONS.get(name, "admin" if name in ADMIN_PAGES else ""),
+        "nav": SECTIONS.get(
+            name, "admin" if name in ADMIN_PAGES else "reports" if name in REPORT_PAGES else ""
+        ),
         "mfa_pending": mfa_pending(request),
         "mfa_mode": settings.MFA,
         "desk_roles": sorted(roles.ROLES[r] for r in mine),

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from appealdesk.desk.views import administration, auth, cases, dashboard, intake, worklist
+from appealdesk.desk.views import (
+    administration,
+    auth,
+    cases,
+    dashboard,
+    intake,
+    reports,
+    worklist,
+)
 
 app_name = "desk"
 
@@ -26,6 +34,12 @@ urlpatterns = [
     ),
     path("cases/<str:number>/<slug:action>/", cases.case_action, name="case_action"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("reports/", reports.timeliness, name="report_timeliness"),
+    path("reports/volumes/", reports.volumes, name="report_volumes"),
+    path("reports/aging/", reports.aging, name="report_aging"),
+    path("reports/universe/", reports.universe_page, name="report_universe"),
+    path("reports/cases/", reports.cases, name="report_cases"),
+    path("reports/<slug:report>.<slug:fmt>", reports.download, name="report_download"),
     path("admin/packs/", administration.packs, name="packs"),
     path("admin/packs/<slug:program>/<str:version>/", administration.pack, name="pack"),
     path("admin/calendars/<slug:program>/<int:year>/", administration.calendar, name="calendar"),

@@ -55,6 +55,7 @@ from appealdesk.desk.access import case_for
 from appealdesk.desk.models import AccessLog
 from appealdesk.policy import AssessError, assess, default_registry
 from appealdesk.policy.contract import AssessRequest, AssessResult
+from appealdesk.reports import api as reports_api
 
 
 class AppealdeskAPI(NinjaAPI):
@@ -846,3 +847,7 @@ def document_download(request: HttpRequest, number: str, document_id: int) -> An
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# -- reports: timeliness, volumes, outcomes, aging, the cases behind a figure, the universe --
+reports_api.install(api)

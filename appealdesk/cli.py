@@ -15,6 +15,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from appealdesk.reports.cli import report_app
+
 app = typer.Typer(
     help="appealdesk: complaints, grievances and appeals with regulatory clocks.",
     no_args_is_help=True,
@@ -23,6 +25,7 @@ app = typer.Typer(
 )
 packs_app = typer.Typer(help="Policy packs: list, show, validate.", no_args_is_help=True)
 app.add_typer(packs_app, name="packs")
+app.add_typer(report_app, name="report")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -264,7 +264,7 @@ def test_stale_edit_keeps_what_was_typed(new_context, desk):
     panel = bob.locator("#action-record_notice")
     expect(panel).to_have_attribute("open", "")
     expect(panel.locator(".errorlist")).to_contain_text(
-        f"case {desk.cases['stale']} was changed by sam"
+        f"Case {desk.cases['stale']} was changed by sam at "
     )
     expect(panel.locator(".errorlist")).to_contain_text("Your entries are kept below.")
     expect(panel.locator("#id_record_notice-note")).to_have_value(

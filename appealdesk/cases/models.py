@@ -390,6 +390,12 @@ class Clock(models.Model):
                 name="clock_live_due",
                 condition=Q(state__in=["running", "extended"]),
             ),
+            # the sweep's at-risk claim: live clocks not yet announced, by their at-risk point
+            models.Index(
+                fields=["at_risk_at"],
+                name="clock_at_risk_unclaimed",
+                condition=Q(state__in=["running", "extended"], at_risk_notified_at=None),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -446,3 +452,48 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class Notification(models.Model):
+    """A message to one person on the desk, from the clock sweep (SPEC 5.5). One per (clock,
+    kind, recipient, due time): the unique constraint makes a replayed or concurrent sweep
+    harmless, and a clock extended or resumed to a new due time may warn again."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+", db_index=False)
+    clock = models.ForeignKey(Clock, on_delete=models.PROTECT, related_name="+", db_index=False)
+    kind = models.CharField(max_length=30)  # clock.at_risk, clock.missed, case.immediate_iro
+    due_at = models.DateTimeField()  # the clock's due time when this was sent
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clock", "kind", "recipient", "due_at"],
+                name="one_notification_per_clock_kind",
+            ),
+        ]
+        indexes = [models.Index(fields=["recipient", "-created_at"], name="notification_inbox")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}: {self.text}"
+
+
+class SweepRun(models.Model):
+    """One pass of the clock sweep, for the supervisor dashboard; a run killed mid-way keeps
+    `finished_at` empty (its committed batches stand, the next run finishes the rest)."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200)
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["-finished_at"], name="sweeprun_finished")]
+
+    def __str__(self) -> str:
+        return f"sweep {self.started_at:%Y-%m-%d %H:%M:%S} by {self.worker}"

@@ -28,7 +28,9 @@ from appealdesk.cases.models import (
     Event,
     Extension,
     InformationRequest,
+    Notification,
     Party,
+    SweepRun,
     Team,
 )
 from appealdesk.cases.models import State as S
@@ -655,7 +657,10 @@ def clock_extend(
         clock.at_risk_at = at_risk_from(
             clock.started_at or now, new_due_at, program.pack.sweep.at_risk_fraction
         )
-        clock.save(update_fields=["state", "due_at", "due_date", "at_risk_at"])
+        clock.at_risk_notified_at = None  # a new due time: the sweep may warn again
+        clock.save(
+            update_fields=["state", "due_at", "due_date", "at_risk_at", "at_risk_notified_at"]
+        )
         _save(case, expected, actor, now, **_reschedule(case))
         _event(
             case,
@@ -726,7 +731,10 @@ def clock_resume(
         clock.at_risk_at = (clock.at_risk_at or previous) + paused_for
         clock.state = ClockState.EXTENDED if clock.extensions.exists() else ClockState.RUNNING
         clock.paused_at = None
-        clock.save(update_fields=["state", "due_at", "at_risk_at", "paused_at"])
+        clock.at_risk_notified_at = None  # a new due time: the sweep may warn again
+        clock.save(
+            update_fields=["state", "due_at", "at_risk_at", "paused_at", "at_risk_notified_at"]
+        )
         _save(case, expected, actor, now, **_reschedule(case))
         _event(
             case,
@@ -1195,53 +1203,64 @@ def case_escalate(
     return linked
 
 
-# -- the status pass --------------------------------------------------------------------------
-def clocks_refresh(*, now: dt.datetime | None = None, batch: int = 1000) -> dict[str, int]:
-    """Mark running clocks past their due time as missed (an event each, claimed with a
-    conditional update so two passes never mark one twice); warn once of each clock that became
-    at risk (`at_risk_notified_at`, claimed the same way); count those at risk. Both go to the
-    webhooks' outbox in the same transaction."""
+# -- the status pass (SPEC 5.5) ---------------------------------------------------------------
+def clocks_refresh(
+    *, now: dt.datetime | None = None, batch: int = 1000, pause: float = 0.0
+) -> dict[str, int]:
+    """The clock sweep. Marks running clocks past their due time as missed (an event each),
+    warns once of each clock that became at risk (`at_risk_notified_at`), notifies the case's
+    owner and its team's supervisor of both, and flags cases that became eligible for immediate
+    independent review. Work is claimed in batches, each its own transaction, with conditional
+    updates (healthchecks' sendalerts): two sweeps at once, or a sweep run again after one was
+    killed, never mark, announce or notify anything twice, and a killed sweep loses only its
+    uncommitted batch, which the next one claims again. Webhooks join each batch's transaction.
+    `pause` sleeps between batches, to spare a busy database."""
     now = _now(now)
-    missed = 0
+    counts = {"missed": 0, "at_risk_notified": 0, "notifications": 0, "immediate_iro": 0}
     while True:
         with transaction.atomic():
-            # Rows locked by this pass only (PostgreSQL skips rows another pass holds; SQLite
-            # serialises writers), so no clock is marked, or announced, twice.
+            # Rows locked by this sweep only (PostgreSQL skips rows another sweep holds; SQLite
+            # serialises writers); the claimed rows leave the filter, so the next batch goes on.
             rows = list(
                 Clock.objects.select_for_update(skip_locked=True)
                 .filter(state__in=LIVE_CLOCK_STATES, due_at__lt=now)
-                .order_by("due_at")
-                .values_list("id", "case_id", "clock_id", "due_at")[:batch]
+                .order_by("due_at", "id")
+                .only("id", "case_id", "clock_id", "label", "due_at", "binding", "met_by")[:batch]
             )
             if not rows:
                 break
-            Clock.objects.filter(pk__in=[r[0] for r in rows]).update(
+            Clock.objects.filter(pk__in=[c.pk for c in rows], state__in=LIVE_CLOCK_STATES).update(
                 state=ClockState.MISSED, missed_marked_at=now
             )
             events = Event.objects.bulk_create(
                 [
                     Event(
-                        case_id=case_id,
+                        case_id=c.case_id,
                         at=now,
                         actor_label="system",
                         action="clock.missed",
-                        after={"clock": clock_id, "due_at": due_at.isoformat()},
+                        after={"clock": c.clock_id, "due_at": c.due_at.isoformat()},
                     )
-                    for _, case_id, clock_id, due_at in rows
+                    for c in rows
                 ]
             )
             webhooks.emit_many(events)  # bulk_create sends no post_save
-        missed += len(rows)
+            people = _recipients({c.case_id for c in rows})
+            counts["notifications"] += _notify(rows, "clock.missed", people, now)
+            flagged = _flag_immediate_iro(rows, now)
+            counts["notifications"] += _notify(flagged, "case.immediate_iro", people, now)
+            counts["immediate_iro"] += len(flagged)
+        counts["missed"] += len(rows)
         if len(rows) < batch:
             break
-    notified = 0
+        _breathe(pause)
     at_risk_now = Q(state__in=LIVE_CLOCK_STATES, at_risk_at__lte=now, due_at__gte=now)
     while True:
         with transaction.atomic():
             claimed = list(
                 Clock.objects.select_for_update(skip_locked=True)
                 .filter(at_risk_now, at_risk_notified_at=None)
-                .order_by("due_at")
+                .order_by("at_risk_at", "id")  # the partial index clock_at_risk_unclaimed
                 .only("id", "case_id", "clock_id", "label", "at_risk_at", "due_at")[:batch]
             )
             if not claimed:
@@ -1250,11 +1269,136 @@ def clocks_refresh(*, now: dt.datetime | None = None, batch: int = 1000) -> dict
                 at_risk_now, at_risk_notified_at=None, pk__in=[c.pk for c in claimed]
             ).update(at_risk_notified_at=now)
             webhooks.emit_at_risk(claimed, at=now)
-        notified += len(claimed)
+            people = _recipients({c.case_id for c in claimed})
+            counts["notifications"] += _notify(claimed, "clock.at_risk", people, now)
+        counts["at_risk_notified"] += len(claimed)
         if len(claimed) < batch:
             break
-    at_risk = Clock.objects.filter(at_risk_now).count()
-    return {"missed": missed, "at_risk": at_risk, "at_risk_notified": notified}
+        _breathe(pause)
+    counts["at_risk"] = Clock.objects.filter(at_risk_now).count()
+    return counts
+
+
+def clocks_sweep(
+    *,
+    now: dt.datetime | None = None,
+    batch: int = 1000,
+    pause: float = 0.0,
+    worker: str = "",
+) -> SweepRun:
+    """Run the sweep (`clocks_refresh`) and record it as a `SweepRun` for the dashboard."""
+    started = timezone.now()
+    run = SweepRun.objects.create(started_at=started, worker=worker or _worker_name())
+    run.counts = clocks_refresh(now=now, batch=batch, pause=pause)
+    run.finished_at = timezone.now()
+    run.save(update_fields=["counts", "finished_at"])
+    return run
+
+
+def _worker_name() -> str:
+    import os
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _breathe(pause: float) -> None:
+    if pause > 0:
+        import time
+
+        time.sleep(pause)
+
+
+def _recipients(case_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Who hears of a case's clocks: its owner and its team's supervisor (each once)."""
+    found: dict[int, list[int]] = {}
+    for case_id, owner_id, supervisor_id in Case.objects.filter(pk__in=list(case_ids)).values_list(
+        "id", "owner_id", "team__supervisor_id"
+    ):
+        found[case_id] = list(dict.fromkeys(u for u in (owner_id, supervisor_id) if u))
+    return found
+
+
+NOTIFICATION_TEXT = {
+    "clock.missed": "{label}: missed (was due {due})",
+    "clock.at_risk": "{label}: at risk (due {due})",
+    "case.immediate_iro": "the plan missed a decision timeline: independent review is "
+    "available immediately",
+}
+
+
+def _notify(
+    clocks: Sequence[Clock], kind: str, people: Mapping[int, list[int]], now: dt.datetime
+) -> int:
+    """One notification per (clock, kind, recipient, due time); the unique constraint drops a
+    repeat."""
+    rows = [
+        Notification(
+            recipient_id=user_id,
+            case_id=c.case_id,
+            clock_id=c.pk,
+            kind=kind,
+            due_at=c.due_at,
+            text=NOTIFICATION_TEXT[kind].format(
+                label=c.label, due=c.due_at.isoformat(timespec="minutes") if c.due_at else "-"
+            )[:300],
+            created_at=now,
+        )
+        for c in clocks
+        for user_id in people.get(c.case_id, [])
+    ]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def _immediate_iro_kinds(pack_id: int) -> frozenset[str]:
+    """The kinds whose missed decision opens independent review at once, read from the pack: it
+    has a rule admitting external review when the plan missed a deadline (UMP: "If the plan has
+    exceeded the timelines for response to your appeal…"), and the kind leads to external
+    review at some level."""
+    pack = packs.program_of(pack_id).pack
+    rules = [*pack.rules.kind, *pack.rules.handler, *pack.rules.admission]
+    if not any((r.when or {}).get("prior.plan_missed_deadline") is True for r in rules):
+        return frozenset()
+    return frozenset(
+        p.kind
+        for p in pack.processes
+        if p.next_level is not None and p.next_level.kind == "external_review"
+    )
+
+
+def _flag_immediate_iro(missed: Sequence[Clock], now: dt.datetime) -> list[Clock]:
+    """Flag the cases whose binding decision clock was just missed without a decision, where the
+    pack makes that grounds for immediate independent review; the clocks that flagged a case.
+    The flag is set by a conditional update, so a case is flagged (with its event) once."""
+    deciding = [c for c in missed if c.binding and "decided" in (c.met_by or [])]
+    if not deciding:
+        return []
+    cases = {
+        pk: (kind, pack_id)
+        for pk, kind, pack_id in Case.objects.filter(
+            pk__in={c.case_id for c in deciding}, decided_at=None, immediate_iro=False
+        ).values_list("id", "kind", "pack_id")
+    }
+    kinds = {pack_id: _immediate_iro_kinds(pack_id) for _, pack_id in cases.values()}
+    flagged = []
+    for clock in deciding:
+        kind_pack = cases.pop(clock.case_id, None)
+        if kind_pack is None or kind_pack[0] not in kinds[kind_pack[1]]:
+            continue
+        if Case.objects.filter(pk=clock.case_id, immediate_iro=False, decided_at=None).update(
+            immediate_iro=True, version=F("version") + 1
+        ):
+            _event(
+                Case.objects.get(pk=clock.case_id),
+                "case.immediate_iro",
+                actor=None,
+                at=now,
+                reason="the plan exceeded its decision timeline without reaching a decision",
+                after={"clock": clock.clock_id, "due_at": clock.due_at},
+            )
+            flagged.append(clock)
+    return flagged
 
 
 def _user(actor: Any) -> Any:

@@ -288,10 +288,12 @@ def worker(
     ] = 1.0,
 ) -> None:
     """Run the task worker (Django's db_worker): sends webhook deliveries and retries them;
-    every minute it queues again any delivery whose task was lost."""
+    every minute it queues again any delivery whose task was lost, and sweeps the clocks
+    (`appealdesk sweep`)."""
     _django()
     from django.core.management import call_command
 
+    from appealdesk.cases.sweeper import sweep_start
     from appealdesk.webhooks.tasks import deliveries_requeue_overdue, safety_net_start
 
     deliveries_requeue_overdue()  # whatever was lost while no worker ran
@@ -300,7 +302,31 @@ def worker(
         call_command("db_worker", "--batch", *options)
         return
     safety_net_start(every_seconds=60)
+    sweep_start(every_seconds=60)
     call_command("db_worker", *options)
+
+
+@app.command()
+def sweep(
+    batch: Annotated[int, typer.Option(min=1, help="clocks claimed per transaction")] = 1000,
+    pause: Annotated[
+        float, typer.Option(min=0.0, help="seconds to sleep between batches (a busy database)")
+    ] = 0.0,
+    as_json: Annotated[bool, typer.Option("--json", help="the run's counts as JSON")] = False,
+) -> None:
+    """Sweep the clocks once (the worker does it every minute): mark missed clocks, warn of those
+    at risk, notify owners and supervisors, flag immediate independent review. Safe to run
+    beside workers and again after a crash: nothing is done twice."""
+    _django()
+    from appealdesk.cases.services import clocks_sweep
+
+    run = clocks_sweep(batch=batch, pause=pause)
+    if as_json:
+        out.print(json.dumps({"id": run.pk, **run.counts}), markup=False)
+        return
+    seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
+    summary = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in run.counts.items())
+    out.print(f"sweep {run.pk} in {seconds:.2f} s: {summary}", markup=False)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

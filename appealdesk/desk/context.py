@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from appealdesk.cases.models import Notification
 from appealdesk.desk import roles
 from appealdesk.desk.middleware import mfa_pending
 
@@ -36,4 +37,5 @@ def desk(request: HttpRequest) -> dict[str, Any]:
         "can_receive": roles.may(user, "receive"),
         "can_supervise": roles.SUPERVISOR in mine or roles.ADMINISTRATOR in mine,
         "can_administer": roles.ADMINISTRATOR in mine,
+        "unread_notifications": Notification.objects.filter(recipient=user, read_at=None).count(),
     }

@@ -6,6 +6,7 @@ from appealdesk.desk.views import (
     cases,
     dashboard,
     intake,
+    notifications,
     reports,
     worklist,
 )
@@ -34,6 +35,7 @@ urlpatterns = [
     ),
     path("cases/<str:number>/<slug:action>/", cases.case_action, name="case_action"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("notifications/", notifications.notifications, name="notifications"),
     path("reports/", reports.timeliness, name="report_timeliness"),
     path("reports/volumes/", reports.volumes, name="report_volumes"),
     path("reports/aging/", reports.aging, name="report_aging"),

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from appealdesk.cases import selectors
-from appealdesk.cases.models import Case, Clock, ClockState
+from appealdesk.cases.models import Case, Clock, ClockState, SweepRun
 from appealdesk.desk import roles
 from appealdesk.desk.timeleft import NO_CLOCK_AFTER, status
 
@@ -86,6 +86,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "met": met,
         "missed": missed,
         "on_time_pct": round(100 * met / (met + missed), 1) if met + missed else None,
+        # SPEC 5.5: the clock sweep's last finished run (over all cases) and its counts
+        "sweep": SweepRun.objects.exclude(finished_at=None).order_by("-finished_at").first(),
     }
     return render(request, "desk/dashboard.html", context)
 

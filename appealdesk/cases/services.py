@@ -1367,11 +1367,16 @@ def _immediate_iro_kinds(pack_id: int) -> frozenset[str]:
     )
 
 
+# the milestones that answer a request: a clock met by one of them is a decision timeline (UMP's
+# 30-day "decide the appeal and send notice" is met by the written notice)
+DECISION_MILESTONES = frozenset({"decided", "notified_verbal", "notified_written"})
+
+
 def _flag_immediate_iro(missed: Sequence[Clock], now: dt.datetime) -> list[Clock]:
     """Flag the cases whose binding decision clock was just missed without a decision, where the
     pack makes that grounds for immediate independent review; the clocks that flagged a case.
     The flag is set by a conditional update, so a case is flagged (with its event) once."""
-    deciding = [c for c in missed if c.binding and "decided" in (c.met_by or [])]
+    deciding = [c for c in missed if c.binding and DECISION_MILESTONES & set(c.met_by or [])]
     if not deciding:
         return []
     cases = {

@@ -28,7 +28,6 @@ from appealdesk.cases.models import (
     Event,
     Extension,
     InformationRequest,
-    Notification,
     Party,
     SweepRun,
     Team,
@@ -1217,13 +1216,15 @@ def clocks_refresh(
     `pause` sleeps between batches, to spare a busy database."""
     now = _now(now)
     counts = {"missed": 0, "at_risk_notified": 0, "notifications": 0, "immediate_iro": 0}
+    after = Q()
     while True:
         with transaction.atomic():
             # Rows locked by this sweep only (PostgreSQL skips rows another sweep holds; SQLite
-            # serialises writers); the claimed rows leave the filter, so the next batch goes on.
+            # serialises writers); keyset pagination past the last batch, so no batch walks
+            # over the index entries of the clocks claimed before it.
             rows = list(
                 Clock.objects.select_for_update(skip_locked=True)
-                .filter(state__in=LIVE_CLOCK_STATES, due_at__lt=now)
+                .filter(after, state__in=LIVE_CLOCK_STATES, due_at__lt=now)
                 .order_by("due_at", "id")
                 .only("id", "case_id", "clock_id", "label", "due_at", "binding", "met_by")[:batch]
             )
@@ -1245,14 +1246,15 @@ def clocks_refresh(
                 ]
             )
             webhooks.emit_many(events)  # bulk_create sends no post_save
-            people = _recipients({c.case_id for c in rows})
-            counts["notifications"] += _notify(rows, "clock.missed", people, now)
+            counts["notifications"] += _notify([c.pk for c in rows], "clock.missed", now)
             flagged = _flag_immediate_iro(rows, now)
-            counts["notifications"] += _notify(flagged, "case.immediate_iro", people, now)
+            counts["notifications"] += _notify(flagged, "case.immediate_iro", now)
             counts["immediate_iro"] += len(flagged)
         counts["missed"] += len(rows)
         if len(rows) < batch:
             break
+        # the rows claimed at the last due time left the live states: a lower bound suffices
+        after = Q(due_at__gte=rows[-1].due_at)
         _breathe(pause)
     at_risk_now = Q(state__in=LIVE_CLOCK_STATES, at_risk_at__lte=now, due_at__gte=now)
     while True:
@@ -1269,8 +1271,7 @@ def clocks_refresh(
                 at_risk_now, at_risk_notified_at=None, pk__in=[c.pk for c in claimed]
             ).update(at_risk_notified_at=now)
             webhooks.emit_at_risk(claimed, at=now)
-            people = _recipients({c.case_id for c in claimed})
-            counts["notifications"] += _notify(claimed, "clock.at_risk", people, now)
+            counts["notifications"] += _notify([c.pk for c in claimed], "clock.at_risk", now)
         counts["at_risk_notified"] += len(claimed)
         if len(claimed) < batch:
             break
@@ -1309,46 +1310,47 @@ def _breathe(pause: float) -> None:
         time.sleep(pause)
 
 
-def _recipients(case_ids: Iterable[int]) -> dict[int, list[int]]:
-    """Who hears of a case's clocks: its owner and its team's supervisor (each once)."""
-    found: dict[int, list[int]] = {}
-    for case_id, owner_id, supervisor_id in Case.objects.filter(pk__in=list(case_ids)).values_list(
-        "id", "owner_id", "team__supervisor_id"
-    ):
-        found[case_id] = list(dict.fromkeys(u for u in (owner_id, supervisor_id) if u))
-    return found
-
-
+# what a notification says: after the clock's label, or alone
 NOTIFICATION_TEXT = {
-    "clock.missed": "{label}: missed (was due {due})",
-    "clock.at_risk": "{label}: at risk (due {due})",
-    "case.immediate_iro": "the plan missed a decision timeline: independent review is "
-    "available immediately",
+    "clock.missed": ("k.label || %s", ": missed"),
+    "clock.at_risk": ("k.label || %s", ": at risk"),
+    "case.immediate_iro": (
+        "%s",
+        "the plan missed a decision timeline: independent review is available immediately",
+    ),
+}
+# who hears of a case's clocks: its owner, and its team's supervisor unless that is the owner
+RECIPIENTS = {
+    "owner": "c.owner_id",
+    "supervisor": "CASE WHEN t.supervisor_id <> c.owner_id OR c.owner_id IS NULL "
+    "THEN t.supervisor_id END",
 }
 
 
-def _notify(
-    clocks: Sequence[Clock], kind: str, people: Mapping[int, list[int]], now: dt.datetime
-) -> int:
-    """One notification per (clock, kind, recipient, due time); the unique constraint drops a
-    repeat."""
-    rows = [
-        Notification(
-            recipient_id=user_id,
-            case_id=c.case_id,
-            clock_id=c.pk,
-            kind=kind,
-            due_at=c.due_at,
-            text=NOTIFICATION_TEXT[kind].format(
-                label=c.label, due=c.due_at.isoformat(timespec="minutes") if c.due_at else "-"
-            )[:300],
-            created_at=now,
-        )
-        for c in clocks
-        for user_id in people.get(c.case_id, [])
-    ]
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+def _notify(clock_ids: Sequence[int], kind: str, now: dt.datetime) -> int:
+    """One notification per (clock, kind, recipient, due time) for the case's owner and its
+    team's supervisor, written by the database from the clock rows in one statement per
+    recipient (a sweep writes tens of thousands); the unique constraint drops a repeat. How
+    many were written."""
+    if not clock_ids:
+        return 0
+    text, words = NOTIFICATION_TEXT[kind]
+    ids = ", ".join(["%s"] * len(clock_ids))
+    written = 0
+    with connection.cursor() as cursor:
+        for recipient in RECIPIENTS.values():
+            cursor.execute(
+                "INSERT INTO cases_notification "
+                "(recipient_id, case_id, clock_id, kind, due_at, text, created_at) "
+                f"SELECT {recipient}, k.case_id, k.id, %s, k.due_at, SUBSTR({text}, 1, 300), %s "
+                "FROM cases_clock k JOIN cases_case c ON c.id = k.case_id "
+                "LEFT JOIN cases_team t ON t.id = c.team_id "
+                f"WHERE k.id IN ({ids}) AND {recipient} IS NOT NULL "
+                "ON CONFLICT DO NOTHING",
+                [kind, words, now, *clock_ids],
+            )
+            written += max(cursor.rowcount, 0)
+    return written
 
 
 def _immediate_iro_kinds(pack_id: int) -> frozenset[str]:
@@ -1372,38 +1374,53 @@ def _immediate_iro_kinds(pack_id: int) -> frozenset[str]:
 DECISION_MILESTONES = frozenset({"decided", "notified_verbal", "notified_written"})
 
 
-def _flag_immediate_iro(missed: Sequence[Clock], now: dt.datetime) -> list[Clock]:
+def _flag_immediate_iro(missed: Sequence[Clock], now: dt.datetime) -> list[int]:
     """Flag the cases whose binding decision clock was just missed without a decision, where the
-    pack makes that grounds for immediate independent review; the clocks that flagged a case.
-    The flag is set by a conditional update, so a case is flagged (with its event) once."""
-    deciding = [c for c in missed if c.binding and DECISION_MILESTONES & set(c.met_by or [])]
+    pack makes that grounds for immediate independent review; the ids of the clocks that
+    flagged a case. One conditional UPDATE … RETURNING flags each case (with its event) once,
+    however many sweeps run."""
+    deciding = {
+        c.case_id: c for c in missed if c.binding and DECISION_MILESTONES & set(c.met_by or [])
+    }
     if not deciding:
         return []
-    cases = {
-        pk: (kind, pack_id)
-        for pk, kind, pack_id in Case.objects.filter(
-            pk__in={c.case_id for c in deciding}, decided_at=None, immediate_iro=False
-        ).values_list("id", "kind", "pack_id")
-    }
-    kinds = {pack_id: _immediate_iro_kinds(pack_id) for _, pack_id in cases.values()}
-    flagged = []
-    for clock in deciding:
-        kind_pack = cases.pop(clock.case_id, None)
-        if kind_pack is None or kind_pack[0] not in kinds[kind_pack[1]]:
-            continue
-        if Case.objects.filter(pk=clock.case_id, immediate_iro=False, decided_at=None).update(
-            immediate_iro=True, version=F("version") + 1
-        ):
-            _event(
-                Case.objects.get(pk=clock.case_id),
-                "case.immediate_iro",
-                actor=None,
+    candidates = Case.objects.filter(
+        pk__in=list(deciding), decided_at=None, immediate_iro=False
+    ).values_list("id", "kind", "pack_id")
+    kinds: dict[int, frozenset[str]] = {}
+    eligible = []
+    for pk, kind, pack_id in candidates:
+        if pack_id not in kinds:
+            kinds[pack_id] = _immediate_iro_kinds(pack_id)
+        if kind in kinds[pack_id]:
+            eligible.append(pk)
+    if not eligible:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_case SET immediate_iro = %s, version = version + 1, updated_at = %s "
+            f"WHERE id IN ({', '.join(['%s'] * len(eligible))}) "
+            "AND immediate_iro = %s AND decided_at IS NULL RETURNING id",
+            [True, now, *eligible, False],
+        )
+        flagged = sorted(row[0] for row in cursor.fetchall())
+    Event.objects.bulk_create(
+        [
+            Event(
+                case_id=pk,
                 at=now,
+                actor_label="system",
+                action="case.immediate_iro",
                 reason="the plan exceeded its decision timeline without reaching a decision",
-                after={"clock": clock.clock_id, "due_at": clock.due_at},
+                after={
+                    "clock": deciding[pk].clock_id,
+                    "due_at": _jsonable(deciding[pk].due_at),
+                },
             )
-            flagged.append(clock)
-    return flagged
+            for pk in flagged
+        ]
+    )
+    return [deciding[pk].pk for pk in flagged]
 
 
 def _user(actor: Any) -> Any:

@@ -267,6 +267,10 @@ def serve(
         "-",
         "--graceful-timeout",
         "10",
+        # a sync worker is killed when one request outlasts --timeout (30 s by default): a
+        # report export streams for minutes (a million-case universe) and would be cut short
+        "--timeout",
+        "3600",
     ]
     if task_worker is None:
         task_worker = not os.environ.get("DATABASE_URL")

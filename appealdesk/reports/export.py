@@ -19,6 +19,7 @@ from typing import IO, Any
 from openpyxl import Workbook
 
 FORMATS = ("csv", "xlsx", "json")
+SHEET_ROWS = 1_000_000
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -59,13 +60,21 @@ def csv_chunks(
 def xlsx_file(
     header: Sequence[str], batches: Iterable[Sequence[Sequence[Any]]], *, title: str
 ) -> IO[bytes]:
-    """An XLSX workbook in an anonymous temporary file (gone when closed), rewound."""
+    """An XLSX workbook in an anonymous temporary file (gone when closed), rewound. A sheet
+    holds at most SHEET_ROWS rows (Excel's limit is 1,048,576); more go on to the next sheet,
+    each with the header. Empty values are left out (openpyxl writes no cell for None)."""
     workbook = Workbook(write_only=True)
+    sheets, room = 1, SHEET_ROWS
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(list(header))
     for batch in batches:
         for row in batch:
-            sheet.append(list(row))
+            if room == 0:
+                sheets, room = sheets + 1, SHEET_ROWS
+                sheet = workbook.create_sheet(title=f"{title[:24]} {sheets}")
+                sheet.append(list(header))
+            sheet.append([None if value == "" else value for value in row])
+            room -= 1
     out = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (the caller reads and closes it)
     workbook.save(out)
     out.seek(0)

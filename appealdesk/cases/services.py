@@ -1293,7 +1293,12 @@ def clocks_sweep(
     run.counts = clocks_refresh(now=now, batch=batch, pause=pause)
     run.finished_at = timezone.now()
     run.save(update_fields=["counts", "finished_at"])
+    # a run a minute: keep a month of them
+    SweepRun.objects.filter(started_at__lt=started - SWEEP_RUNS_KEPT).delete()
     return run
+
+
+SWEEP_RUNS_KEPT = dt.timedelta(days=31)
 
 
 def _worker_name() -> str:

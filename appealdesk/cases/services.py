@@ -1226,11 +1226,13 @@ def clocks_refresh(
                 Clock.objects.select_for_update(skip_locked=True)
                 .filter(after, state__in=LIVE_CLOCK_STATES, due_at__lt=now)
                 .order_by("due_at", "id")
-                .only("id", "case_id", "clock_id", "label", "due_at", "binding", "met_by")[:batch]
+                .values_list(
+                    "id", "case_id", "clock_id", "due_at", "binding", "met_by", named=True
+                )[:batch]
             )
             if not rows:
                 break
-            Clock.objects.filter(pk__in=[c.pk for c in rows], state__in=LIVE_CLOCK_STATES).update(
+            Clock.objects.filter(pk__in=[c.id for c in rows], state__in=LIVE_CLOCK_STATES).update(
                 state=ClockState.MISSED, missed_marked_at=now
             )
             events = Event.objects.bulk_create(
@@ -1246,7 +1248,7 @@ def clocks_refresh(
                 ]
             )
             webhooks.emit_many(events)  # bulk_create sends no post_save
-            counts["notifications"] += _notify([c.pk for c in rows], "clock.missed", now)
+            counts["notifications"] += _notify([c.id for c in rows], "clock.missed", now)
             flagged = _flag_immediate_iro(rows, now)
             counts["notifications"] += _notify(flagged, "case.immediate_iro", now)
             counts["immediate_iro"] += len(flagged)
@@ -1379,7 +1381,7 @@ def _immediate_iro_kinds(pack_id: int) -> frozenset[str]:
 DECISION_MILESTONES = frozenset({"decided", "notified_verbal", "notified_written"})
 
 
-def _flag_immediate_iro(missed: Sequence[Clock], now: dt.datetime) -> list[int]:
+def _flag_immediate_iro(missed: Sequence[Any], now: dt.datetime) -> list[int]:
     """Flag the cases whose binding decision clock was just missed without a decision, where the
     pack makes that grounds for immediate independent review; the ids of the clocks that
     flagged a case. One conditional UPDATE … RETURNING flags each case (with its event) once,
@@ -1425,7 +1427,7 @@ def _flag_immediate_iro(missed: Sequence[Clock], now: dt.datetime) -> list[int]:
             for pk in flagged
         ]
     )
-    return [deciding[pk].pk for pk in flagged]
+    return [deciding[pk].id for pk in flagged]
 
 
 def _user(actor: Any) -> Any:

@@ -4,6 +4,7 @@ table of the same figures under it."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,6 +15,12 @@ STATUS_COLOURS = {
     "missed": "#c0392b",
     "open_overdue": "#b7791f",
     "open_on_time": "#5b7fa6",
+    # outcomes: the plan's decision stands (blue), is reversed (ambers), or there is none
+    "upheld": "#0b4f8a",
+    "overturned": "#a04000",
+    "partially_overturned": "#b7791f",
+    "withdrawn": "#5d6d7e",
+    "dismissed": "#8e44ad",
 }
 
 Series = Sequence[tuple[str, str, str]]  # (key, label, colour)
@@ -33,8 +40,8 @@ def hbars(
     kinds: Series,
     *,
     share: bool,
-    width: int = 760,
-    label_width: int = 230,
+    width: int = 1100,
+    label_width: int = 300,
     note_width: int = 70,
 ) -> dict[str, Any]:
     """One horizontal stacked bar per row: (label, a value per series, a note at its end).
@@ -67,6 +74,7 @@ def hbars(
         out.append(
             {
                 "label": label,
+                "short": _fit(label, label_width),
                 "y": y,
                 "ty": y + bar_h - 5,
                 "h": bar_h,
@@ -91,22 +99,23 @@ def vbars(
     columns: Sequence[tuple[str, Sequence[int]]],
     kinds: Series,
     *,
-    width: int = 760,
-    height: int = 240,
+    width: int = 1100,
+    height: int = 260,
 ) -> dict[str, Any]:
     """One vertical stacked bar per column (a period): (label, a value per series)."""
     left, bottom, top = 44, 34, 12
     plot = height - bottom - top
-    largest = max([sum(values) for _, values in columns] + [1])
+    ticks = _ticks(max([sum(values) for _, values in columns] + [1]))
+    ceiling = ticks[-1]
     step = (width - left) / max(len(columns), 1)
-    every = max(1, round(len(columns) / 14))  # label at most about 14 columns
+    every = max(1, math.ceil(len(columns) / 12))  # at most about twelve labels fit
     out = []
     for i, (label, values) in enumerate(columns):
         x = left + i * step
         y = float(height - bottom)
         segments = []
         for (key, words, colour), value in zip(kinds, values, strict=True):
-            h = plot * value / largest
+            h = plot * value / ceiling
             y -= h
             if value:
                 segments.append(
@@ -130,8 +139,7 @@ def vbars(
                 "segments": segments,
             }
         )
-    ticks = _ticks(largest)
-    axis = [{"value": t, "y": round(height - bottom - plot * t / largest, 1)} for t in ticks]
+    axis = [{"value": t, "y": round(height - bottom - plot * t / ceiling, 1)} for t in ticks]
     return {
         "width": width,
         "height": height,
@@ -143,12 +151,19 @@ def vbars(
     }
 
 
+def _fit(label: str, width: int) -> str:
+    """The label cut to the space before the bars (11 px text: about 6.5 px a character)."""
+    room = int(width / 6.5) - 1
+    return label if len(label) <= room else label[: room - 1] + "…"
+
+
 def _ticks(largest: int) -> list[int]:
-    """0 and two or three round steps up to the largest value."""
+    """0 and round steps (1, 2, 5, 10, 20, 50…) up to the first at or above the largest value,
+    four steps at most."""
     step = 1
     while largest / step > 4:
         for factor in (2, 2.5, 2):
             step = int(step * factor)
             if largest / step <= 4:
                 break
-    return list(range(0, largest + 1, step))
+    return list(range(0, math.ceil(largest / step) * step + 1, step))

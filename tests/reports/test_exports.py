@@ -171,3 +171,17 @@ def test_cli_reports(world, tmp_path):
     assert entry.case_number == "*" and entry.username.startswith("cli:")
     done = runner.invoke(app, ["report", "volumes", "--from", "2026-02-30"])
     assert done.exit_code == 2 and "from: '2026-02-30' is not a date" in done.stderr
+
+
+def test_a_long_universe_goes_on_to_more_sheets(root, world, monkeypatch):
+    """Excel holds 1,048,576 rows a sheet: the universe goes on to the next sheet, each with
+    the header (here a sheet of five rows)."""
+    from appealdesk.reports import export
+
+    monkeypatch.setattr(export, "SHEET_ROWS", 5)
+    data = body(root.get("/desk/reports/universe.xlsx"))
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    sheets = [list(s.iter_rows(values_only=True)) for s in book.worksheets]
+    assert [len(s) for s in sheets] == [6, 6, 4]  # thirteen cases
+    assert all(list(s[0]) == universe.header() for s in sheets)
+    assert book.sheetnames == ["universe", "universe 2", "universe 3"]

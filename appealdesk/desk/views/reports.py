@@ -230,7 +230,8 @@ def _received_tables(f: ReportFilter, rows: list[VolumeRow], period: str) -> dic
         for p, counts in sorted(by_period.items())
     ]
     chart = charts.vbars(
-        [(p["period"], [c for c, _ in p["cells"]]) for p in periods], charts.series(kinds)
+        [(_period_label(p["period"]), [c for c, _ in p["cells"]]) for p in periods],
+        charts.series(kinds),
     )
     return {
         "kinds_shown": kinds,
@@ -251,6 +252,14 @@ def _received_tables(f: ReportFilter, rows: list[VolumeRow], period: str) -> dic
             for channel, n in sorted(channels.items(), key=lambda x: -x[1])
         ],
     }
+
+
+def _period_label(period: str) -> str:
+    """'2026-03' stays; a week '2026-03-02' reads 'Mar 2 2026'."""
+    if len(period) == 7:
+        return period
+    monday = dt.date.fromisoformat(period)
+    return f"{monday:%b} {monday.day} {monday.year}"
 
 
 def _level_params(row: OutcomeRow | AgingRow) -> dict[str, Any]:

@@ -52,12 +52,12 @@ WHERE state IN ('running', 'extended')
 def choose(n: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_sweep_clocks")
+        cursor.execute("CREATE TABLE bench_sweep_clocks (id bigint PRIMARY KEY)")
         cursor.execute(
-            "CREATE TABLE bench_sweep_clocks AS SELECT id FROM cases_clock "
-            "WHERE due_at IS NOT NULL AND state <> 'cancelled' ORDER BY due_at DESC LIMIT %s",
+            "INSERT INTO bench_sweep_clocks SELECT id FROM cases_clock WHERE due_at IS NOT NULL "
+            "AND state <> 'cancelled' ORDER BY due_at DESC, id LIMIT %s",
             [n],
         )
-        cursor.execute("ALTER TABLE bench_sweep_clocks ADD PRIMARY KEY (id)")
 
 
 def reset() -> None:
@@ -69,8 +69,9 @@ def reset() -> None:
             "at_risk_notified_at = NULL WHERE id IN (SELECT id FROM bench_sweep_clocks) "
             "AND (state <> 'running' OR at_risk_notified_at IS NOT NULL)"
         )
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE cases_clock" if connection.vendor == "postgresql" else "")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE cases_clock")
 
 
 def timed(fn: Callable[[], object]) -> tuple[float, object]:

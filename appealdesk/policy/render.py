@@ -71,6 +71,12 @@ def render_pack(loaded: LoadedPack, out: Console) -> None:
                 ("source", _cite(h.source)),
             ],
         )
+    if p.letters is not None:
+        _block(
+            out,
+            f"letters are signed by {p.letters.sender} when the case's handler cannot sign them",
+            [("source", _cite(p.letters.source))],
+        )
     for phase in ("kind", "handler", "admission"):
         out.rule(f"rules: {phase} (first match wins)", align="left")
         for rule in getattr(p.rules, phase):

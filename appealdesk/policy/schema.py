@@ -277,6 +277,14 @@ class Sweep(Strict):
     at_risk_fraction: float = Field(default=0.8, gt=0, lt=1)
 
 
+class Letters(Strict):
+    """Letters: whose letterhead a letter carries when the case's own handler cannot sign it (a
+    request redirected to a body that does not decide it, or no handler known yet)."""
+
+    sender: str = Field(pattern=ID)
+    source: Source
+
+
 class Classifier(Strict):
     min_confidence: float = Field(default=0.5, gt=0, le=1)
 
@@ -296,6 +304,7 @@ class Pack(Strict):
     handlers: dict[str, Handler]
     categories: dict[str, Category]
     classifier: Classifier = Classifier()
+    letters: Letters | None = None
     rules: Rules
     processes: tuple[Process, ...]
     sweep: Sweep = Sweep()
@@ -319,6 +328,8 @@ class Pack(Strict):
         for cid, cat in self.categories.items():
             if cat.service is not None and cat.service not in self.services:
                 raise _at(f"categories.{cid}.service", f"unknown service {cat.service!r}")
+        if self.letters is not None and self.letters.sender not in self.handlers:
+            raise _at("letters.sender", _unknown("handler", self.letters.sender, self.handlers))
         domains = conditions.fact_domains(
             list(self.categories),
             sorted({c.class_ for c in self.categories.values()}),

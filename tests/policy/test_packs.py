@@ -85,6 +85,11 @@ def test_every_seed_citation_is_verbatim(tmp_path):
             "processes[1].next_level",
             "no process for kind appeal level 7",
         ),
+        (
+            lambda d: d["letters"].update(sender="the-plan"),
+            "letters.sender",
+            "unknown handler 'the-plan'",
+        ),
     ],
 )
 def test_a_broken_pack_names_file_path_and_what_is_wrong(tmp_path, edit, path, fragment):

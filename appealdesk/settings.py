@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "appealdesk.desk",
     "ninja",  # the API docs' own static files (Swagger UI), never a CDN
     "appealdesk.api",
+    "appealdesk.correspondence",
     "django_tasks",
     "django_tasks_db",  # app label django_tasks_database: the queue's table
     "appealdesk.webhooks",
@@ -179,6 +180,17 @@ UPLOAD_MAX_BYTES = int(os.environ.get("APPEALDESK_UPLOAD_MAX_MB", 20)) * 1024 * 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Letters by e-mail go through Django's SMTP backend (only to parties who agreed to e-mail).
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("APPEALDESK_SMTP_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("APPEALDESK_SMTP_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("APPEALDESK_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("APPEALDESK_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = _flag("APPEALDESK_SMTP_STARTTLS")
+EMAIL_USE_SSL = _flag("APPEALDESK_SMTP_SSL")
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("APPEALDESK_LETTERS_FROM", "appeals@localhost")
+
 LANGUAGE_CODE = "en-us"
 # Instants are stored in UTC; this zone is only how the admin shows them. Each program has its
 # own zone (in its pack) for dates and deadlines.
@@ -201,5 +213,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("APPEALDESK_LOG_LEVEL", "INFO")},
     # django-axes logs every sign-in at INFO; its lockouts are WARNING
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint logs every layout step at INFO
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }

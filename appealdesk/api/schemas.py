@@ -123,6 +123,9 @@ class NewParty(Schema):
     phone: Short = ""
     address: Text = ""
     email: Short = ""
+    email_consent: bool = Field(
+        default=False, description="the party agrees to receive letters by e-mail"
+    )
 
 
 class CaseCreate(Schema):

@@ -480,6 +480,7 @@ def _new_party(role: str, data: NewParty | None) -> Party | None:
         phone=data.phone,
         address=data.address,
         email=data.email,
+        email_consent=bool(data.email and data.email_consent),
     )
 
 
@@ -851,3 +852,6 @@ def document_download(request: HttpRequest, number: str, document_id: int) -> An
 
 # -- reports: timeliness, volumes, outcomes, aging, the cases behind a figure, the universe --
 reports_api.install(api)
+
+# -- letters and the case-file packet (appealdesk/api/letters.py, on this API) ----------------
+from appealdesk.api import letters as _letters  # noqa: E402, F401

@@ -44,6 +44,7 @@ DOCUMENT_KINDS = {
     "authorization": "representative's authorization",
     "correspondence": "correspondence",
     "testimony": "written testimony",
+    "letter": "letter sent by the plan (generated)",
 }
 
 _undo = threading.local()

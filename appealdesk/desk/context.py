@@ -17,7 +17,7 @@ REPORT_PAGES = {
     "report_universe",
     "report_cases",
 }
-ADMIN_PAGES = {"packs", "pack", "calendar", "people"}
+ADMIN_PAGES = {"packs", "pack", "calendar", "people", "letter_templates", "letter_template"}
 
 
 def desk(request: HttpRequest) -> dict[str, Any]:

@@ -189,6 +189,11 @@ class IntakeForm(forms.Form):
         label="Mailing address", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     member_email = forms.EmailField(label="E-mail", required=False)
+    member_email_consent = forms.BooleanField(
+        label="The member agrees to receive letters by e-mail",
+        required=False,
+        help_text="without it, letters go on paper only",
+    )
     representative_name = forms.CharField(
         label="Authorized representative", required=False, max_length=200
     )

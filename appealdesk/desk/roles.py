@@ -52,6 +52,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "reopen": frozenset({ANALYST, SUPERVISOR}),
     "escalate": frozenset({INTAKE, ANALYST, SUPERVISOR}),
     "upload": frozenset({INTAKE, ANALYST, SUPERVISOR, ADMINISTRATIVE_REVIEWER, CLINICAL_REVIEWER}),
+    # generate, e-mail and record as mailed the letters of a case
+    "letters": frozenset({INTAKE, ANALYST, SUPERVISOR}),
     "bulk_assign": frozenset({SUPERVISOR}),
     "administer": frozenset({ADMINISTRATOR}),
 }

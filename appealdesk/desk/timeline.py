@@ -27,6 +27,11 @@ TITLES = {
     "clock.missed": "Deadline missed",
     "notice.acknowledgement": "Acknowledgement recorded",
     "notice.decision": "Decision notice recorded",
+    "letter.generated": "Letter generated",
+    "letter.send_requested": "Letter queued for e-mail",
+    "letter.sent": "Letter e-mailed",
+    "letter.send_failed": "Letter e-mail failed",
+    "letter.mailed": "Letter recorded as mailed",
 }
 HIDDEN = {"clocks", "proposal", "request", "assessment"}
 

@@ -6,6 +6,7 @@ from appealdesk.desk.views import (
     cases,
     dashboard,
     intake,
+    letters,
     notifications,
     reports,
     worklist,
@@ -33,6 +34,18 @@ urlpatterns = [
         cases.document_download,
         name="document",
     ),
+    path("cases/<str:number>/packet/", letters.case_packet, name="case_packet"),
+    path("cases/<str:number>/letters/", letters.letter_create, name="letter_create"),
+    path(
+        "cases/<str:number>/letters/<int:letter_id>/email/",
+        letters.letter_email,
+        name="letter_email",
+    ),
+    path(
+        "cases/<str:number>/letters/<int:letter_id>/mailed/",
+        letters.letter_mailed,
+        name="letter_mailed",
+    ),
     path("cases/<str:number>/<slug:action>/", cases.case_action, name="case_action"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("notifications/", notifications.notifications, name="notifications"),
@@ -46,4 +59,10 @@ urlpatterns = [
     path("admin/packs/<slug:program>/<str:version>/", administration.pack, name="pack"),
     path("admin/calendars/<slug:program>/<int:year>/", administration.calendar, name="calendar"),
     path("admin/people/", administration.people, name="people"),
+    path("admin/letters/", letters.letter_templates, name="letter_templates"),
+    path(
+        "admin/letters/<slug:program>/<slug:kind>/",
+        letters.letter_template,
+        name="letter_template",
+    ),
 ]

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import (
+    SCREENSHOTS,
     assert_accessible,
     axe_violations,
     no_horizontal_scroll,
@@ -70,6 +71,21 @@ PAGES: dict[str, tuple[str | None, Callable[[Any, Any], None], str]] = {
         "Business-day calendar",
     ),
     "people": ("sam", lambda p, d: p.goto(d.url("/desk/admin/people/")), "People and teams"),
+    "case-letter": (
+        "sam",
+        lambda p, d: p.goto(d.case_url(d.cases["level1"]) + "?letter=decision#letters"),
+        "appeal level 1",
+    ),
+    "letter-templates": (
+        "sam",
+        lambda p, d: p.goto(d.url("/desk/admin/letters/")),
+        "Administration",
+    ),
+    "letter-template": (
+        "sam",
+        lambda p, d: p.goto(d.url("/desk/admin/letters/ump/decision/")),
+        "Administration",
+    ),
 }
 
 
@@ -108,3 +124,15 @@ def test_the_checker_finds_a_real_violation(page_as, desk):
     found = {v["id"]: [n["target"] for n in v["nodes"]] for v in axe_violations(page)}
     assert found.get("label") == [["#e2e-unlabelled"]], found
     assert found.get("image-alt") == [["#e2e-no-alt"]], found
+
+
+def test_the_letter_preview_shows_the_letter(page_as, desk):
+    """The preview on the case page is the letter itself, in a sandboxed frame."""
+    page = page_as("sam")
+    page.goto(desk.case_url(desk.cases["level1"]) + "?letter=decision#letters")
+    letter = page.frame_locator("section#letters iframe")
+    expect(letter.locator("h1")).to_contain_text("Our decision on your first-level appeal")
+    expect(letter.locator("body")).to_contain_text("second-level appeal")
+    frame = page.locator("section#letters iframe")
+    frame.scroll_into_view_if_needed()
+    frame.screenshot(path=str(SCREENSHOTS / "case-letter-preview.png"))

@@ -22,6 +22,7 @@ from appealdesk.desk.forms import ACTION_FORMS, ActionForm
 from appealdesk.desk.models import AccessLog
 from appealdesk.desk.timeleft import of_clock, status
 from appealdesk.desk.timeline import describe
+from appealdesk.desk.views.letters import letters_panel
 
 CASE_PAGE = Case.objects.select_related(
     "member", "representative", "provider", "team", "owner", "reviewer", "decided_by", "pack"
@@ -89,6 +90,7 @@ def _render(
             "stale": status_code == 409,
             "looks": _looks(request.user, case),
             "tz": program.pack.time_zone,
+            **letters_panel(request, case),
         }
         return render(request, "desk/case.html", context, status=status_code)
 

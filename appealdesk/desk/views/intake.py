@@ -76,6 +76,7 @@ def _receive(request: HttpRequest, form: IntakeForm) -> Any:
                 phone=d["member_phone"],
                 address=d["member_address"],
                 email=d["member_email"],
+                email_consent=bool(d["member_email"] and d["member_email_consent"]),
             )
         representative = None
         if d["representative_name"]:

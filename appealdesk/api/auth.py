@@ -66,13 +66,27 @@ class DeskSession(APIKeyCookie):
 
     param_name = settings.SESSION_COOKIE_NAME
 
-    def authenticate(self, request: HttpRequest, key: str | None) -> Caller | None:
-        user = request.user
-        if not (user.is_authenticated and user.is_staff and user.is_active):
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # Only a usable desk session is checked for its CSRF token: a request without one
+        # (a missing, expired or revoked API key) is unauthenticated (401), not a CSRF 403.
+        if _desk_user(request) is None:
             return None
-        if settings.MFA == "required" and not user.is_verified():  # type: ignore[union-attr]
+        return super()._get_key(request)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Caller | None:
+        user = _desk_user(request)
+        if key is None or user is None:
             return None
         return Caller(user=user, scopes=frozenset(SCOPES))
+
+
+def _desk_user(request: HttpRequest) -> Any:
+    user = getattr(request, "user", None)
+    if user is None or not (user.is_authenticated and user.is_staff and user.is_active):
+        return None
+    if settings.MFA == "required" and not user.is_verified():
+        return None
+    return user
 
 
 AUTH = [BearerKey(), HeaderKey(), DeskSession()]

@@ -19,6 +19,7 @@ TITLES = {
     401: "Not signed in",
     403: "Not allowed",
     404: "Not found",
+    405: "Method not allowed",
     409: "Conflict",
     412: "Precondition failed",
     422: "Invalid input",
@@ -74,6 +75,15 @@ def status_of(exc: DomainError) -> int:
     return 422
 
 
+def field_of(loc: Any) -> str | None:
+    """The field as the caller wrote it: ninja's location starts with the source ("body",
+    "query", "path", "form") and, for a JSON body, the name of the body's parameter."""
+    parts = list(loc)[1:]
+    if loc and loc[0] == "body":
+        parts = parts[1:] or ["body"]
+    return ".".join(str(p) for p in parts) or None
+
+
 def install(api: NinjaAPI) -> None:
     def domain(request: HttpRequest, exc: Any) -> HttpResponse:
         return problem(status_of(exc), exc.code, exc.message, field=exc.field)
@@ -86,11 +96,7 @@ def install(api: NinjaAPI) -> None:
 
     def invalid(request: HttpRequest, exc: Any) -> HttpResponse:
         errors = [
-            {
-                "field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None,
-                "message": e.get("msg", ""),
-            }
-            for e in exc.errors
+            {"field": field_of(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors
         ]
         first = errors[0] if errors else {"field": None, "message": "invalid input"}
         message = str(first["message"])
@@ -107,6 +113,14 @@ def install(api: NinjaAPI) -> None:
         return response
 
     def http_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        if exc.status_code == 403 and "CSRF" in str(exc):
+            # the desk session writes only with the CSRF token of the desk's pages
+            return problem(
+                403,
+                "csrf_failed",
+                "a write with the desk's session needs its CSRF token (X-CSRFToken header); "
+                "other clients use an API key",
+            )
         code = {400: "bad_request", 403: "forbidden"}.get(exc.status_code, "error")
         return problem(exc.status_code, code, str(exc))
 

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
+from appealdesk.policy.contract import AssessRequest
+
 
 def _no_nul(value: str) -> str:
     if "\x00" in value:
@@ -16,11 +18,35 @@ def _no_nul(value: str) -> str:
     return value
 
 
+def _no_nul_inside(value: Any) -> Any:
+    """Free JSON (a request, its changes): no NUL in any key or string at any depth."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and "\x00" in item:
+            raise ValueError("must not contain NUL characters")
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return value
+
+
+def _no_nul_inside_model(value: Any) -> Any:
+    _no_nul_inside(value.model_dump(mode="json"))
+    return value
+
+
+Word = Annotated[str, AfterValidator(_no_nul)]
+JsonObject = Annotated[dict[str, Any], AfterValidator(_no_nul_inside)]
 Text = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_no_nul)]
 Short = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_nul)]
+Code = Annotated[str, StringConstraints(max_length=40), AfterValidator(_no_nul)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul)]
 Item = Annotated[str, StringConstraints(min_length=1, max_length=60), AfterValidator(_no_nul)]
-Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_no_nul)]
+# a reason must say something: not empty, not only spaces
+Reason = Annotated[str, StringConstraints(max_length=2000, pattern=r"\S"), AfterValidator(_no_nul)]
 Instant = AwareDatetime
 
 
@@ -119,8 +145,8 @@ class DocumentOut(Schema):
 
 class NewParty(Schema):
     name: Name
-    subscriber_id: Short = ""
-    phone: Short = ""
+    subscriber_id: Code = ""  # the lengths of Party's columns (PostgreSQL enforces them)
+    phone: Code = ""
     address: Text = ""
     email: Short = ""
     email_consent: bool = Field(
@@ -129,7 +155,7 @@ class NewParty(Schema):
 
 
 class CaseCreate(Schema):
-    request: dict[str, Any] = Field(
+    request: Annotated[AssessRequest, AfterValidator(_no_nul_inside_model)] = Field(
         description="the request as `POST /assess` takes it (SPEC section 7)"
     )
     member_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
@@ -140,7 +166,7 @@ class CaseCreate(Schema):
     backdate_reason: Text = Field(
         default="", description="needed when received_at is earlier than now"
     )
-    override: dict[str, Any] | None = Field(
+    override: JsonObject | None = Field(
         default=None, description="assess inputs that replace the proposal's (with a reason)"
     )
     override_reason: Text = ""
@@ -148,7 +174,7 @@ class CaseCreate(Schema):
 
 
 class Reclassify(Schema):
-    changes: dict[str, Any] = Field(description="assess inputs to change, e.g. {'category': …}")
+    changes: JsonObject = Field(description="assess inputs to change, e.g. {'category': …}")
     reason: Reason
 
 
@@ -173,6 +199,11 @@ class Extend(Schema):
 class ClockReason(Schema):
     clock: Item
     reason: Text = ""
+
+
+class Pause(Schema):
+    clock: Item
+    reason: Reason
 
 
 class Assign(Schema):

@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, re_path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -53,13 +53,12 @@ from appealdesk.api.schemas import (
     Word,
 )
 from appealdesk.cases import services as sv
-from appealdesk.cases.documents import DOCUMENT_KINDS, document_store
+from appealdesk.cases.documents import DOCUMENT_KINDS, document_response, document_store
 from appealdesk.cases.errors import InvalidInput
 from appealdesk.cases.models import Case, Clock, ClockState, Document, Party, Team
 from appealdesk.cases.selectors import case_timeline
 from appealdesk.desk import roles
-from appealdesk.desk.access import case_for
-from appealdesk.desk.models import AccessLog
+from appealdesk.desk.access import case_for, log_reads
 from appealdesk.policy import AssessError, assess, default_registry
 from appealdesk.policy.contract import AssessRequest, AssessResult
 from appealdesk.reports import api as reports_api
@@ -425,21 +424,7 @@ def cases_list(request: HttpRequest, filters: Query[CaseFilters]) -> Any:
         )
     )
     items = page[: filters.limit]
-    AccessLog.objects.bulk_create(
-        [
-            AccessLog(
-                user=user,
-                username=user.get_username(),
-                case_number=c.number,
-                case=c,
-                what="api list",
-                allowed=True,
-                path=request.get_full_path()[:300],
-                ip=request.META.get("REMOTE_ADDR") or None,
-            )
-            for c in items
-        ]
-    )
+    log_reads(request, items, "api list", user)
     return {
         "items": [case_out(c) for c in items],
         "next_cursor": str(items[-1].pk) if len(page) > filters.limit else None,
@@ -901,11 +886,7 @@ def document_download(
     doc = case.documents.filter(pk=document_id).first()
     if doc is None:
         raise ApiProblem(404, "not_found", f"case {case.number} has no document {document_id}")
-    response = FileResponse(
-        doc.file.open("rb"), as_attachment=True, filename=doc.name, content_type=doc.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return document_response(doc)
 
 
 # -- reports: timeliness, volumes, outcomes, aging, the cases behind a figure, the universe --

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.http import FileResponse
 
 from appealdesk.cases.errors import InvalidInput
 from appealdesk.cases.models import Case, Document
@@ -114,3 +115,17 @@ def document_store(upload: Any, *, kind: str, case: Case | None, actor: Any) -> 
     for stored in getattr(_undo, "stack", [])[-1:]:
         stored.append(document.file.name)
     return document
+
+
+def document_response(document: Document) -> FileResponse:
+    """A stored document for download (desk and API): always an attachment, never sniffed or
+    run as a page of this site."""
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -11,11 +11,10 @@ from appealdesk.desk import roles
 from appealdesk.desk.models import AccessLog
 
 
-def log_access(
-    request: HttpRequest, number: str, case: Case | None, what: str, ok: bool, user: Any = None
-) -> None:
-    user = user or request.user
-    AccessLog.objects.create(
+def _entry(
+    request: HttpRequest, user: Any, number: str, case: Case | None, what: str, ok: bool
+) -> AccessLog:
+    return AccessLog(
         user=user if user.is_authenticated else None,
         username=user.get_username() if user.is_authenticated else "",
         case_number=number[:60],
@@ -25,6 +24,18 @@ def log_access(
         path=request.get_full_path()[:300],
         ip=request.META.get("REMOTE_ADDR") or None,
     )
+
+
+def log_access(
+    request: HttpRequest, number: str, case: Case | None, what: str, ok: bool, user: Any = None
+) -> None:
+    _entry(request, user or request.user, number, case, what, ok).save()
+
+
+def log_reads(request: HttpRequest, cases: Any, what: str, user: Any = None) -> None:
+    """One row per case a list showed (a search, an API page), in one statement."""
+    who = user or request.user
+    AccessLog.objects.bulk_create([_entry(request, who, c.number, c, what, True) for c in cases])
 
 
 def case_for(

@@ -6,18 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from appealdesk.cases import packs
-from appealdesk.cases.documents import document_store
+from appealdesk.cases.documents import document_response, document_store
 from appealdesk.cases.errors import DomainError, StaleVersion
 from appealdesk.cases.models import Case, ClockState, Extension
 from appealdesk.cases.selectors import case_search, case_timeline
 from appealdesk.desk import roles
-from appealdesk.desk.access import case_for
+from appealdesk.desk.access import case_for, log_reads
 from appealdesk.desk.forms import ACTION_FORMS, ActionForm
 from appealdesk.desk.models import AccessLog
 from appealdesk.desk.timeleft import of_clock, status
@@ -180,36 +180,14 @@ def document_download(request: HttpRequest, number: str, document_id: int) -> Ht
     document = case.documents.filter(pk=document_id).first()
     if document is None:
         return render(request, "404.html", status=404)
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,  # never inline: a stored file is not a page of this site
-        filename=document.name,
-        content_type=document.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return document_response(document)
 
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     results: list[Any] = case_search(query, within=roles.visible(request.user)) if query else []
-    AccessLog.objects.bulk_create(
-        [
-            AccessLog(
-                user=request.user,
-                username=request.user.get_username(),
-                case_number=c.number,
-                case=c,
-                what="search result",
-                allowed=True,
-                path=request.get_full_path()[:300],
-                ip=request.META.get("REMOTE_ADDR") or None,
-            )
-            for c in results
-        ]
-    )
+    log_reads(request, results, "search result")
     if len(results) == 1 and results[0].number.lower() == query.lower():
         return redirect("desk:case", number=results[0].number)
     now = timezone.now()

@@ -58,12 +58,15 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",  # app label django_tasks_database: the queue's table
     "appealdesk.webhooks",
+    "appealdesk.portal",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # the portal's language: the visitor's choice (cookie) or the browser's (Accept-Language)
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -72,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "appealdesk.desk.middleware.StaffVerificationMiddleware",
+    "appealdesk.portal.middleware.PortalMiddleware",
     # django-axes must come last (its documentation): it answers locked-out sign-ins
     "axes.middleware.AxesMiddleware",
 ]
@@ -87,9 +91,11 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "appealdesk.desk.context.desk",
+                "appealdesk.portal.context.portal",
             ]
         },
     }
@@ -172,7 +178,8 @@ AXES_COOLOFF_TIME = float(os.environ.get("APPEALDESK_LOCKOUT_MINUTES", 15)) / 60
 AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "desk/locked.html"
+# the desk's or the portal's "account locked" page, by where the sign-in came from
+AXES_LOCKOUT_CALLABLE = "appealdesk.portal.lockout.locked"
 AXES_VERBOSE = False
 
 # Uploads: PDF and images only, sniffed from their content, at most this size.
@@ -191,7 +198,19 @@ EMAIL_USE_SSL = _flag("APPEALDESK_SMTP_SSL")
 EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = os.environ.get("APPEALDESK_LETTERS_FROM", "appeals@localhost")
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The portal speaks English and Spanish (catalogues in appealdesk/portal/locale); the desk, the
+# admin and the API are English.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LANGUAGE_COOKIE_NAME = "appealdesk_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Portal sessions (members, representatives, providers) end after 15 idle minutes.
+PORTAL_IDLE_SECONDS = int(os.environ.get("APPEALDESK_PORTAL_IDLE_SECONDS", 15 * 60))
+# How long the link in the address-confirmation e-mail works.
+PORTAL_VERIFY_DAYS = 3
+# Where links in e-mails point (the address members use to reach this installation).
+SITE_URL = os.environ.get("APPEALDESK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Instants are stored in UTC; this zone is only how the admin shows them. Each program has its
 # own zone (in its pack) for dates and deadlines.
 TIME_ZONE = os.environ.get("APPEALDESK_TIME_ZONE", "America/Los_Angeles")

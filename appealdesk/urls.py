@@ -5,10 +5,13 @@ from django.views.generic import RedirectView
 from appealdesk.api.v1 import api as api_v1
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/desk/", permanent=False)),
+    # members and providers arrive at the portal; staff go to /desk/
+    path("", RedirectView.as_view(url="/portal/", permanent=False)),
     # one sign-in for the whole product: the desk's (throttled, with the second factor)
     path("admin/login/", RedirectView.as_view(url="/desk/login/", query_string=True)),
     path("admin/", admin.site.urls),
     path("desk/", include("appealdesk.desk.urls")),
     path("api/v1/", api_v1.urls),
+    path("portal/", include("appealdesk.portal.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),  # the portal's language switch
 ]

@@ -191,6 +191,20 @@ class Authorization(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     expires_on = models.DateField(null=True, blank=True)
+    # asked for on the portal (a representative's own request) or recorded by staff
+    requested_at = models.DateTimeField(null=True, blank=True)
+    refused_at = models.DateTimeField(null=True, blank=True)
+    refused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    refused_reason = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.representative} for {self.member}"
 
 
 class Case(models.Model):

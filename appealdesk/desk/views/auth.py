@@ -61,6 +61,18 @@ def _next(request: HttpRequest) -> str:
     return "/desk/"
 
 
+def verify_code(request: HttpRequest, code: str) -> int | None:
+    """Check a code from the authenticator or a recovery code and mark the session verified.
+    None if it matches nothing; -1 for an authenticator code; else the recovery codes left."""
+    token = code.replace(" ", "").replace("-", "")
+    for device_class in (TOTPDevice, StaticDevice):
+        for device in device_class.objects.devices_for_user(request.user, confirmed=True):
+            if device.verify_token(token):
+                otp_login(request, device)
+                return device.token_set.count() if isinstance(device, StaticDevice) else -1
+    return None
+
+
 @login_required
 def mfa(request: HttpRequest) -> HttpResponse:
     """Verify with the authenticator (or a recovery code); enrol first if there is none."""
@@ -69,17 +81,11 @@ def mfa(request: HttpRequest) -> HttpResponse:
         return redirect(f"/desk/mfa/setup/?next={_next(request)}")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        token = form.cleaned_data["token"].replace(" ", "").replace("-", "")
-        for device_class in (TOTPDevice, StaticDevice):
-            for device in device_class.objects.devices_for_user(user, confirmed=True):
-                if device.verify_token(token):
-                    otp_login(request, device)
-                    if isinstance(device, StaticDevice):
-                        left = device.token_set.count()
-                        messages.warning(
-                            request, f"You signed in with a recovery code; {left} remain."
-                        )
-                    return redirect(_next(request))
+        left = verify_code(request, form.cleaned_data["token"])
+        if left is not None:
+            if left >= 0:
+                messages.warning(request, f"You signed in with a recovery code; {left} remain.")
+            return redirect(_next(request))
         form.add_error("token", "That code is not valid (or was used already). Try the next one.")
     return render(request, "desk/mfa_verify.html", {"form": form, "next": _next(request)})
 

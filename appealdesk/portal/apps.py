@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    name = "appealdesk.portal"
+    label = "portal"
+    verbose_name = "Member and provider portal"
+    default_auto_field = "django.db.models.BigAutoField"

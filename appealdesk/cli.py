@@ -217,7 +217,7 @@ def demo(
     """Load realistic demo data: staff, teams, members and cases in every state, with history."""
     _django()
     from appealdesk.cases.errors import DomainError
-    from appealdesk.demo.data import load_demo
+    from appealdesk.demo.data import PORTAL_ACCOUNTS, load_demo
 
     try:
         summary = load_demo(cases=cases, seed=seed, say=lambda s: out.print(s, markup=False))
@@ -232,6 +232,11 @@ def demo(
     out.print(
         f"demo staff: {', '.join(summary['users'])} (password: {summary['password']}; "
         "sam is a supervisor and administrator)",
+        markup=False,
+    )
+    out.print(
+        f"portal (/portal/): {', '.join(PORTAL_ACCOUNTS)} (member, representative, provider; "
+        f"password: {summary['password']})",
         markup=False,
     )
 

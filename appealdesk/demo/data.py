@@ -289,6 +289,7 @@ def load_demo(
         staff = _staff()
         _teams(staff)
         members = _members(rng, 150)
+        _portal_accounts(members, staff, now)
     states: Counter[str] = Counter()
     weights = [w for w, _ in TEMPLATES]
     for i in range(cases):
@@ -337,6 +338,51 @@ def _staff() -> dict[str, Any]:
         user.groups.set([Group.objects.get_or_create(name=g)[0] for g in groups.split()])
         users[username] = user
     return users
+
+
+PORTAL_ACCOUNTS = ("maria@example.org", "ruth@example.org", "ng@clinic.example")
+
+
+def _portal_accounts(members: list[Party], staff: dict[str, Any], now: dt.datetime) -> None:
+    """Portal sign-ins for the demo (password DEMO_PASSWORD): Maria, a member whose record staff
+    linked to her account (she sees her cases, whatever the channel); Ruth, a representative
+    with one authorization checked by staff and one still waiting; Dr. Ng, a provider."""
+    from appealdesk.cases.models import Authorization
+    from appealdesk.portal.models import PortalAccount
+
+    maria = members[0]
+    maria.name = maria.subscriber_name = maria.patient_name = "Maria Lopez"
+    maria.email = PORTAL_ACCOUNTS[0]
+    maria.save(update_fields=["name", "subscriber_name", "patient_name", "email"])
+    ruth = Party.objects.create(role="authorized_rep", name="Ruth Adams", email=PORTAL_ACCOUNTS[1])
+    ng = Party.objects.create(
+        role="provider", name="Dr. Lee Ng", email=PORTAL_ACCOUNTS[2], phone="206-555-0199"
+    )
+    User = get_user_model()
+    for party, kind in (
+        (maria, PortalAccount.MEMBER),
+        (ruth, PortalAccount.REPRESENTATIVE),
+        (ng, PortalAccount.PROVIDER),
+    ):
+        user = User.objects.create_user(party.email, party.email, DEMO_PASSWORD)
+        PortalAccount.objects.create(
+            user=user,
+            kind=kind,
+            party=party,
+            email_verified_at=now,
+            linked_at=now if kind == PortalAccount.MEMBER else None,
+            linked_by=staff["sam"] if kind == PortalAccount.MEMBER else None,
+            npi="1234567893" if kind == PortalAccount.PROVIDER else "",
+            organization="Olympia Family Clinic" if kind == PortalAccount.PROVIDER else "",
+        )
+    Authorization.objects.create(
+        member=members[1],
+        representative=ruth,
+        requested_at=now,
+        verified_at=now,
+        verified_by=staff["sam"],
+    )
+    Authorization.objects.create(member=members[2], representative=ruth, requested_at=now)
 
 
 def _teams(staff: dict[str, Any]) -> None:

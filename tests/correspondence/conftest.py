@@ -9,12 +9,9 @@ and dave administrative reviewers, grace clinical reviewer. Pat Doe is the membe
 from __future__ import annotations
 
 import datetime as dt
-import email
 import io
 import json
-import socket
 from dataclasses import dataclass, field
-from email.message import Message
 from typing import Any
 
 import pypdf
@@ -39,6 +36,7 @@ from tests.desk.conftest import (  # noqa: F401  (the desk's personas, for the d
     receive,
     staff,
 )
+from tests.mailbox import Mailbox, free_port
 
 
 def at(text: str) -> dt.datetime:
@@ -279,22 +277,6 @@ def words(text: str) -> str:
 
 
 # -- an SMTP server on 127.0.0.1 ----------------------------------------------------------------
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], Message]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content)
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def smtp(settings):
     """An aiosmtpd server on a free port of 127.0.0.1, with Django's SMTP backend pointed at it

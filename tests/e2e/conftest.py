@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from tests.e2e.helpers import (
     CHROMIUM,
@@ -32,6 +33,8 @@ from tests.e2e.helpers import (
     totp,
     unavailable,
 )
+from tests.e2e.portal import PHONE, portal_sign_in
+from tests.mailbox import Mailbox
 
 ADMIN_PASSWORD = "e2e-admin-password-1"
 VIEWPORT = {"width": 1280, "height": 800}
@@ -47,6 +50,8 @@ class Desk:
     keys: dict[str, str]
     password: str
     log: Path
+    mailbox: Mailbox
+    portal: dict[str, Any] = field(default_factory=dict)  # the seed's portal people and cases
     states: dict[str, Any] = field(default_factory=dict)  # signed-in cookies by username
 
     def url(self, path: str) -> str:
@@ -68,9 +73,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _server_env(data_dir: Path) -> dict[str, str]:
+def _server_env(data_dir: Path, port: int, smtp_port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(
+        # the portal's e-mails (address confirmation, letters) go to the tests' SMTP server
+        APPEALDESK_SMTP_HOST="127.0.0.1",
+        APPEALDESK_SMTP_PORT=str(smtp_port),
+        APPEALDESK_SITE_URL=f"http://127.0.0.1:{port}",
         APPEALDESK_DATA_DIR=str(data_dir),
         APPEALDESK_MFA="required",
         APPEALDESK_ADMIN_PASSWORD=ADMIN_PASSWORD,
@@ -94,12 +103,15 @@ def _run(args: list[str], env: dict[str, str], what: str) -> str:
 @pytest.fixture(scope="session")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     data_dir = tmp_path_factory.mktemp("e2e-desk")
-    env = _server_env(data_dir)
+    mailbox = Mailbox()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
+    smtp.start()
+    port = _free_port()
+    env = _server_env(data_dir, port, smtp.port)
     _run([sys.executable, "-m", "appealdesk.cli", "init"], env, "appealdesk init")
     seeded = json.loads(
         _run([sys.executable, str(Path(__file__).with_name("seed.py"))], env, "seed")
     )
-    port = _free_port()
     log = data_dir / "server.log"
     with log.open("wb") as out:
         server = subprocess.Popen(
@@ -140,8 +152,11 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
             keys=seeded["keys"],
             password=seeded["password"],
             log=log,
+            mailbox=mailbox,
+            portal=seeded["portal"],
         )
     finally:
+        smtp.stop()
         server.terminate()
         try:
             server.wait(timeout=15)
@@ -229,5 +244,25 @@ def page_as(new_context: Callable[..., Any]) -> Callable[..., Any]:
 
     def make(user: str | None, **options: Any) -> Any:
         return new_context(user, **options).new_page()
+
+    return make
+
+
+@pytest.fixture
+def portal_as(new_context: Callable[..., Any], desk: Desk) -> Callable[..., Any]:
+    """portal_as(email, viewport=PHONE): a new page signed in to the portal as that person
+    (each signs in once per session through the form; later pages reuse the cookies)."""
+
+    def make(email: str, **options: Any) -> Any:
+        options.setdefault("viewport", PHONE)
+        key = f"portal:{email}"
+        if key not in desk.states:
+            context = new_context(None, **options)
+            page = context.new_page()
+            portal_sign_in(page, desk.base, email, desk.portal["password"])
+            page.wait_for_url(f"{desk.base}/portal/")
+            desk.states[key] = context.storage_state()
+            return page
+        return new_context(None, storage_state=desk.states[key], **options).new_page()
 
     return make

@@ -159,8 +159,10 @@ def main() -> None:
         now=now - hours,
     )
     assert second.level == 2, second.level
+    portal = _portal_people(now)
     json.dump(
         {
+            "portal": portal,
             "cases": {
                 "extend": extend.number,
                 "stale": stale.number,
@@ -173,6 +175,41 @@ def main() -> None:
         },
         sys.stdout,
     )
+
+
+def _portal_people(now: Any) -> dict[str, Any]:
+    """The portal's scenario people, beside the demo's maria (member), ruth (representative)
+    and ng (provider): rita, a representative whose authorization staff have not checked yet."""
+    from django.contrib.auth import get_user_model
+
+    from appealdesk.cases.models import Authorization, Case, Party
+    from appealdesk.portal.models import PortalAccount
+
+    maria = PortalAccount.objects.get(user__username="maria@example.org")
+    others = Case.objects.exclude(member=maria.party).filter(member__isnull=False)
+    other = others.order_by("id").first()
+    assert other is not None
+    rita_party = Party.objects.create(
+        role="authorized_rep", name="Rita Waiting", email="rita@example.org"
+    )
+    user = get_user_model().objects.create_user("rita@example.org", "rita@example.org", PASSWORD)
+    PortalAccount.objects.create(
+        user=user, kind="authorized_rep", party=rita_party, email_verified_at=now
+    )
+    Authorization.objects.create(member=other.member, representative=rita_party, requested_at=now)
+    mine = Case.objects.filter(member=maria.party).order_by("-received_at").first()
+    return {
+        "password": PASSWORD,
+        "member": "maria@example.org",
+        "member_name": maria.party.name,
+        "member_subscriber_id": maria.party.subscriber_id,
+        "representative": "ruth@example.org",
+        "waiting_representative": "rita@example.org",
+        "provider": "ng@clinic.example",
+        "other_case": other.number,
+        "other_member": other.member.name,
+        "member_case": mine.number if mine else None,
+    }
 
 
 if __name__ == "__main__":

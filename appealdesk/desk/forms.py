@@ -31,6 +31,8 @@ from appealdesk.cases.models import (
 )
 from appealdesk.cases.models import State as S
 from appealdesk.policy.assess import Program
+from appealdesk.portal.models import CaseFileRequest
+from appealdesk.portal.status import case_file_fulfil, consent_ask, consent_clocks
 
 REQUESTED = [
     ("", "(as the pack classifies it)"),
@@ -790,6 +792,67 @@ class EscalateForm(ActionForm):
         return f"Linked case {linked.number} taken in{verdict}."
 
 
+class AskConsentForm(ActionForm):
+    """The member's written permission asked for online (UMP appeals past 30 days), where the
+    clock's pack rule requires it; the member answers on the portal."""
+
+    action, title, button = "ask_consent", "Ask the member for consent online", "Ask"
+    clock = forms.ChoiceField()
+    new_due_date = forms.DateField(label="New due date", widget=DateInput())
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="the member reads this: say plainly why more time is needed",
+    )
+
+    def setup(self) -> None:
+        self.clocks = {str(c.pk): c for c in consent_clocks(self.case)}
+        self.fields["clock"].choices = [
+            (k, f"{c.label} ({c.clock_id}), due {_local(c.due_at, self.program)}")
+            for k, c in self.clocks.items()
+        ]
+
+    def applies(self) -> bool:
+        return bool(self.clocks) and super().applies()
+
+    def run(self) -> str:
+        new_due_at = dt.datetime.combine(
+            self.cleaned_data["new_due_date"], dt.time(23, 59, 59), tzinfo=self.program.tz
+        )
+        consent_ask(
+            self.case,
+            clock=self.clocks[self.cleaned_data["clock"]],
+            actor=self.user,
+            new_due_at=new_due_at,
+            reason=self.cleaned_data["reason"],
+            expected_version=self.expected,
+        )
+        return "Consent asked for on the portal; the clock changes only when the member agrees."
+
+
+class CaseFileSentForm(ActionForm):
+    """A portal request for the free copy of the case file, marked as sent."""
+
+    action, title, button = "case_file_sent", "Case file copy sent", "Mark as sent"
+    states = tuple(S)
+    request = forms.ChoiceField(label="Request")
+
+    def setup(self) -> None:
+        self.requests = {
+            str(r.pk): r
+            for r in CaseFileRequest.objects.filter(case=self.case, fulfilled_at__isnull=True)
+        }
+        self.fields["request"].choices = [
+            (k, f"asked {_local(r.requested_at, self.program)}") for k, r in self.requests.items()
+        ]
+
+    def applies(self) -> bool:
+        return bool(self.requests)
+
+    def run(self) -> str:
+        case_file_fulfil(self.requests[self.cleaned_data["request"]], actor=self.user)
+        return "Case file copy recorded as sent."
+
+
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     f.action: f
     for f in (
@@ -807,6 +870,8 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
         CloseForm,
         ReopenForm,
         EscalateForm,
+        AskConsentForm,
+        CaseFileSentForm,
     )
 }
 

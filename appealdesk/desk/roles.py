@@ -54,6 +54,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "upload": frozenset({INTAKE, ANALYST, SUPERVISOR, ADMINISTRATIVE_REVIEWER, CLINICAL_REVIEWER}),
     # generate, e-mail and record as mailed the letters of a case
     "letters": frozenset({INTAKE, ANALYST, SUPERVISOR}),
+    # the portal's requests: consent to more time asked online, the case file copy sent
+    "ask_consent": frozenset({ANALYST, SUPERVISOR}),
+    "case_file_sent": frozenset({INTAKE, ANALYST, SUPERVISOR}),
     "bulk_assign": frozenset({SUPERVISOR}),
     "administer": frozenset({ADMINISTRATOR}),
 }

@@ -34,7 +34,6 @@ from appealdesk.cases.models import (
     LIVE_CLOCK_STATES,
     Case,
     Clock,
-    ClockState,
     Document,
     Event,
     InformationRequest,
@@ -162,7 +161,7 @@ def _event_words(
     when = day(local_day(event.at, program))
     action = event.action
     if action == "case.information_requested":
-        asked = ", ".join(labels.get(i, i.replace("_", " ")) for i in after.get("items") or [])
+        asked = "; ".join(labels.get(i, i.replace("_", " ")) for i in after.get("items") or [])
         return _("We asked you for: %(items)s on %(day)s.") % {
             "items": asked or _("more information"),
             "day": when,
@@ -262,7 +261,9 @@ PROMISES = {
     "investigate": gettext_noop("We will finish looking into it by %(day)s."),
 }
 PROMISES_LATE = {
-    "ack": gettext_noop("We were to confirm in writing that we received it by %(day)s: we are late."),
+    "ack": gettext_noop(
+        "We were to confirm in writing that we received it by %(day)s: we are late."
+    ),
     "decide": gettext_noop("We were to decide by %(day)s: we are late."),
     "answer": gettext_noop("We were to give you our answer by %(day)s: we are late."),
     "investigate": gettext_noop("We were to finish looking into it by %(day)s: we are late."),

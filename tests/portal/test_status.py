@@ -178,7 +178,11 @@ def test_no_staff_name_note_or_reason_reaches_the_portal(maria, signed_in, case,
 
 def test_an_upheld_decision_shows_the_next_level_with_its_last_day(maria, signed_in, case, staff):
     sv.case_decide(
-        case, actor=staff["carol"], outcome="upheld", action="deny", letter_date=timezone.localdate()
+        case,
+        actor=staff["carol"],
+        outcome="upheld",
+        action="deny",
+        letter_date=timezone.localdate(),
     )
     # seed: level 2 "within 180 days of the date of the level-1 decision letter"
     last_day = timezone.localdate() + dt.timedelta(days=180)
@@ -221,9 +225,7 @@ def test_letters_are_listed_once_sent_or_mailed_and_downloadable(
     assert signed_in(ivan).get(url).status_code == 404
 
 
-def test_only_what_portal_users_uploaded_is_listed_and_downloadable(
-    maria, signed_in, case, staff
-):
+def test_only_what_portal_users_uploaded_is_listed_and_downloadable(maria, signed_in, case, staff):
     mine = document_store(pdf("my-eob.pdf"), kind="eob", case=case, actor=maria.user)
     theirs = document_store(
         pdf("staff.pdf", PDF + b"staff"), kind="evidence", case=case, actor=staff["bob"]
@@ -245,6 +247,7 @@ def test_information_answered_online_moves_the_case_on_and_stores_the_upload(
     )
     client = signed_in(maria)
     code, html = page(client, case)
+    assert code == 200
     assert "We need information from you" in html
     assert "A copy of the Explanation of Benefits" in html
     assert "Please send the EOB for the March visit." in html
@@ -372,9 +375,7 @@ def test_consent_given_online_extends_the_clock_with_the_signed_consent(
     assert asked.answer == "given" and Signature.objects.count() == 1
 
 
-def test_consent_refused_leaves_the_clock_and_records_the_refusal(
-    maria, signed_in, case, staff
-):
+def test_consent_refused_leaves_the_clock_and_records_the_refusal(maria, signed_in, case, staff):
     asked = ask(case, staff)
     before = decision_clock(case)
     response = answer(signed_in(maria), case, asked, answer="refused")

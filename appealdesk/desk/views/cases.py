@@ -23,6 +23,7 @@ from appealdesk.desk.models import AccessLog
 from appealdesk.desk.timeleft import of_clock, status
 from appealdesk.desk.timeline import describe
 from appealdesk.desk.views.letters import letters_panel
+from appealdesk.portal.models import CaseFileRequest, ExtensionConsentRequest
 
 CASE_PAGE = Case.objects.select_related(
     "member", "representative", "provider", "team", "owner", "reviewer", "decided_by", "pack"
@@ -90,9 +91,27 @@ def _render(
             "stale": status_code == 409,
             "looks": _looks(request.user, case),
             "tz": program.pack.time_zone,
+            **portal_requests(case),
             **letters_panel(request, case),
         }
         return render(request, "desk/case.html", context, status=status_code)
+
+
+def portal_requests(case: Case) -> dict[str, Any]:
+    """What the member asked for on the portal: consent to more time (and their answer), and
+    copies of the case file."""
+    return {
+        "consent_requests": list(
+            ExtensionConsentRequest.objects.filter(case=case)
+            .select_related("clock", "requested_by", "signature")
+            .order_by("requested_at")
+        ),
+        "file_requests": list(
+            CaseFileRequest.objects.filter(case=case)
+            .select_related("account__user", "fulfilled_by")
+            .order_by("requested_at")
+        ),
+    }
 
 
 def _looks(user: Any, case: Case) -> list[AccessLog] | None:

@@ -211,9 +211,7 @@ def _render(
             or (InformationForm(case=case, labels=labels) if open_info else None),
             "consents": consents,
             "file_request": file_requests[0] if file_requests else None,
-            "file_request_day": status.day(
-                status.local_day(file_requests[0].requested_at, program)
-            )
+            "file_request_day": status.day(status.local_day(file_requests[0].requested_at, program))
             if file_requests
             else "",
             "next_step": step,
@@ -362,9 +360,7 @@ def consent_answer(request: HttpRequest, number: str, request_id: int) -> HttpRe
         return _stale(request, case)
     except DomainError as exc:
         form.add_error(None, exc.message)
-        return _render(
-            request, Case.objects.get(pk=case.pk), consent_form=form, status_code=422
-        )
+        return _render(request, Case.objects.get(pk=case.pk), consent_form=form, status_code=422)
     if form.cleaned_data["answer"] == "given":
         messages.success(request, _("Thank you: you agreed to the new date."))
     else:

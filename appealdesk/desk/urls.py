@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from appealdesk.desk.views import (
     administration,
@@ -24,6 +24,7 @@ urlpatterns = [
     path("", worklist.worklist, name="worklist"),
     path("reassign/", worklist.bulk_assign, name="bulk_assign"),
     path("search/", cases.search, name="search"),
+    path("authorizations/", include("appealdesk.desk.views.authorizations")),
     path("intake/", intake.intake, name="intake"),
     path("intake/assess/", intake.intake_assess, name="intake_assess"),
     path("intake/parties/", intake.party_search, name="party_search"),

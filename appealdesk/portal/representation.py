@@ -1,0 +1,281 @@
+"""Acting for someone else: a representative's request to act for a member, and staff's check.
+
+A representative (or a member acting for a relative) asks on the portal, with the member's
+signed authorization document and an e-signature. The request names a member party: the one on
+record with the same identifier and name, or a new one. Until staff approve it, the scope rule
+(`scope.authorizations`) gives the representative nothing of that member.
+
+Events need no case (`Event.case` is nullable), so each step here writes one case-less Event
+(`authorization.requested`, `.approved`, `.refused`) in the same transaction as the row it
+changes: the audit trail of who let whom see a member's cases.
+
+`signature_record` is the portal's e-signature as evidence, shared with the provider flow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from appealdesk.cases import services as sv
+from appealdesk.cases.documents import document_store, files_undone_on_error
+from appealdesk.cases.errors import InvalidInput, InvalidTransition
+from appealdesk.cases.models import Authorization, Party
+from appealdesk.policy import default_registry
+from appealdesk.policy.assess import program_for
+from appealdesk.portal.models import PortalAccount, Signature
+
+log = logging.getLogger(__name__)
+
+
+def program_zone(program: str, on: dt.date | None = None) -> Any:
+    """The time zone of a program's pack in force on a day (its dates are that zone's)."""
+    loaded = default_registry().in_force(program, on or timezone.now().date())
+    return program_for(loaded).tz
+
+
+def program_of_identifier(identifier: str) -> str:
+    # seed (UMP): "The subscriber's ID number (starting with a "W" on your ID card)"; anything
+    # else is a Genex workers' compensation claim number
+    return "ump" if identifier.strip().upper().startswith("W") else "genex-ur"
+
+
+def signature_record(
+    *,
+    account: PortalAccount,
+    case: Any,
+    purpose: str,
+    typed_name: str,
+    statement: str,
+    content: dict[str, Any],
+    program: str,
+    http: HttpRequest | None = None,
+    now: dt.datetime | None = None,
+) -> Signature:
+    """An e-signature kept as evidence: typed name, the box ticked, when (UTC and the program's
+    local date), from where, and the SHA-256 of exactly what was signed."""
+    if not typed_name.strip():
+        raise InvalidInput(_("Type your full name to sign."), field="typed_name")
+    now = now or timezone.now()
+    canonical = json.dumps(
+        {"content": content, "statement": statement}, sort_keys=True, default=str
+    ).encode()
+    meta = http.META if http is not None else {}
+    return Signature.objects.create(
+        account=account,
+        case=case,
+        purpose=purpose,
+        typed_name=typed_name.strip(),
+        agreed=True,
+        statement=statement,
+        signed_at=now,
+        date_signed=now.astimezone(program_zone(program, now.date())).date(),
+        content=content,
+        sha256=hashlib.sha256(canonical).hexdigest(),
+        ip=meta.get("REMOTE_ADDR") or None,
+        user_agent=str(meta.get("HTTP_USER_AGENT", ""))[:300],
+    )
+
+
+def member_party_for(*, name: str, identifier: str, **details: str) -> Party:
+    """The member on record with this identifier (UMP subscriber ID or Genex claim number) AND
+    this name, ignoring case; otherwise a new member party. Nothing tells the person which one
+    it was: a match must not confirm that someone is on the plan."""
+    name, identifier = name.strip(), identifier.strip().upper()
+    found = (
+        Party.objects.filter(role="member", subscriber_id__iexact=identifier, name__iexact=name)
+        .order_by("id")
+        .first()
+    )
+    if found is not None:
+        return found
+    return Party.objects.create(
+        role="member",
+        name=name,
+        subscriber_id=identifier,
+        subscriber_name=details.get("subscriber_name") or name,
+        patient_name=details.get("patient_name", ""),
+    )
+
+
+# -- the representative's request -------------------------------------------------------------
+# stored in English as signed evidence; shown translated (gettext_noop marks it for the catalogue)
+AUTHORIZATION_STATEMENT = gettext_noop(
+    "I ask to act for the person named above. The document I uploaded is their signed "
+    "authorization, and what I typed is true. Typing my name and ticking this box is my signature."
+)
+
+
+def authorization_request(
+    *,
+    account: PortalAccount,
+    member_name: str,
+    identifier: str,
+    relationship: str,
+    upload: Any,
+    typed_name: str,
+    http: HttpRequest | None = None,
+    now: dt.datetime | None = None,
+) -> Authorization:
+    """Store the signed authorization document and ask staff to check it (unverified)."""
+    if account.kind == PortalAccount.PROVIDER:
+        raise InvalidInput(_("Providers do not act as representatives here."), field="kind")
+    now = now or timezone.now()
+    actor = account.user
+    with files_undone_on_error(), transaction.atomic():
+        document = document_store(upload, kind="authorization", case=None, actor=actor)
+        member = member_party_for(name=member_name, identifier=identifier)
+        if member.pk == account.party_id:
+            raise InvalidInput(_("You cannot ask to act for yourself."), field="member_name")
+        authorization = Authorization.objects.create(
+            member=member, representative=account.party, document=document, requested_at=now
+        )
+        content = {
+            "authorization": authorization.pk,
+            "member_name": member_name.strip(),
+            "identifier": identifier.strip().upper(),
+            "relationship": relationship.strip(),
+            "document_sha256": document.sha256,
+        }
+        signature_record(
+            account=account,
+            case=None,
+            purpose="authorization",
+            typed_name=typed_name,
+            statement=AUTHORIZATION_STATEMENT,
+            content=content,
+            program=program_of_identifier(identifier),
+            http=http,
+            now=now,
+        )
+        sv._event(None, "authorization.requested", actor=actor, at=now, after=content)
+    log.info("authorization %s requested by party %s", authorization.pk, account.party_id)
+    return authorization
+
+
+def authorization_status(authorization: Authorization, today: dt.date | None = None) -> str:
+    """pending | approved | refused | expired."""
+    today = today or timezone.localdate()
+    if authorization.refused_at is not None:
+        return "refused"
+    if authorization.verified_at is None:
+        return "pending"
+    if authorization.expires_on is not None and authorization.expires_on < today:
+        return "expired"
+    return "approved"
+
+
+def authorizations_of(account: PortalAccount) -> QuerySet[Authorization]:
+    """Every authorization the account asked for or holds, newest first (for their own list)."""
+    return (
+        Authorization.objects.filter(representative_id=account.party_id)
+        .select_related("member")
+        .order_by("-requested_at", "-id")
+    )
+
+
+# -- staff's check (the desk) -------------------------------------------------------------------
+def pending_authorizations() -> QuerySet[Authorization]:
+    return (
+        Authorization.objects.filter(verified_at__isnull=True, refused_at__isnull=True)
+        .select_related("member", "representative", "document")
+        .order_by("requested_at", "id")
+    )
+
+
+def member_matches(authorization: Authorization) -> list[Party]:
+    """Member records with the same identifier: the ones staff may point the authorization at."""
+    identifier = authorization.member.subscriber_id
+    if not identifier:
+        return [authorization.member]
+    return list(
+        Party.objects.filter(role="member", subscriber_id__iexact=identifier).order_by("id")
+    )
+
+
+def _pending(authorization: Authorization) -> Authorization:
+    locked = Authorization.objects.select_for_update().get(pk=authorization.pk)
+    if locked.verified_at is not None or locked.refused_at is not None:
+        raise InvalidTransition(
+            f"authorization {locked.pk} was already "
+            f"{'approved' if locked.verified_at else 'refused'}: reload the page"
+        )
+    return locked
+
+
+def authorization_approve(
+    authorization: Authorization,
+    *,
+    actor: Any,
+    expires_on: dt.date | None = None,
+    member: Party | None = None,
+    now: dt.datetime | None = None,
+) -> Authorization:
+    """Staff checked the document: the representative may now see and act for the member.
+    `member` re-points the request to another member record with the same identifier (when the
+    representative's spelling created a new party)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _pending(authorization)
+        before = {"member": locked.member_id}
+        if member is not None and member.pk != locked.member_id:
+            if member.pk not in {p.pk for p in member_matches(locked)}:
+                raise InvalidInput(
+                    "the member record must have the same subscriber ID or claim number as the "
+                    "request",
+                    field="member",
+                )
+            locked.member = member
+        if expires_on is not None and expires_on < now.date():
+            raise InvalidInput("the expiry date is in the past", field="expires_on")
+        locked.verified_at, locked.verified_by, locked.expires_on = now, actor, expires_on
+        locked.save(update_fields=["member", "verified_at", "verified_by", "expires_on"])
+        sv._event(
+            None,
+            "authorization.approved",
+            actor=actor,
+            at=now,
+            before=before,
+            after={
+                "authorization": locked.pk,
+                "member": locked.member_id,
+                "representative": locked.representative_id,
+                "expires_on": expires_on,
+            },
+        )
+    log.info("authorization %s approved by %s", locked.pk, sv._label(actor))
+    return locked
+
+
+def authorization_refuse(
+    authorization: Authorization, *, actor: Any, reason: str, now: dt.datetime | None = None
+) -> Authorization:
+    """Staff could not accept the document; the reason is shown to the representative."""
+    if not reason.strip():
+        raise InvalidInput("say why, in words the representative reads", field="reason")
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _pending(authorization)
+        locked.refused_at, locked.refused_by = now, actor
+        locked.refused_reason = reason.strip()
+        locked.save(update_fields=["refused_at", "refused_by", "refused_reason"])
+        sv._event(
+            None,
+            "authorization.refused",
+            actor=actor,
+            at=now,
+            reason=locked.refused_reason,
+            after={"authorization": locked.pk, "member": locked.member_id},
+        )
+    log.info("authorization %s refused by %s", locked.pk, sv._label(actor))
+    return locked

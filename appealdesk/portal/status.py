@@ -18,10 +18,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -32,6 +35,7 @@ from appealdesk.cases.documents import document_store, files_undone_on_error
 from appealdesk.cases.errors import InvalidInput, InvalidTransition, Refused
 from appealdesk.cases.models import (
     LIVE_CLOCK_STATES,
+    Authorization,
     Case,
     Clock,
     Document,
@@ -46,6 +50,7 @@ from appealdesk.portal.models import (
     PortalAccount,
     Signature,
 )
+from appealdesk.portal.tasks import send_portal_email
 
 # what a member may download besides the letters: what people filing on the portal uploaded
 PORTAL_DOCUMENT_KINDS = (
@@ -126,6 +131,8 @@ def timeline(
             % {"kind": kind, "day": day(case.received_date)},
         )
     ]
+    if case.disposition == "redirect":
+        past.append(Step(day(case.received_date), redirect_words(case, program)))
     consents = {
         c.clock_id: c
         for c in ExtensionConsentRequest.objects.filter(case=case, answer="given").order_by(
@@ -136,8 +143,6 @@ def timeline(
         text = _event_words(event, case, program, labels, consents)
         if text:
             past.append(Step(day(local_day(event.at, program)), text))
-    if case.state == "redirected":
-        past.append(Step(day(case.received_date), redirect_words(case, program)))
     return past, _ahead(case, program, now or timezone.now())
 
 
@@ -412,7 +417,43 @@ def consent_ask(
             reason=reason.strip(),
             after={"request": asked.pk, "clock": clock.clock_id, "new_due_at": new_due_at},
         )
+        transaction.on_commit(lambda: tell_online(case))
     return asked
+
+
+def answerers(case: Case) -> list[PortalAccount]:
+    """The portal accounts that may answer for the case's member: the member's own and those of
+    representatives whose authorization staff verified (the filer, if a representative, too)."""
+    parties = set()
+    if case.member_id:
+        parties.add(case.member_id)
+        parties |= set(
+            Authorization.objects.filter(
+                member_id=case.member_id, verified_at__isnull=False, refused_at__isnull=True
+            )
+            .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate()))
+            .values_list("representative_id", flat=True)
+        )
+    return list(
+        PortalAccount.objects.filter(
+            party_id__in=parties, email_verified_at__isnull=False
+        ).select_related("user")
+    )
+
+
+def tell_online(case: Case) -> None:
+    """An e-mail saying only that a question waits on the portal (no health details in it)."""
+    link = settings.SITE_URL + reverse("portal:case", args=[case.number])
+    for account in answerers(case):
+        send_portal_email.enqueue(
+            account.user.email,
+            _("A question about your request %(number)s") % {"number": case.number},
+            _(
+                "We have asked you a question about your request %(number)s. Sign in to the "
+                "portal to read it and answer:\n\n%(link)s"
+            )
+            % {"number": case.number, "link": link},
+        )
 
 
 def _open_consent(asked: ExtensionConsentRequest) -> ExtensionConsentRequest:
@@ -446,6 +487,10 @@ def consent_give(
     statement = statement_for(asked, program, CONSENT_STATEMENT)
     with transaction.atomic(), files_undone_on_error():
         asked = _open_consent(asked)
+        if asked.clock.state not in LIVE_CLOCK_STATES:
+            raise InvalidTransition(
+                f"clock {asked.clock.clock_id} is {asked.clock.state}: nothing to extend"
+            )
         signature = signature_record(
             account=account,
             case=case,
@@ -557,8 +602,9 @@ def consent_pdf(asked: ExtensionConsentRequest, signature: Signature, program: P
 def case_file_request(
     case: Case, *, account: PortalAccount, actor: Any, now: dt.datetime | None = None
 ) -> CaseFileRequest:
-    """UMP: "Copies of relevant documents are free on request" — one open request at a time
-    (asking twice before it is sent gives the same request back)."""
+    """UMP: "You may also request copies of documents the plan has that are relevant to your
+    appeal, which the plan will provide at no cost." One open request at a time (asking twice
+    before it is sent gives the same request back)."""
     now = now or timezone.now()
     with transaction.atomic():
         already = CaseFileRequest.objects.filter(case=case, fulfilled_at__isnull=True).first()

@@ -436,3 +436,56 @@ def test_the_case_file_request_is_recorded_once_and_shown(maria, signed_in, case
         html
     )
     assert "Ask for a free copy of my case file" not in html
+
+
+def test_asking_consent_tells_the_member_and_representatives_by_e_mail(
+    maria, ruth, ivan, case, staff, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    authorize(ruth, maria.party)
+    with django_capture_on_commit_callbacks(execute=True):
+        ask(case, staff)
+    assert sorted(m.to[0] for m in mail.outbox) == ["maria@example.org", "ruth@example.org"]
+    body = mail.outbox[0].body
+    assert f"/portal/cases/{case.number}/" in body and "medical records" not in body
+
+
+def test_an_eligibility_appeal_says_it_went_to_pebb_with_their_contact(maria, signed_in, staff):
+    # seed: eligibility and enrollment appeals go to the PEBB Program
+    case = file_for(maria, staff, category="eligibility_enrollment")
+    assert case.state == "redirected"
+    code, html = page(signed_in(maria), case)
+    assert code == 200 and "Sent to the right place" in html
+    assert "This request is handled by" in html and "PEBB" in html
+
+
+def test_a_genex_grievance_promises_its_acknowledgement_and_investigation(maria):
+    from tests.conftest import genex
+
+    case = sv.case_receive(
+        request=genex(received_at="2026-03-02T10:15:00-08:00"),
+        member=maria.party,
+        backdate_reason="test",
+    )
+    # seed: "acknowledge receipt of the grievance within 5 business days and shall investigate
+    # the grievance within 30 days of receipt"
+    _, ahead = status.timeline(case, now=dt.datetime(2026, 3, 3, 9, tzinfo=PST))
+    assert [s.text for s in ahead] == [
+        "We will confirm in writing that we received it by March 9, 2026.",
+        "We will finish looking into it by April 1, 2026.",
+    ]
+
+
+def test_a_consent_question_overtaken_by_the_decision_needs_no_answer(
+    maria, signed_in, case, staff
+):
+    asked = ask(case, staff)
+    sv.case_decide(case, actor=staff["carol"], outcome="overturned")
+    sv.case_record_notice(case, actor=staff["bob"], notice="decision", medium="written")
+    client = signed_in(maria)
+    html = page(client, case)[1]
+    assert "no longer needs an answer" in html and "Sign and send my answer" not in html
+    assert answer(client, case, asked).status_code == 302
+    asked.refresh_from_db()
+    assert asked.answer == "" and not Extension.objects.exists()

@@ -21,8 +21,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from appealdesk.cases import packs
 from appealdesk.cases.documents import check_upload, document_response
-from appealdesk.cases.errors import DomainError, StaleVersion
-from appealdesk.cases.models import Case
+from appealdesk.cases.errors import DomainError, InvalidTransition, StaleVersion
+from appealdesk.cases.models import LIVE_CLOCK_STATES, Case
 from appealdesk.correspondence.context import next_level
 from appealdesk.correspondence.models import Letter, LetterStatus
 from appealdesk.portal import scope, status, words
@@ -31,6 +31,7 @@ from appealdesk.portal.status import PORTAL_DOCUMENT_KINDS
 
 DELIVERED = (LetterStatus.SENT, LetterStatus.MAILED)
 UPHELD = ("upheld", "partially_overturned")
+MOVED_ON = _l("Your request has moved on: this question no longer needs an answer.")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -171,8 +172,13 @@ def _render(
         past, ahead = status.timeline(case, program)
         open_info = status.open_information_requests(case)
         consents = []
-        for asked in ExtensionConsentRequest.objects.filter(case=case).order_by("-requested_at"):
+        for asked in (
+            ExtensionConsentRequest.objects.filter(case=case)
+            .select_related("clock")
+            .order_by("-requested_at")
+        ):
             form = consent_form if consent_form and consent_form.asked.pk == asked.pk else None
+            live = asked.clock.state in LIVE_CLOCK_STATES
             consents.append(
                 {
                     "asked": asked,
@@ -180,7 +186,9 @@ def _render(
                     "answered_day": status.day(status.local_day(asked.answered_at, program))
                     if asked.answered_at
                     else "",
-                    "form": form or (None if asked.answer else ConsentForm(asked=asked)),
+                    "live": live,
+                    "form": form
+                    or (None if asked.answer or not live else ConsentForm(asked=asked)),
                 }
             )
         file_requests = list(CaseFileRequest.objects.filter(case=case).order_by("-requested_at"))
@@ -358,6 +366,9 @@ def consent_answer(request: HttpRequest, number: str, request_id: int) -> HttpRe
         )
     except StaleVersion:
         return _stale(request, case)
+    except InvalidTransition:
+        messages.info(request, MOVED_ON)
+        return redirect("portal:case", number=case.number)
     except DomainError as exc:
         form.add_error(None, exc.message)
         return _render(request, Case.objects.get(pk=case.pk), consent_form=form, status_code=422)

@@ -193,12 +193,18 @@ def test_an_upheld_decision_shows_the_next_level_with_its_last_day(maria, signed
 
 
 def test_a_late_appeal_is_told_it_was_not_reviewed(maria, signed_in, staff):
+    # seed: level 1 "no more than 180 days after" the notice; untimely is not reviewed
     late = file_for(maria, staff, notice_date="2025-01-05")
     assert late.disposition == "reject"
+    client = signed_in(maria)
+    html = page(client, late)[1]
+    assert "We did not review this request." in html
+    assert "came after the last day to ask for it (July 4, 2025)" in html
     sv.case_dismiss(late, actor=staff["bob"], reason="untimely")
-    code, html = page(signed_in(maria), late)
+    code, html = page(client, late)
     assert code == 200
-    assert "after the last day to ask for it" in html
+    assert "came after the last day to ask for it (July 4, 2025)" in html
+    assert "Not reviewed" in html and "We will decide by" not in html
 
 
 # -- letters and documents ------------------------------------------------------------------

@@ -7,6 +7,7 @@ attempt is logged.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -202,7 +203,7 @@ def _render(
             "received_day": status.day(case.received_date),
             "past": past,
             "ahead": ahead,
-            "rejection": (case.assessment or {}).get("rejection"),
+            "late": _late(case),
             "dismissal": status.dismissal_words(case.dismissal_reason)
             if case.state == "dismissed"
             else "",
@@ -243,6 +244,22 @@ def _render(
             "stale": stale,
         }
         return render(request, "portal/case.html", context, status=status_code)
+
+
+def _late(case: Case) -> str:
+    """A request that came after its last day, said plainly, with that day (SPEC 4.1: "An
+    untimely request is not reviewed")."""
+    rejection = (case.assessment or {}).get("rejection") or {}
+    if rejection.get("code") != "untimely":
+        return ""
+    last_day = ((case.assessment or {}).get("filing") or {}).get("last_day")
+    if not last_day:
+        return str(
+            _("This request came after the last day to ask for it, so it cannot be reviewed.")
+        )
+    return _(
+        "This request came after the last day to ask for it (%(day)s), so it cannot be reviewed."
+    ) % {"day": status.day(dt.date.fromisoformat(last_day))}
 
 
 def _letters(case: Case) -> list[Letter]:

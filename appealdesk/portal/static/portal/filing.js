@@ -1,0 +1,32 @@
+// Progressive enhancement only: refresh the answer panel as the questions are answered.
+// Without this script, "Check my request" posts the form and the page shows the same panel.
+(function () {
+  "use strict";
+  var form = document.getElementById("filing-form");
+  if (!form || !window.fetch || !window.FormData) { return; }
+  var url = form.getAttribute("data-check-url");
+  var timer = null;
+  function refresh() {
+    var data = new FormData(form);
+    ["eob", "medical_records", "other_files"].forEach(function (name) {
+      var input = form.querySelector('input[type="file"][name="' + name + '"]');
+      data.delete(name);
+      if (input && input.files && input.files.length) { data.append("has_" + name, "1"); }
+    });
+    fetch(url, { method: "POST", body: data, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var old = document.getElementById("assess-panel");
+        var box = document.createElement("div");
+        box.innerHTML = html;
+        var fresh = box.querySelector("#assess-panel");
+        if (old && fresh) { old.innerHTML = fresh.innerHTML; old.setAttribute("aria-live", "polite"); }
+      })
+      .catch(function () { /* the button still works */ });
+  }
+  form.addEventListener("change", function () {
+    if (timer) { clearTimeout(timer); }
+    timer = setTimeout(refresh, 250);
+  });
+}());

@@ -105,6 +105,8 @@ def member_party_for(*, name: str, identifier: str, **details: str) -> Party:
         subscriber_id=identifier,
         subscriber_name=details.get("subscriber_name") or name,
         patient_name=details.get("patient_name", ""),
+        phone=details.get("phone", ""),
+        address=details.get("address", ""),
     )
 
 

@@ -149,7 +149,12 @@ def test_a_provider_sees_only_cases_on_which_they_are_the_provider(
 ):
     assert page(signed_in(dr_ng), case)[0] == 404
     theirs = sv.case_receive(
-        request=ump(received_at=local_now(), filed_by="provider", channel="portal"),
+        request=ump(
+            received_at=local_now(),
+            notice_date=timezone.localdate().isoformat(),
+            filed_by="provider",
+            channel="portal",
+        ),
         actor=staff["alice"],
         member=maria.party,
         provider=dr_ng.party,
@@ -495,3 +500,28 @@ def test_a_consent_question_overtaken_by_the_decision_needs_no_answer(
     assert answer(client, case, asked).status_code == 302
     asked.refresh_from_db()
     assert asked.answer == "" and not Extension.objects.exists()
+
+
+def test_a_provider_sees_the_consent_question_but_cannot_answer_it(maria, dr_ng, signed_in, staff):
+    # seed: "written permission from you or your authorized representative"
+    case = sv.case_receive(
+        request=ump(
+            received_at=local_now(),
+            notice_date=timezone.localdate().isoformat(),
+            filed_by="provider",
+            channel="portal",
+        ),
+        actor=staff["alice"],
+        member=maria.party,
+        provider=dr_ng.party,
+        backdate_reason="test",
+    )
+    asked = ask(case, staff)
+    client = signed_in(dr_ng)
+    html = page(client, case)[1]
+    assert "Only the member or their authorized representative" in html
+    assert "Sign and send my answer" not in html
+    assert answer(client, case, asked, typed_name="Lee Ng").status_code == 302
+    asked.refresh_from_db()
+    assert asked.answer == "" and not Signature.objects.exists()
+    assert decision_clock(case).state == "running"

@@ -32,6 +32,7 @@ from appealdesk.portal.status import PORTAL_DOCUMENT_KINDS
 
 DELIVERED = (LetterStatus.SENT, LetterStatus.MAILED)
 UPHELD = ("upheld", "partially_overturned")
+ONLY_MEMBER = _l("Only the member or their authorized representative can answer this.")
 MOVED_ON = _l("Your request has moved on: this question no longer needs an answer.")
 
 
@@ -173,13 +174,15 @@ def _render(
         past, ahead = status.timeline(case, program)
         open_info = status.open_information_requests(case)
         consents = []
+        # the pack's rule: permission "from you or your authorized representative"
+        may_consent = scope.may_act_for(account, case.member)
         for asked in (
             ExtensionConsentRequest.objects.filter(case=case)
             .select_related("clock")
             .order_by("-requested_at")
         ):
             form = consent_form if consent_form and consent_form.asked.pk == asked.pk else None
-            live = asked.clock.state in LIVE_CLOCK_STATES
+            live = asked.clock.state in LIVE_CLOCK_STATES and may_consent
             consents.append(
                 {
                     "asked": asked,
@@ -219,6 +222,7 @@ def _render(
             "info_form": info_form
             or (InformationForm(case=case, labels=labels) if open_info else None),
             "consents": consents,
+            "may_consent": may_consent,
             "file_request": file_requests[0] if file_requests else None,
             "file_request_day": status.day(status.local_day(file_requests[0].requested_at, program))
             if file_requests
@@ -368,6 +372,9 @@ def consent_answer(request: HttpRequest, number: str, request_id: int) -> HttpRe
         raise Http404("No such request on this case.")
     if asked.answer:
         messages.info(request, _("You already answered this request."))
+        return redirect("portal:case", number=case.number)
+    if not scope.may_act_for(scope.account_of(request), case.member):
+        messages.error(request, ONLY_MEMBER)
         return redirect("portal:case", number=case.number)
     form = ConsentForm(request.POST, asked=asked)
     if not form.is_valid():

@@ -5,8 +5,10 @@ time, the free copy of the case file)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
+import pypdf
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -370,7 +372,12 @@ def test_consent_given_online_extends_the_clock_with_the_signed_consent(
     extension = Extension.objects.get(clock=clock)
     consent = extension.consent_document
     assert consent is not None and consent.kind == "written_consent"
-    assert consent.file.read().startswith(b"%PDF")
+    body = consent.file.read()
+    assert body.startswith(b"%PDF")
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(body)).pages)
+    text = " ".join(text.split())
+    assert "Maria Lopez" in text and "I give my written permission" in text
+    assert "We are waiting for your medical records from your doctor." in text
     asked.refresh_from_db()
     assert asked.answer == "given" and asked.consent_document == consent
     signature = Signature.objects.get(case=case)

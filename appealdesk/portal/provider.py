@@ -17,6 +17,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from appealdesk.cases import packs
 from appealdesk.cases import services as sv
 from appealdesk.cases.documents import document_store, files_undone_on_error
 from appealdesk.cases.errors import InvalidInput, Refused
@@ -24,7 +25,8 @@ from appealdesk.cases.models import Case
 from appealdesk.policy import AssessError, assess
 from appealdesk.portal import words
 from appealdesk.portal.models import PortalAccount
-from appealdesk.portal.representation import member_party_for, program_zone, signature_record
+from appealdesk.portal.representation import member_party_for, program_named
+from appealdesk.portal.status import moment, signature_record
 
 # seed (UMP, "Expedited appeals"): "We will decide as soon as possible but always within 72 hours
 # when your provider determines a delay:" — the two criteria, in the seed's exact words
@@ -50,7 +52,7 @@ CLINICAL_STATEMENT = gettext_noop(
 
 
 def local_iso(now: dt.datetime, program: str) -> str:
-    return now.astimezone(program_zone(program, now.date())).isoformat(timespec="seconds")
+    return now.astimezone(program_named(program, now.date()).tz).isoformat(timespec="seconds")
 
 
 def expedited_request(
@@ -101,14 +103,6 @@ def check(request: Mapping[str, Any]) -> dict[str, Any]:
         raise InvalidInput(exc.message, field=exc.field) from None
 
 
-def moment_words(value: dt.datetime | str, program: str) -> str:
-    """An exact instant in the program's zone, with the zone named: 'March 5, 2026, 10:15 a.m.
-    PST'. An hour clock is due at an instant, not at the end of a day."""
-    instant = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    local = instant.astimezone(program_zone(program, instant.date()))
-    return f"{formats.date_format(local, 'DATETIME_FORMAT')} {local.tzname()}"
-
-
 @dataclass
 class Verdict:
     """What assess said, in words a provider reads."""
@@ -130,7 +124,7 @@ class Verdict:
 def verdict(result: Mapping[str, Any], labels: Mapping[str, str]) -> Verdict:
     """The panel: what the request is, the promise (each clock that runs from the request, in
     the program's zone), the notices that follow, and anything that stops it."""
-    program = result["program"]
+    program = program_named(result["program"], dt.date.fromisoformat(result["received_date"]))
     promises: list[str] = []
     for clock in result["deadlines"]:
         hours = clock["unit"] == "hours"
@@ -140,12 +134,15 @@ def verdict(result: Mapping[str, Any], labels: Mapping[str, str]) -> Verdict:
                     "We will tell the member (or their representative) the decision by phone "
                     "by %(when)s."
                 )
-                % {"when": moment_words(clock["due_at"], program)}
+                % {"when": moment(dt.datetime.fromisoformat(clock["due_at"]), program)}
             )
         elif clock.get("due_at") and hours:
             promises.append(
                 _("We will decide within %(hours)s hours of your request: by %(when)s.")
-                % {"hours": clock["length"], "when": moment_words(clock["due_at"], program)}
+                % {
+                    "hours": clock["length"],
+                    "when": moment(dt.datetime.fromisoformat(clock["due_at"]), program),
+                }
             )
         elif clock.get("due_at"):
             promises.append(
@@ -246,7 +243,7 @@ def provider_file(
             typed_name=typed_name,
             statement=statement,
             content=content,
-            program=case.program,
+            program=packs.program_of(case.pack_id),
             http=http,
             now=now,
         )

@@ -8,15 +8,11 @@ record with the same identifier and name, or a new one. Until staff approve it, 
 Events need no case (`Event.case` is nullable), so each step here writes one case-less Event
 (`authorization.requested`, `.approved`, `.refused`) in the same transaction as the row it
 changes: the audit trail of who let whom see a member's cases.
-
-`signature_record` is the portal's e-signature as evidence, shared with the provider flow.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
 from typing import Any
 
@@ -32,59 +28,22 @@ from appealdesk.cases.documents import document_store, files_undone_on_error
 from appealdesk.cases.errors import InvalidInput, InvalidTransition
 from appealdesk.cases.models import Authorization, Party
 from appealdesk.policy import default_registry
-from appealdesk.policy.assess import program_for
-from appealdesk.portal.models import PortalAccount, Signature
+from appealdesk.policy.assess import Program, program_for
+from appealdesk.portal.models import PortalAccount
+from appealdesk.portal.status import signature_record
 
 log = logging.getLogger(__name__)
 
 
-def program_zone(program: str, on: dt.date | None = None) -> Any:
-    """The time zone of a program's pack in force on a day (its dates are that zone's)."""
-    loaded = default_registry().in_force(program, on or timezone.now().date())
-    return program_for(loaded).tz
+def program_named(program: str, on: dt.date | None = None) -> Program:
+    """A program's pack in force on a day (its dates are that zone's)."""
+    return program_for(default_registry().in_force(program, on or timezone.now().date()))
 
 
 def program_of_identifier(identifier: str) -> str:
     # seed (UMP): "The subscriber's ID number (starting with a "W" on your ID card)"; anything
     # else is a Genex workers' compensation claim number
     return "ump" if identifier.strip().upper().startswith("W") else "genex-ur"
-
-
-def signature_record(
-    *,
-    account: PortalAccount,
-    case: Any,
-    purpose: str,
-    typed_name: str,
-    statement: str,
-    content: dict[str, Any],
-    program: str,
-    http: HttpRequest | None = None,
-    now: dt.datetime | None = None,
-) -> Signature:
-    """An e-signature kept as evidence: typed name, the box ticked, when (UTC and the program's
-    local date), from where, and the SHA-256 of exactly what was signed."""
-    if not typed_name.strip():
-        raise InvalidInput(_("Type your full name to sign."), field="typed_name")
-    now = now or timezone.now()
-    canonical = json.dumps(
-        {"content": content, "statement": statement}, sort_keys=True, default=str
-    ).encode()
-    meta = http.META if http is not None else {}
-    return Signature.objects.create(
-        account=account,
-        case=case,
-        purpose=purpose,
-        typed_name=typed_name.strip(),
-        agreed=True,
-        statement=statement,
-        signed_at=now,
-        date_signed=now.astimezone(program_zone(program, now.date())).date(),
-        content=content,
-        sha256=hashlib.sha256(canonical).hexdigest(),
-        ip=meta.get("REMOTE_ADDR") or None,
-        user_agent=str(meta.get("HTTP_USER_AGENT", ""))[:300],
-    )
 
 
 def member_party_for(*, name: str, identifier: str, **details: str) -> Party:
@@ -139,6 +98,11 @@ def authorization_request(
         member = member_party_for(name=member_name, identifier=identifier)
         if member.pk == account.party_id:
             raise InvalidInput(_("You cannot ask to act for yourself."), field="member_name")
+        if pending_authorizations().filter(member=member, representative=account.party).exists():
+            raise InvalidInput(
+                _("You already asked to act for this person; our staff are checking it."),
+                field="member_name",
+            )
         authorization = Authorization.objects.create(
             member=member, representative=account.party, document=document, requested_at=now
         )
@@ -156,7 +120,7 @@ def authorization_request(
             typed_name=typed_name,
             statement=AUTHORIZATION_STATEMENT,
             content=content,
-            program=program_of_identifier(identifier),
+            program=program_named(program_of_identifier(identifier), now.date()),
             http=http,
             now=now,
         )

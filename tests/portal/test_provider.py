@@ -17,6 +17,8 @@ from appealdesk.cases.services import case_receive
 from appealdesk.desk.models import AccessLog
 from appealdesk.portal import provider, scope
 from appealdesk.portal.models import Signature
+from appealdesk.portal.representation import program_named
+from appealdesk.portal.status import moment
 from tests.conftest import ump
 from tests.desk.conftest import local_now
 
@@ -24,6 +26,7 @@ pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PT = ZoneInfo("America/Los_Angeles")
+UMP = program_named("ump")
 
 
 def records(name: str = "records.pdf", body: bytes = PDF) -> SimpleUploadedFile:
@@ -65,7 +68,7 @@ def test_check_shows_the_72_hour_promise_in_pacific_time(dr_ng, signed_in):
     due = dt.datetime.fromisoformat(decision["due_at"])
     assert before + dt.timedelta(hours=72) - dt.timedelta(seconds=1) <= due
     assert due <= after + dt.timedelta(hours=72)
-    assert f"by {provider.moment_words(due, 'ump')}" in text
+    assert f"by {moment(due, UMP)}" in text
     assert due.astimezone(PT).tzname() in text  # the program's zone is named
     assert "We will decide within 72 hours of your request" in text
     # seed: "will mail a written notification within 72 hours of the decision"
@@ -123,7 +126,7 @@ def test_filing_an_expedited_appeal(dr_ng, maria, signed_in):
 
     # the promise follows the provider to the next page
     home = client.get("/portal/").content.decode()
-    assert f"by {provider.moment_words(decision.due_at, 'ump')}" in home
+    assert f"by {moment(decision.due_at, UMP)}" in home
     assert list(scope.visible_cases(dr_ng)) == [case]
 
 
@@ -139,7 +142,7 @@ def test_service_due_instant_for_a_known_time(dr_ng):
     assert request["received_at"] == "2026-03-02T10:15:00-08:00"
     panel = provider.verdict(provider.check(request), {})
     assert panel.promises[0] == (
-        "We will decide within 72 hours of your request: by March 5, 2026, 10:15 a.m. PST."
+        "We will decide within 72 hours of your request: by March 5, 2026 at 10:15 a.m. PST."
     )
     case = provider.provider_file(
         account=dr_ng,

@@ -156,8 +156,28 @@ def test_approval_can_point_at_the_existing_member_record(ruth, maria, staff, si
     ask(signed_in(ruth), member_name="Maria Lopes")
     authorization = Authorization.objects.get()
     assert authorization.member != maria.party
-    representation.authorization_approve(authorization, actor=staff["sam"], member=maria.party)
+    alice = desk(staff["alice"])
+    page = alice.get("/desk/authorizations/").content.decode()
+    # both records with the subscriber ID are offered: the new one and Maria's own
+    assert f"record #{maria.party.pk}" in page and f"record #{authorization.member_id}" in page
+    response = alice.post(
+        f"/desk/authorizations/{authorization.pk}/approve/",
+        {f"a{authorization.pk}-member": maria.party.pk},
+    )
+    assert response.status_code == 302
+    authorization.refresh_from_db()
+    assert authorization.member == maria.party and authorization.expires_on is None
     assert list(scope.visible_cases(ruth)) == [case]
+
+
+def test_asking_twice_while_pending_is_refused(ruth, maria, signed_in):
+    client = signed_in(ruth)
+    assert ask(client).status_code == 302
+    response = ask(client)
+    assert response.status_code == 400
+    assert "already asked" in response.content.decode()
+    assert Authorization.objects.count() == 1
+    assert Signature.objects.count() == 1
 
 
 def test_approval_cannot_point_at_a_member_with_another_identifier(ruth, maria, ivan, staff):
@@ -219,9 +239,7 @@ def test_desk_page_is_for_intake_supervisors_and_administrators(ruth, staff, sig
     for name in ("bob", "carol"):  # an analyst, a reviewer
         client = desk(staff[name])
         assert client.get("/desk/authorizations/").status_code == 403, name
-        assert (
-            client.get(f"/desk/authorizations/{authorization.pk}/document/").status_code == 403
-        )
+        assert client.get(f"/desk/authorizations/{authorization.pk}/document/").status_code == 403
         response = client.post(
             f"/desk/authorizations/{authorization.pk}/approve/",
             {f"a{authorization.pk}-member": authorization.member_id},

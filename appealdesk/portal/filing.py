@@ -469,6 +469,8 @@ def acknowledge(case_id: int, send: bool) -> str:
     case = Case.objects.get(pk=case_id)
     if case.disposition != "accept":
         return "not acknowledged: not accepted"
+    if not case.clocks.filter(clock_id="acknowledge").exists():
+        return "not acknowledged: no clock of this case asks for an acknowledgement"
     letter = letter_generate(case, kind="acknowledgement", actor=None)
     if send:
         try:

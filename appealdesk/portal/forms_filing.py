@@ -250,6 +250,21 @@ class FilingForm(forms.Form):
                 % {"name": self.account.party.name},
             )
 
+    def category_groups(self) -> list[dict[str, Any]]:
+        """The category radios in one group per plan (nested fieldsets, each with a legend)."""
+        radios = list(self["category"])
+        groups, start = [], 0
+        for program, label in (
+            ("ump", _l("Uniform Medical Plan")),
+            ("genex-ur", _l("Genex (workers' compensation review)")),
+        ):
+            count = len(filing.CATEGORIES[program])
+            groups.append(
+                {"program": program, "label": label, "radios": radios[start : start + count]}
+            )
+            start += count
+        return groups
+
     def upload_names(self) -> list[str]:
         data = getattr(self, "cleaned_data", {})
         return [name for name in ("eob", "medical_records") if data.get(name)]

@@ -161,6 +161,7 @@ def test_member_files_a_claim_payment_appeal_end_to_end(
     case = Case.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/portal/cases/{case.number}/"
+    assert client.get(response["Location"]).status_code == 200  # her status page
     assert case.channel == "portal" and case.filed_by == "member"
     assert case.member_id == maria.party_id and case.representative_id is None
     assert (case.kind, case.level, case.disposition) == ("appeal", 1, "accept")
@@ -493,3 +494,64 @@ def test_a_provider_cannot_ask_for_the_next_level(maria, dr_ng, signed_in, staff
     )
     assert Case.objects.count() == 1
     assert PortalAccount.objects.get(pk=dr_ng.pk).kind == "provider"
+
+
+# -- other kinds -------------------------------------------------------------------------------
+def test_a_complaint_has_no_deadline_and_is_filed(
+    maria, signed_in, medical, django_capture_on_commit_callbacks
+):
+    client = signed_in(maria)
+    form = claim_appeal(denied="no", category="wait_time", notice_date="")
+    html = client.post("/portal/file/check/", form).content.decode()
+    assert "a complaint" in html
+    assert "There is no deadline to send this" in html
+    assert "We will answer your complaint by" in html
+    assert "What to include" not in html  # a complaint has no required items
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/portal/file/", {**form, **details()})
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert (case.kind, case.channel, case.team_id) == ("complaint", "portal", medical.pk)
+    # a UMP complaint has no acknowledgement clock: its answer (30 days) is the letter
+    assert not Letter.objects.filter(case=case).exists()
+
+
+def test_a_genex_grievance_gets_its_acknowledgement_letter(
+    maria, signed_in, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(maria).post(
+            "/portal/file/",
+            {
+                "for_whom": "self",
+                "program": "genex-ur",
+                "category": "process_or_staff",
+                "occurrence_date": days_ago(10),
+                "details_shown": "1",
+                **{name: "given" for name in filing.GENEX_FIELDS},
+                "typed_name": "Maria Lopez",
+                "agree": "on",
+                "action": "file",
+            },
+        )
+    case = Case.objects.get()
+    assert Letter.objects.filter(case=case, kind="acknowledgement").exists()
+
+
+def test_a_late_genex_grievance_is_refused(maria, signed_in):
+    html = (
+        signed_in(maria)
+        .post(
+            "/portal/file/check/",
+            {
+                "for_whom": "self",
+                "program": "genex-ur",
+                "category": "ur_timeliness",
+                "occurrence_date": days_ago(400),
+            },
+        )
+        .content.decode()
+    )
+    assert (
+        "This grievance cannot be reviewed: it comes more than one year after it happened" in html
+    )

@@ -25,7 +25,22 @@
       })
       .catch(function () { /* the button still works */ });
   }
-  form.addEventListener("change", function () {
+  // show only the questions of the plan chosen (all are shown without this script)
+  function showPlan() {
+    var chosen = form.querySelector('input[name="program"]:checked');
+    if (!chosen) { return; }
+    Array.prototype.forEach.call(form.querySelectorAll("[data-program]"), function (el) {
+      el.hidden = el.getAttribute("data-program") !== chosen.value;
+      if (el.hidden && el.classList.contains("group")) {
+        Array.prototype.forEach.call(el.querySelectorAll("input:checked"), function (r) {
+          r.checked = false;
+        });
+      }
+    });
+  }
+  showPlan();
+  form.addEventListener("change", function (event) {
+    if (event.target && event.target.name === "program") { showPlan(); }
     if (timer) { clearTimeout(timer); }
     timer = setTimeout(refresh, 250);
   });

@@ -555,3 +555,50 @@ def test_a_late_genex_grievance_is_refused(maria, signed_in):
     assert (
         "This grievance cannot be reviewed: it comes more than one year after it happened" in html
     )
+
+
+def sign_next(client, case: Case, **extra: Any):
+    return client.post(
+        f"/portal/cases/{case.number}/next/",
+        {"statement": "Please look again.", "typed_name": "Maria Lopez", "agree": "on", **extra},
+    )
+
+
+def test_after_an_upheld_second_level_the_next_step_is_independent_review(maria, signed_in, staff):
+    client = signed_in(maria)
+    first = filed(client)
+    sv.case_decide(
+        first,
+        actor=staff["carol"],
+        outcome="upheld",
+        action="deny",
+        letter_date=timezone.localdate(),
+    )
+    sign_next(client, first)
+    second = Case.objects.get(prior=first)
+    sv.case_decide(
+        second,
+        actor=staff["dave"],
+        outcome="upheld",
+        action="deny",
+        letter_date=timezone.localdate(),
+    )
+    page = client.get(f"/portal/cases/{second.number}/next/").content.decode()
+    assert "independent review organization" in page
+    assert 'name="testimony"' not in page  # written testimony is the second level's
+    assert sign_next(client, second).status_code == 302
+    iro = Case.objects.get(prior=second)
+    assert (iro.kind, iro.filed_by, iro.channel) == ("external_review", "member", "portal")
+
+
+def test_a_missed_deadline_opens_independent_review(maria, signed_in, staff):
+    # seed: "If the plan has exceeded the timelines for response to your appeal without good
+    # cause and without reaching a decision."
+    client = signed_in(maria)
+    case = filed(client)
+    case.clocks.filter(clock_id="decision").update(due_at=timezone.now() - dt.timedelta(hours=1))
+    page = client.get(f"/portal/cases/{case.number}/next/").content.decode()
+    assert "We did not decide in time" in page
+    assert sign_next(client, case).status_code == 302
+    iro = Case.objects.get(prior=case)
+    assert iro.kind == "external_review" and iro.disposition == "accept"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from appealdesk.cases import packs
 from appealdesk.cases.errors import DomainError
-from appealdesk.cases.models import Case, Party
+from appealdesk.cases.models import LIVE_CLOCK_STATES, Case, ClockState, Party
 from appealdesk.correspondence.context import next_level as next_step
 from appealdesk.portal import filing, scope
 from appealdesk.portal.forms_filing import FilingForm, NextLevelForm
@@ -185,7 +186,11 @@ def next_level(request: HttpRequest, number: str) -> HttpResponse:
     later = Case.objects.filter(prior=case).order_by("id").first()
     missed = (
         case.decided_at is None
-        and case.clocks.filter(binding=True, met_at=None, state="missed").exists()
+        and case.clocks.filter(binding=True, met_at=None)
+        .filter(
+            Q(state=ClockState.MISSED) | Q(state__in=LIVE_CLOCK_STATES, due_at__lt=timezone.now())
+        )
+        .exists()
     )
     may_request = (
         later is None

@@ -602,3 +602,32 @@ def test_a_missed_deadline_opens_independent_review(maria, signed_in, staff):
     assert sign_next(client, case).status_code == 302
     iro = Case.objects.get(prior=case)
     assert iro.kind == "external_review" and iro.disposition == "accept"
+
+
+def test_a_late_next_level_post_is_refused_too(maria, signed_in, staff):
+    client = signed_in(maria)
+    case = filed(client)
+    sv.case_decide(
+        case,
+        actor=staff["carol"],
+        outcome="upheld",
+        action="deny",
+        letter_date=timezone.localdate() - dt.timedelta(days=200),
+    )
+    assert sign_next(client, case).status_code == 200
+    assert Case.objects.count() == 1
+
+
+def test_expedited_prescription_appeal_promises_an_hour_deadline(maria, signed_in):
+    html = (
+        signed_in(maria)
+        .post(
+            "/portal/file/check/",
+            claim_appeal(harm="yes", service="prescription", category="coverage_denial"),
+        )
+        .content.decode()
+    )
+    assert "an expedited (urgent) appeal" in html
+    assert "Washington State Rx Services" in html
+    # an hours clock is a date and a time in the plan's zone
+    assert " at " in html.split("We will decide and send you our answer by")[1].split("</li>")[0]

@@ -200,9 +200,12 @@ def next_level(request: HttpRequest, number: str) -> HttpResponse:
     requested = "external_review" if step and step["is_independent_review"] else "appeal"
     if missed and step is None:
         requested = "external_review"
+    today = timezone.now().astimezone(program.tz).date()
+    late = bool(step and step.get("last_day") and step["last_day"] < today)
+    may_send = may_request and not late and (step is None or step["available"])
     form = NextLevelForm(request.POST or None, request.FILES or None, account=account)
     error = ""
-    if request.method == "POST" and may_request and form.is_valid():
+    if request.method == "POST" and may_send and form.is_valid():
         try:
             linked = filing.portal_escalate(
                 case=case,
@@ -228,9 +231,11 @@ def next_level(request: HttpRequest, number: str) -> HttpResponse:
             "later": later,
             "missed": missed,
             "may_request": may_request,
+            "may_send": may_send,
+            "dismissed": case.state == "dismissed",
             "is_provider": account.kind == PortalAccount.PROVIDER,
             "last_day": filing.day(step["last_day"]) if step and step.get("last_day") else "",
-            "late": bool(step and step.get("last_day") and step["last_day"] < timezone.localdate()),
+            "late": late,
             "form": form,
             "error": error,
             "level_two": requested == "appeal" and step is not None and step.get("level") == 2,

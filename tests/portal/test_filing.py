@@ -631,3 +631,19 @@ def test_expedited_prescription_appeal_promises_an_hour_deadline(maria, signed_i
     assert "Washington State Rx Services" in html
     # an hours clock is a date and a time in the plan's zone
     assert " at " in html.split("We will decide and send you our answer by")[1].split("</li>")[0]
+
+
+def test_a_representative_sees_the_members_details_prefilled_only_when_authorized(
+    ruth, maria, ivan, signed_in
+):
+    authorize(ruth, maria.party)
+    client = signed_in(ruth)
+    page = client.post(
+        "/portal/file/", {**claim_appeal(for_whom=str(maria.party_id)), "action": "check"}
+    ).content.decode()
+    assert 'value="W1234567"' in page
+    other = client.post(
+        "/portal/file/check/", claim_appeal(for_whom=str(ivan.party_id))
+    ).content.decode()
+    assert "W7654321" not in other and "Ivan" not in other
+    assert "You can file until" not in other

@@ -19,26 +19,25 @@ The questions map to the SPEC 7 input as follows (the seeds decide what each ans
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django_tasks import task
 
 from appealdesk.cases import services
 from appealdesk.cases.documents import document_store, files_undone_on_error
-from appealdesk.cases.errors import DomainError, InvalidInput
+from appealdesk.cases.errors import DomainError
 from appealdesk.cases.models import Case, Party
+from appealdesk.correspondence.context import item_labels
 from appealdesk.policy import assess
-from appealdesk.policy.assess import Program, program_for
-from appealdesk.policy.loader import default_registry
-from appealdesk.portal.models import PortalAccount, Signature
+from appealdesk.policy.assess import Program
+from appealdesk.portal.common import day, moment, program_named, signature_record
+from appealdesk.portal.models import PortalAccount
 
 PROGRAMS = {
     "ump": _l("UMP — Washington Uniform Medical Plan"),
@@ -180,24 +179,7 @@ def build_request(
     return request
 
 
-def program_in_force(program: str, on: dt.date) -> Program:
-    return program_for(default_registry().in_force(program, on))
-
-
 # -- the answer in plain words ----------------------------------------------------------------
-def day(value: dt.date) -> str:
-    return formats.date_format(value, "DATE_FORMAT")
-
-
-def moment(value: dt.datetime, program: Program) -> str:
-    local = value.astimezone(program.tz)
-    return _("%(day)s at %(time)s %(zone)s") % {
-        "day": day(local.date()),
-        "time": formats.time_format(local.time(), "TIME_FORMAT"),
-        "zone": local.tzname(),
-    }
-
-
 def what_words(result: Mapping[str, Any]) -> str:
     kind, level = result.get("kind"), result.get("level")
     if kind == "appeal" and level == 2:
@@ -258,14 +240,6 @@ def expect_words(result: Mapping[str, Any], program: Program) -> list[str]:
             template = _l("%(what)s: by %(when)s.")
         said.append(str(template) % {"when": when, "what": clock.get("label", cid)})
     return said
-
-
-def item_labels(program: Program) -> dict[str, str]:
-    labels: dict[str, str] = {}
-    for process in program.pack.processes:
-        for item in process.required:
-            labels.setdefault(item.id, item.label)
-    return labels
 
 
 def answer(request: Mapping[str, Any], program: Program) -> dict[str, Any]:
@@ -347,53 +321,6 @@ def _rule_words(rule: str) -> str:
 
 
 # -- the e-signature --------------------------------------------------------------------------
-def normalised(name: str) -> str:
-    return " ".join(name.split()).casefold()
-
-
-def name_matches(typed: str, account: PortalAccount) -> bool:
-    return bool(typed.strip()) and normalised(typed) == normalised(account.party.name)
-
-
-def sign(
-    *,
-    account: PortalAccount,
-    case: Case | None,
-    typed_name: str,
-    content: Mapping[str, Any],
-    program: Program,
-    meta: Mapping[str, Any],
-    now: dt.datetime,
-    purpose: str = "filing",
-) -> Signature:
-    if not name_matches(typed_name, account):
-        raise InvalidInput(
-            _("The name you typed does not match the name on your account."), field="typed_name"
-        )
-    statement = str(SIGN_STATEMENT)
-    content = json.loads(json.dumps(dict(content), default=str))
-    canonical = json.dumps(
-        {"content": content, "statement": statement},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    ).encode()
-    return Signature.objects.create(
-        account=account,
-        case=case,
-        purpose=purpose,
-        typed_name=typed_name.strip(),
-        agreed=True,
-        statement=statement,
-        signed_at=now,
-        date_signed=now.astimezone(program.tz).date(),
-        content=content,
-        sha256=hashlib.sha256(canonical).hexdigest(),
-        ip=meta.get("REMOTE_ADDR") or None,
-        user_agent=str(meta.get("HTTP_USER_AGENT", ""))[:300],
-    )
-
-
 # -- filing -----------------------------------------------------------------------------------
 def portal_file(
     *,
@@ -411,7 +338,7 @@ def portal_file(
     """File the request: the case (`case_receive`), its documents, the signature, `portal.filed`
     — one transaction; the acknowledgement letter is queued after it commits."""
     now = now or timezone.now()
-    program = program_in_force(str(request["program"]), now.date())
+    program = program_named(str(request["program"]), now.date())
     representing = member.pk != account.party_id
     summary = str(details.get("statement") or details.get("summary") or "")
     with files_undone_on_error(), transaction.atomic():
@@ -427,7 +354,7 @@ def portal_file(
         for field, kind in UPLOAD_KINDS.items():
             for upload in uploads.get(field, ()):
                 stored.append(document_store(upload, kind=kind, case=case, actor=user))
-        signature = sign(
+        signature = signature_record(
             account=account,
             case=case,
             typed_name=typed_name,
@@ -440,6 +367,8 @@ def portal_file(
             program=program,
             meta=meta,
             now=now,
+            purpose="filing",
+            statement=str(SIGN_STATEMENT),
         )
         if email_letters != account.party.email_consent:
             Party.objects.filter(pk=account.party_id).update(email_consent=email_letters)
@@ -514,7 +443,7 @@ def portal_escalate(
             now=now,
         )
         stored = [document_store(u, kind="testimony", case=linked, actor=user) for u in testimony]
-        signature = sign(
+        signature = signature_record(
             account=account,
             case=linked,
             typed_name=typed_name,
@@ -528,6 +457,8 @@ def portal_escalate(
             program=program,
             meta=meta,
             now=now,
+            purpose="filing",
+            statement=str(SIGN_STATEMENT),
         )
         services._event(
             linked,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from appealdesk.cases.documents import check_upload
 from appealdesk.cases.errors import DomainError
-from appealdesk.portal import filing
+from appealdesk.portal import common, filing
 from appealdesk.portal.models import PortalAccount
 from appealdesk.portal.scope import represented_members
 
@@ -243,7 +243,7 @@ class FilingForm(forms.Form):
             self.add_error("statement", _("Tell us in a few words what the problem is."))
         if not data.get("agree"):
             self.add_error("agree", _("Tick the box to sign."))
-        if not filing.name_matches(str(data.get("typed_name") or ""), self.account):
+        if not common.name_matches(str(data.get("typed_name") or ""), self.account):
             self.add_error(
                 "typed_name",
                 _("The name you typed does not match the name on your account (%(name)s).")
@@ -295,7 +295,7 @@ class NextLevelForm(forms.Form):
 
     def clean_typed_name(self) -> str:
         value = str(self.cleaned_data.get("typed_name") or "")
-        if not filing.name_matches(value, self.account):
+        if not common.name_matches(value, self.account):
             raise forms.ValidationError(
                 _("The name you typed does not match the name on your account (%(name)s).")
                 % {"name": self.account.party.name}

@@ -24,9 +24,9 @@ from appealdesk.cases.errors import InvalidInput, Refused
 from appealdesk.cases.models import Case
 from appealdesk.policy import AssessError, assess
 from appealdesk.portal import words
+from appealdesk.portal.common import moment, signature_record
 from appealdesk.portal.models import PortalAccount
 from appealdesk.portal.representation import member_party_for, program_named
-from appealdesk.portal.status import moment, signature_record
 
 # seed (UMP, "Expedited appeals"): "We will decide as soon as possible but always within 72 hours
 # when your provider determines a delay:" — the two criteria, in the seed's exact words
@@ -244,7 +244,7 @@ def provider_file(
             statement=statement,
             content=content,
             program=packs.program_of(case.pack_id),
-            http=http,
+            meta=http.META if http is not None else None,
             now=now,
         )
         sv._event(

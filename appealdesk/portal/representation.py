@@ -27,17 +27,10 @@ from appealdesk.cases import services as sv
 from appealdesk.cases.documents import document_store, files_undone_on_error
 from appealdesk.cases.errors import InvalidInput, InvalidTransition
 from appealdesk.cases.models import Authorization, Party
-from appealdesk.policy import default_registry
-from appealdesk.policy.assess import Program, program_for
+from appealdesk.portal.common import program_named, signature_record
 from appealdesk.portal.models import PortalAccount
-from appealdesk.portal.status import signature_record
 
 log = logging.getLogger(__name__)
-
-
-def program_named(program: str, on: dt.date | None = None) -> Program:
-    """A program's pack in force on a day (its dates are that zone's)."""
-    return program_for(default_registry().in_force(program, on or timezone.now().date()))
 
 
 def program_of_identifier(identifier: str) -> str:
@@ -121,7 +114,7 @@ def authorization_request(
             statement=AUTHORIZATION_STATEMENT,
             content=content,
             program=program_named(program_of_identifier(identifier), now.date()),
-            http=http,
+            meta=http.META if http is not None else None,
             now=now,
         )
         sv._event(None, "authorization.requested", actor=actor, at=now, after=content)

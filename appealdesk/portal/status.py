@@ -12,8 +12,6 @@ what they can do about it online.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +23,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -42,8 +40,10 @@ from appealdesk.cases.models import (
     Event,
     InformationRequest,
 )
+from appealdesk.correspondence.context import item_labels
 from appealdesk.policy.assess import Program
 from appealdesk.portal import words
+from appealdesk.portal.common import day, local_day, moment, signature_record
 from appealdesk.portal.models import (
     CaseFileRequest,
     ExtensionConsentRequest,
@@ -65,37 +65,12 @@ DECIDING = {"decided", "notified_written", "notified_verbal"}
 
 
 # -- words ------------------------------------------------------------------------------------
-def day(value: dt.date) -> str:
-    return formats.date_format(value, "DATE_FORMAT")
-
-
-def moment(value: dt.datetime, program: Program) -> str:
-    local = value.astimezone(program.tz)
-    return _("%(day)s at %(time)s %(zone)s") % {
-        "day": day(local.date()),
-        "time": formats.time_format(local.time(), "TIME_FORMAT"),
-        "zone": local.tzname(),
-    }
-
-
-def local_day(value: dt.datetime, program: Program) -> dt.date:
-    return value.astimezone(program.tz).date()
-
-
 def due_words(clock: Clock, program: Program) -> str:
     """A day clock's due date; an hour clock's exact time (an expedited appeal's 72 hours)."""
     assert clock.due_at is not None
     if clock.unit == "hours":
         return moment(clock.due_at, program)
     return day(clock.due_date or local_day(clock.due_at, program))
-
-
-def item_labels(program: Program) -> dict[str, str]:
-    labels: dict[str, str] = {}
-    for process in program.pack.processes:
-        for item in process.required:
-            labels.setdefault(item.id, item.label)
-    return labels
 
 
 def dismissal_words(reason: str) -> str:
@@ -273,44 +248,6 @@ PROMISES_LATE = {
     "answer": gettext_noop("We were to give you our answer by %(day)s: we are late."),
     "investigate": gettext_noop("We were to finish looking into it by %(day)s: we are late."),
 }
-
-
-# -- signatures -----------------------------------------------------------------------------
-def signature_record(
-    *,
-    account: PortalAccount,
-    case: Case | None,
-    purpose: str,
-    typed_name: str,
-    statement: str,
-    content: dict[str, Any],
-    program: Program,
-    http: HttpRequest | None = None,
-    now: dt.datetime | None = None,
-) -> Signature:
-    """An e-signature kept as evidence: the typed name, the box ticked, when, from where, and the
-    SHA-256 of exactly what was signed."""
-    if not typed_name.strip():
-        raise InvalidInput(_("Type your full name to sign."), field="typed_name")
-    now = now or timezone.now()
-    canonical = json.dumps(
-        {"content": content, "statement": statement}, sort_keys=True, default=str
-    ).encode()
-    meta = http.META if http is not None else {}
-    return Signature.objects.create(
-        account=account,
-        case=case,
-        purpose=purpose,
-        typed_name=typed_name.strip(),
-        agreed=True,
-        statement=statement,
-        signed_at=now,
-        date_signed=local_day(now, program),
-        content=content,
-        sha256=hashlib.sha256(canonical).hexdigest(),
-        ip=meta.get("REMOTE_ADDR") or None,
-        user_agent=str(meta.get("HTTP_USER_AGENT", ""))[:300],
-    )
 
 
 # -- answering a request for information ----------------------------------------------------
@@ -499,7 +436,7 @@ def consent_give(
             statement=statement,
             content={"request": asked.pk, "new_due_at": asked.new_due_at.isoformat()},
             program=program,
-            http=http,
+            meta=http.META if http is not None else None,
             now=now,
         )
         pdf = consent_pdf(asked, signature, program)
@@ -554,7 +491,7 @@ def consent_refuse(
             statement=statement_for(asked, program, REFUSAL_STATEMENT),
             content={"request": asked.pk},
             program=program,
-            http=http,
+            meta=http.META if http is not None else None,
             now=now,
         )
         asked.answer, asked.answered_at, asked.signature = "refused", now, signature

@@ -212,3 +212,20 @@ def test_spanish_on_the_portal_english_on_the_desk(maria, staff):
 def test_a_members_party_is_theirs_alone(maria, ivan):
     assert maria.party_id != ivan.party_id
     assert Party.objects.filter(portal_accounts__isnull=False).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("typed", "matches"),
+    [
+        ("Lee Ng", True),
+        ("lee  NG, MD", True),
+        ("Dr. Lee Ng", True),
+        ("Lee Ngo", False),
+        ("Ng", False),
+        ("", False),
+    ],
+)
+def test_a_signature_is_the_account_holders_name(dr_ng, typed, matches):
+    from appealdesk.portal.common import name_matches
+
+    assert name_matches(typed, dr_ng) is matches  # the account's name is "Dr. Lee Ng"

@@ -22,7 +22,7 @@ from appealdesk.cases import packs
 from appealdesk.cases.errors import DomainError
 from appealdesk.cases.models import LIVE_CLOCK_STATES, Case, ClockState, Party
 from appealdesk.correspondence.context import next_level as next_step
-from appealdesk.portal import filing, scope
+from appealdesk.portal import common, filing, scope
 from appealdesk.portal.forms_filing import FilingForm, NextLevelForm
 from appealdesk.portal.models import PortalAccount
 
@@ -71,7 +71,7 @@ def _panel(
     if not program_id or not data.get("for_whom"):
         return None
     now = timezone.now()
-    program = filing.program_in_force(program_id, timezone.localdate())
+    program = common.program_named(program_id, timezone.localdate())
     files = form.upload_names() + [
         f for f in ("eob", "medical_records") if form.data.get(f"has_{f}")
     ]
@@ -170,7 +170,7 @@ def file_check(request: HttpRequest) -> HttpResponse:
     form = _bound(request, account)
     form.is_valid()
     question_errors = any(name in form.errors for name in FilingForm.QUESTIONS)
-    signed = bool(request.POST.get("agree")) and filing.name_matches(
+    signed = bool(request.POST.get("agree")) and common.name_matches(
         request.POST.get("typed_name", ""), account
     )
     panel = None if question_errors else _panel(form, account, signed=signed)

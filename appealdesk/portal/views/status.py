@@ -24,9 +24,9 @@ from appealdesk.cases import packs
 from appealdesk.cases.documents import check_upload, document_response
 from appealdesk.cases.errors import DomainError, InvalidTransition, StaleVersion
 from appealdesk.cases.models import LIVE_CLOCK_STATES, Case
-from appealdesk.correspondence.context import next_level
+from appealdesk.correspondence.context import item_labels, next_level
 from appealdesk.correspondence.models import Letter, LetterStatus
-from appealdesk.portal import scope, status, words
+from appealdesk.portal import common, scope, status, words
 from appealdesk.portal.models import CaseFileRequest, ExtensionConsentRequest
 from appealdesk.portal.status import PORTAL_DOCUMENT_KINDS
 
@@ -169,7 +169,7 @@ def _render(
 ) -> HttpResponse:
     account = scope.account_of(request)
     program = packs.program_of(case.pack_id)
-    labels = status.item_labels(program)
+    labels = item_labels(program)
     with timezone.override(program.tz):
         past, ahead = status.timeline(case, program)
         open_info = status.open_information_requests(case)
@@ -186,8 +186,8 @@ def _render(
             consents.append(
                 {
                     "asked": asked,
-                    "new_day": status.day(status.local_day(asked.new_due_at, program)),
-                    "answered_day": status.day(status.local_day(asked.answered_at, program))
+                    "new_day": common.day(common.local_day(asked.new_due_at, program)),
+                    "answered_day": common.day(common.local_day(asked.answered_at, program))
                     if asked.answered_at
                     else "",
                     "live": live,
@@ -203,7 +203,7 @@ def _render(
             "kind": words.kind_words(case),
             "state": words.state_words(case),
             "outcome": str(words.OUTCOMES.get(case.outcome, "")) if case.outcome else "",
-            "received_day": status.day(case.received_date),
+            "received_day": common.day(case.received_date),
             "past": past,
             "ahead": ahead,
             "late": _late(case),
@@ -214,7 +214,7 @@ def _render(
             "open_info": [
                 {
                     "info": info,
-                    "asked_day": status.day(status.local_day(info.requested_at, program)),
+                    "asked_day": common.day(common.local_day(info.requested_at, program)),
                     "items": [labels.get(i, i.replace("_", " ")) for i in info.items],
                 }
                 for info in open_info
@@ -224,16 +224,16 @@ def _render(
             "consents": consents,
             "may_consent": may_consent,
             "file_request": file_requests[0] if file_requests else None,
-            "file_request_day": status.day(status.local_day(file_requests[0].requested_at, program))
+            "file_request_day": common.day(common.local_day(file_requests[0].requested_at, program))
             if file_requests
             else "",
             "next_step": step,
-            "next_last_day": status.day(step["last_day"]) if step and step["last_day"] else "",
+            "next_last_day": common.day(step["last_day"]) if step and step["last_day"] else "",
             "letters": [
                 {
                     "letter": letter,
                     "title": LETTER_WORDS.get(letter.kind, letter.kind),
-                    "day": status.day(status.local_day(letter.rendered_at, program)),
+                    "day": common.day(common.local_day(letter.rendered_at, program)),
                 }
                 for letter in _letters(case)
             ],
@@ -241,7 +241,7 @@ def _render(
                 {
                     "document": d,
                     "kind": DOCUMENT_WORDS.get(d.kind, d.kind),
-                    "day": status.day(status.local_day(d.uploaded_at, program)),
+                    "day": common.day(common.local_day(d.uploaded_at, program)),
                 }
                 for d in _documents(case)
             ],
@@ -263,7 +263,7 @@ def _late(case: Case) -> str:
         )
     return _(
         "This request came after the last day to ask for it (%(day)s), so it cannot be reviewed."
-    ) % {"day": status.day(dt.date.fromisoformat(last_day))}
+    ) % {"day": common.day(dt.date.fromisoformat(last_day))}
 
 
 def _letters(case: Case) -> list[Letter]:
@@ -332,9 +332,7 @@ def information_send(request: HttpRequest, number: str) -> HttpResponse:
     if not status.open_information_requests(case):
         messages.info(request, _("We are not waiting for information on this request."))
         return redirect("portal:case", number=case.number)
-    form = InformationForm(
-        request.POST, request.FILES, case=case, labels=status.item_labels(program)
-    )
+    form = InformationForm(request.POST, request.FILES, case=case, labels=item_labels(program))
     if not form.is_valid():
         return _render(request, case, info_form=form, status_code=422)
     try:

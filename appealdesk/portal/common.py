@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from appealdesk.cases.errors import InvalidInput
 from appealdesk.cases.models import Case
@@ -25,7 +26,8 @@ def program_named(program: str, on: dt.date | None = None) -> Program:
 
 
 def day(value: dt.date) -> str:
-    return formats.date_format(value, "DATE_FORMAT")
+    """A date as a letter writes it, the month in full: "March 2, 2026", "2 de marzo de 2026"."""
+    return formats.date_format(value, pgettext("a date in words", "F j, Y"))
 
 
 def local_day(value: dt.datetime, program: Program) -> dt.date:

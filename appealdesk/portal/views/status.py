@@ -279,7 +279,7 @@ def _documents(case: Case) -> list[Any]:
     return list(
         case.documents.filter(kind__in=PORTAL_DOCUMENT_KINDS, uploaded_by__portal__isnull=False)
         .order_by("uploaded_at", "id")
-        .only("id", "name", "kind", "uploaded_at")
+        .only("id", "case", "name", "kind", "uploaded_at")
     )
 
 

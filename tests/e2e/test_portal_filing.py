@@ -11,7 +11,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from tests.e2e.helpers import assert_accessible, no_horizontal_scroll, screenshot
-from tests.e2e.portal import LAPTOP, PHONE
+from tests.e2e.portal import LAPTOP, PHONE, mail_to
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PT = ZoneInfo("America/Los_Angeles")
@@ -63,6 +63,8 @@ def test_a_member_files_a_claim_payment_appeal_and_staff_see_it(portal_as, page_
         page.fill("#id_service_dates", (notice - dt.timedelta(days=30)).isoformat())
         page.fill("#id_statement", "The MRI was covered; please pay the claim.")
         page.set_input_files("#id_eob", str(eob))
+        if name == "laptop":  # letters by e-mail: the acknowledgement comes at once
+            page.locator("#id_email_letters").check()
         page.fill("#id_typed_name", desk.portal["member_name"])
         page.locator("#id_agree").check()
         page.get_by_role("button", name="Sign and send my request").click()
@@ -74,6 +76,17 @@ def test_a_member_files_a_claim_payment_appeal_and_staff_see_it(portal_as, page_
         assert re.search(r"We will decide by \w+ \d+, \d{4}", text), text
         assert_accessible(page, f"case status ({name})")
         screenshot(page, f"portal-case-filed-{name}")
+
+    # acknowledged without calling anyone: the server's worker wrote the acknowledgement letter
+    # and e-mailed it (she agreed to letters by e-mail); the status page says so and offers it
+    body = mail_to(desk.mailbox, desk.portal["member"], filed[1])
+    assert filed[1] in body
+    page.reload()
+    page.get_by_text(
+        f"We confirmed that we received your request on {long_date(today())}"
+    ).wait_for()
+    page.get_by_role("link", name="We received your request").wait_for()  # the letter (PDF)
+    screenshot(page, "portal-case-acknowledged-laptop")
 
     rows = desk.query(
         "SELECT c.channel, c.filed_by, d.kind, s.typed_name, s.sha256 FROM cases_case c "

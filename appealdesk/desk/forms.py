@@ -768,11 +768,19 @@ class EscalateForm(ActionForm):
         self.initial.setdefault("received_at", timezone.now().astimezone(self.program.tz))
 
     def applies(self) -> bool:
+        """Offered where the pack has somewhere to go: the process's next level after a
+        decision, or independent review when a binding deadline was missed (a Genex grievance
+        has neither, so its page offers neither)."""
+        pack = self.program.pack
+        process = pack.process_for(self.case.kind, self.case.level)
+        if self.case.state in self.states and process is not None and process.next_level:
+            return True
         missed = any(
             c.state == ClockState.MISSED and c.binding and c.met_at is None
             for c in self.case.clocks.all()
         )
-        return self.case.state in self.states or (self.case.is_open and missed)
+        has_review = pack.process_for("external_review", None) is not None
+        return self.case.is_open and missed and has_review and self.case.kind != "external_review"
 
     def run(self) -> str:
         d = self.cleaned_data

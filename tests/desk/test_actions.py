@@ -181,6 +181,32 @@ def test_escalation_opens_the_linked_case(client, staff, appeal):
     assert linked.level == 2 and linked.matter_id == appeal.pk
 
 
+def test_the_next_level_is_offered_only_where_the_pack_has_one(client, staff, appeal, member):
+    from appealdesk.cases.models import Team
+    from tests.conftest import genex
+    from tests.desk.conftest import local_now
+
+    sv.case_decide(appeal, actor=staff["carol"], outcome="upheld", action="deny")
+    client.force_login(staff["sam"])
+    assert 'id="action-escalate"' in client.get(f"/desk/cases/{appeal.number}/").content.decode()
+    team = Team.objects.create(name="Genex", program="genex-ur")
+    staff["sam"].staff.teams.add(team)
+    grievance = sv.case_receive(
+        request=genex(
+            received_at=local_now(),
+            occurrence_date=(timezone.localdate() - dt.timedelta(days=20)).isoformat(),
+            written=True,
+        ),
+        actor=staff["alice"],
+        member=member,
+        team=team,
+        backdate_reason="entered after the call",
+    )
+    sv.case_decide(grievance, actor=staff["sam"], outcome="upheld")
+    page = client.get(f"/desk/cases/{grievance.number}/").content.decode()
+    assert grievance.kind == "grievance" and 'id="action-escalate"' not in page  # no next level
+
+
 def test_bulk_reassignment_by_a_supervisor(client, staff, receive):
     cases = [receive() for _ in range(3)]
     client.force_login(staff["bob"])

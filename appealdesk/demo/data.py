@@ -474,6 +474,19 @@ def _progress(
                 now=t,
             )
         return
+    if case.disposition == "informal":
+        # an oral Genex grievance: resolved by phone, or the caller files in writing (seed:
+        # informal resolution first; a formal grievance must be in writing) — never decided
+        if t := at(rng.uniform(2, 72)):
+            sv.case_dismiss(
+                case,
+                actor=staff["alice"],
+                reason="withdrawn",
+                note="resolved informally by phone; told that a formal grievance must be in "
+                "writing",
+                now=t,
+            )
+        return
     if case.state != "received":
         return
     clock_ids = set(case.clocks.values_list("clock_id", flat=True))

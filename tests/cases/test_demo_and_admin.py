@@ -30,8 +30,22 @@ def test_demo_builds_cases_in_many_states_with_history(demo):
     for case in Case.objects.all():
         assert Event.objects.filter(case=case, action="case.received").count() == 1
     assert Case.objects.exclude(prior=None).exists()  # escalated to a next level
+    # an oral Genex grievance is resolved informally, never walked to a decision
+    informal = Case.objects.filter(disposition="informal")
+    assert not informal.filter(outcome__in=["upheld", "overturned", "partially_overturned"])
+    assert not informal.filter(state__in=["decided", "notified"])
     with pytest.raises(DomainError, match="already loaded"):
         load_demo(cases=1, now=NOW, say=lambda _: None)
+
+
+def test_the_demo_has_portal_accounts(demo, client):
+    from appealdesk.portal.models import PortalAccount
+
+    accounts = {a.user.username: a for a in PortalAccount.objects.select_related("user")}
+    assert set(accounts) == {"maria@example.org", "ruth@example.org", "ng@clinic.example"}
+    assert all(a.verified and not a.user.is_staff for a in accounts.values())
+    client.force_login(accounts["maria@example.org"].user)
+    assert client.get("/portal/", HTTP_HOST="127.0.0.1").status_code == 200
 
 
 def test_admin_lists_and_shows_cases_read_only(demo, client):
@@ -52,7 +66,7 @@ def test_the_desk_shows_the_demo_to_each_role(demo, client):
     users = get_user_model().objects
     client.force_login(users.get(username="sam"))
     worklist = client.get("/desk/").content.decode()
-    assert worklist.count('href="/desk/cases/') >= 20
+    assert worklist.count('href="/desk/cases/') >= 15
     assert client.get("/desk/dashboard/").status_code == 200
     case = Case.objects.filter(is_open=True).order_by("id").first()
     assert client.get(f"/desk/cases/{case.number}/").status_code == 200

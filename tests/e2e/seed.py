@@ -198,6 +198,9 @@ def _portal_people(now: Any) -> dict[str, Any]:
     )
     Authorization.objects.create(member=other.member, representative=rita_party, requested_at=now)
     mine = Case.objects.filter(member=maria.party).order_by("-received_at").first()
+    ruth = PortalAccount.objects.get(user__username="ruth@example.org")
+    approved = Authorization.objects.get(representative=ruth.party, verified_at__isnull=False)
+    represented = list(Case.objects.filter(member=approved.member).values_list("number", flat=True))
     return {
         "password": PASSWORD,
         "member": "maria@example.org",
@@ -209,6 +212,8 @@ def _portal_people(now: Any) -> dict[str, Any]:
         "other_case": other.number,
         "other_member": other.member.name,
         "member_case": mine.number if mine else None,
+        "represented_member": approved.member.name,
+        "represented_cases": represented,
     }
 
 

@@ -340,6 +340,13 @@ def _staff() -> dict[str, Any]:
     return users
 
 
+# a minimal one-page PDF (the demo's stand-in for a scanned, signed authorization form)
+DEMO_AUTHORIZATION_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 PORTAL_ACCOUNTS = ("maria@example.org", "ruth@example.org", "ng@clinic.example")
 
 
@@ -382,7 +389,16 @@ def _portal_accounts(members: list[Party], staff: dict[str, Any], now: dt.dateti
         verified_at=now,
         verified_by=staff["sam"],
     )
-    Authorization.objects.create(member=members[2], representative=ruth, requested_at=now)
+    # waiting for staff: the signed form is on file (a one-page PDF standing in for the scan)
+    from django.core.files.base import ContentFile
+
+    from appealdesk.cases.documents import document_store
+
+    form = ContentFile(DEMO_AUTHORIZATION_PDF, name="authorization-signed.pdf")
+    document = document_store(form, kind="authorization", case=None, actor=None)
+    Authorization.objects.create(
+        member=members[2], representative=ruth, requested_at=now, document=document
+    )
 
 
 def _teams(staff: dict[str, Any]) -> None:

@@ -186,6 +186,12 @@ def authorization_approve(
     now = now or timezone.now()
     with transaction.atomic():
         locked = _pending(authorization)
+        if locked.document_id is None:
+            # the check is of the signed document: nothing to check, nothing to approve
+            raise InvalidInput(
+                "there is no signed authorization to check: ask the representative to send it",
+                field="document",
+            )
         before = {"member": locked.member_id}
         if member is not None and member.pk != locked.member_id:
             if member.pk not in {p.pk for p in member_matches(locked)}:

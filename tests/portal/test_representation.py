@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from appealdesk.cases.documents import document_store
 from appealdesk.cases.models import Authorization, Event, Party
 from appealdesk.cases.services import case_receive
 from appealdesk.desk.models import AccessLog
@@ -184,6 +185,15 @@ def test_approval_cannot_point_at_a_member_with_another_identifier(ruth, maria, 
     authorization = Authorization.objects.create(
         member=maria.party, representative=ruth.party, requested_at=timezone.now()
     )
+    with pytest.raises(Exception, match="no signed authorization to check"):
+        representation.authorization_approve(authorization, actor=staff["sam"])
+    authorization.document = document_store(
+        SimpleUploadedFile("auth.pdf", PDF, "application/pdf"),
+        kind="authorization",
+        case=None,
+        actor=ruth.user,
+    )
+    authorization.save(update_fields=["document"])
     with pytest.raises(Exception, match="same subscriber ID"):
         representation.authorization_approve(authorization, actor=staff["sam"], member=ivan.party)
     authorization.refresh_from_db()

@@ -21,14 +21,13 @@ PO = PORTAL / "locale" / "es" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
 
 
+ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+
+
 def _unquote(lines: list[str]) -> str:
+    """The text of a PO string: its quoted lines joined, C escapes resolved (UTF-8 as is)."""
     text = "".join(re.match(r'^\s*"(.*)"\s*$', line).group(1) for line in lines)  # type: ignore[union-attr]
-    return (
-        text.encode("latin-1", "backslashreplace")
-        .decode("unicode_escape")
-        .encode("latin-1")
-        .decode("utf-8")
-    )
+    return re.sub(r"\\(.)", lambda m: ESCAPES.get(m.group(1), m.group(1)), text)
 
 
 def _fields(lines: list[str]) -> list[tuple[str, list[str]]]:

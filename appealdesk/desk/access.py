@@ -17,7 +17,7 @@ def _entry(
     return AccessLog(
         user=user if user.is_authenticated else None,
         username=user.get_username() if user.is_authenticated else "",
-        case_number=number[:60],
+        case_number=number.replace("\x00", "")[:60],  # PostgreSQL text holds no NUL
         case=case,
         what=what[:40],
         allowed=ok,
@@ -46,7 +46,7 @@ def case_for(
     confirm the case exists."""
     user = user or request.user
     base = queryset if queryset is not None else Case.objects.all()
-    case = base.filter(number=number).first()
+    case = None if "\x00" in number else base.filter(number=number).first()
     if case is None or not roles.can_see(user, case):
         log_access(request, number, case, f"{what} (refused)", False, user)
         raise Http404("No such case, or not one of yours.")

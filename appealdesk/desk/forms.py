@@ -822,6 +822,13 @@ class AskConsentForm(ActionForm):
     def applies(self) -> bool:
         return bool(self.clocks) and super().applies()
 
+    def clean_new_due_date(self) -> dt.date:
+        day: dt.date = self.cleaned_data["new_due_date"]
+        latest = timezone.localdate() + dt.timedelta(days=366)
+        if day > latest:
+            raise forms.ValidationError(f"At most a year ahead (by {latest:%B %-d, %Y}).")
+        return day
+
     def run(self) -> str:
         new_due_at = dt.datetime.combine(
             self.cleaned_data["new_due_date"], dt.time(23, 59, 59), tzinfo=self.program.tz

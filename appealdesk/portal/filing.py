@@ -269,6 +269,7 @@ def answer(request: Mapping[str, Any], program: Program) -> dict[str, Any]:
         if filing.get("last_day")
         else "",
         "timely": filing.get("timely"),
+        "rule": _rule_words(filing.get("rule") or ""),
         "rejection_code": rejection.get("code", ""),
         "rejection": "",
         "redirect": "",
@@ -302,6 +303,11 @@ def answer(request: Mapping[str, Any], program: Program) -> dict[str, Any]:
             "Call %(phone)s to settle this informally; a formal grievance must be in writing."
         ) % {"phone": handler.get("phone", "")}
         panel["submittable"] = False
+    if panel["rule"] and not panel["last_day"] and disposition == "accept":
+        # a window applies but its start is unknown: whether it is in time cannot be told,
+        # so the date is asked for before the request can be sent (never "no deadline")
+        panel["submittable"] = False
+        panel["needs_date"] = True
     if request.get("expedited") and not result.get("expedited") and disposition == "accept":
         panel["note"] = _(
             "For medical care, your doctor asks for an urgent (expedited) appeal. We will take "

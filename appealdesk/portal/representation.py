@@ -17,7 +17,7 @@ import logging
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,10 +42,17 @@ def program_of_identifier(identifier: str) -> str:
 def member_party_for(*, name: str, identifier: str, **details: str) -> Party:
     """The member on record with this identifier (UMP subscriber ID or Genex claim number) AND
     this name, ignoring case; otherwise a new member party. Nothing tells the person which one
-    it was: a match must not confirm that someone is on the plan."""
+    it was: a match must not confirm that someone is on the plan.
+
+    Only records the plan vouches for match: ones staff made (intake, the API) or linked to a
+    portal account after checking. A record someone made for themselves by registering on the
+    portal never does — anyone can type a name and an ID at registration, and matching such a
+    record would hand another member's case to whoever registered first."""
     name, identifier = name.strip(), identifier.strip().upper()
+    vouched = Q(portal_accounts__isnull=True) | Q(portal_accounts__linked_at__isnull=False)
     found = (
         Party.objects.filter(role="member", subscriber_id__iexact=identifier, name__iexact=name)
+        .filter(vouched)
         .order_by("id")
         .first()
     )
@@ -201,7 +208,7 @@ def authorization_approve(
                     field="member",
                 )
             locked.member = member
-        if expires_on is not None and expires_on < now.date():
+        if expires_on is not None and expires_on < timezone.localdate(now):
             raise InvalidInput("the expiry date is in the past", field="expires_on")
         locked.verified_at, locked.verified_by, locked.expires_on = now, actor, expires_on
         locked.save(update_fields=["member", "verified_at", "verified_by", "expires_on"])

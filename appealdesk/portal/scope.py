@@ -66,6 +66,9 @@ def case_for(request: HttpRequest, number: str, *, what: str) -> Case:
     """The case if the signed-in account may see it (the look is logged); otherwise 404 and the
     refused attempt is logged, whether or not the case exists."""
     account = account_of(request)
+    if "\x00" in number:  # no case number holds a NUL (and PostgreSQL would refuse the query)
+        log_access(request, number, None, f"portal {what} (refused)", False)
+        raise Http404("No such case, or not one of yours.")
     case = (
         visible_cases(account)
         .select_related("member", "representative", "provider", "prior")

@@ -273,7 +273,7 @@ def information_answer(
     """The documents stored on the case and the request answered, together or not at all (nor
     their files)."""
     now = now or timezone.now()
-    with transaction.atomic(), files_undone_on_error():
+    with files_undone_on_error(), transaction.atomic():
         stored = [document_store(u, kind=kind, case=case, actor=actor) for u, kind in uploads]
         sent = sorted({*items, *(d.kind for d in stored if d.kind in ("eob", "medical_records"))})
         sv.case_receive_information(
@@ -422,7 +422,7 @@ def consent_give(
     case = asked.case
     program = packs.program_of(case.pack_id)
     statement = statement_for(asked, program, CONSENT_STATEMENT)
-    with transaction.atomic(), files_undone_on_error():
+    with files_undone_on_error(), transaction.atomic():
         asked = _open_consent(asked)
         if asked.clock.state not in LIVE_CLOCK_STATES:
             raise InvalidTransition(

@@ -56,13 +56,18 @@ def make_account(
 
 @pytest.fixture
 def maria(db) -> PortalAccount:
-    return make_account(
+    """A member whose account staff linked to her record (so filings for her by a provider or
+    a representative find it)."""
+    account = make_account(
         "maria@example.org",
         name="Maria Lopez",
         subscriber_id="W1234567",
         phone="206-555-0100",
         address="1 Main St\nOlympia, WA 98501",
     )
+    account.linked_at = timezone.now()
+    account.save(update_fields=["linked_at"])
+    return account
 
 
 @pytest.fixture

@@ -212,6 +212,19 @@ def test_a_late_appeal_is_refused_and_nothing_is_filed(maria, signed_in, medical
     assert not Document.objects.exists()
 
 
+def test_without_the_notice_date_the_window_is_stated_and_the_date_asked_for(
+    maria, signed_in, medical
+):
+    client = signed_in(maria)
+    form = claim_appeal(notice_date="")
+    html = client.post("/portal/file/check/", form).content.decode()
+    assert "You must send this no later than 180 days after the notice" in html
+    assert "There is no deadline" not in html
+    html = client.post("/portal/file/", {**form, **details(), "eob": pdf()}).content.decode()
+    assert "Sign and send my request" not in html
+    assert not Case.objects.exists() and not Document.objects.exists()
+
+
 def test_eligibility_goes_to_pebb_with_its_contact_and_cannot_be_sent(maria, signed_in):
     client = signed_in(maria)
     form = claim_appeal(category="eligibility_enrollment")

@@ -52,6 +52,19 @@ def expedited(**fields):
     return {k: v for k, v in data.items() if v is not None}
 
 
+def test_a_record_someone_registered_for_themselves_is_never_matched(dr_ng, signed_in):
+    """Mallory registers as "Maria Lopez, W1234567" (anyone can type a name and an ID); a
+    provider's filing for Maria must not become Mallory's case."""
+    from tests.portal.conftest import make_account
+
+    mallory = make_account("mallory@example.org", name="Maria Lopez", subscriber_id="W1234567")
+    response = signed_in(dr_ng).post("/portal/provider/expedited/", expedited())
+    case = Case.objects.get()
+    assert response.status_code == 302
+    assert case.member != mallory.party and case.member.portal_accounts.count() == 0
+    assert signed_in(mallory).get(f"/portal/cases/{case.number}/").status_code == 404
+
+
 def test_check_shows_the_72_hour_promise_in_pacific_time(dr_ng, signed_in):
     before = timezone.now()
     response = signed_in(dr_ng).post(

@@ -456,6 +456,14 @@ def test_the_case_file_request_is_recorded_once_and_shown(maria, signed_in, case
     assert "Ask for a free copy of my case file" not in html
 
 
+def test_a_provider_cannot_ask_for_the_members_case_file(maria, dr_ng, signed_in, case):
+    Case.objects.filter(pk=case.pk).update(provider=dr_ng.party)  # his case too
+    client = signed_in(dr_ng)
+    assert "Ask for a free copy of my case file" not in page(client, case)[1]
+    client.post(f"/portal/cases/{case.number}/case-file/")
+    assert not CaseFileRequest.objects.exists()
+
+
 def test_asking_consent_tells_the_member_and_representatives_by_e_mail(
     maria, ruth, ivan, case, staff, django_capture_on_commit_callbacks
 ):
@@ -532,3 +540,11 @@ def test_a_provider_sees_the_consent_question_but_cannot_answer_it(maria, dr_ng,
     asked.refresh_from_db()
     assert asked.answer == "" and not Signature.objects.exists()
     assert decision_clock(case).state == "running"
+
+
+def test_a_nul_in_the_case_number_is_a_logged_404(maria, signed_in):
+    from appealdesk.desk.models import AccessLog
+
+    assert signed_in(maria).get("/portal/cases/UMP%00-1/").status_code == 404
+    row = AccessLog.objects.get()
+    assert row.allowed is False and row.case_number == "UMP-1"

@@ -115,3 +115,15 @@ def test_a_case_file_request_is_listed_and_marked_as_sent(client, maria, signed_
     # a second mark of the same request is refused
     with pytest.raises(Exception, match="already marked"):
         status.case_file_fulfil(asked, actor=staff["bob"])
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "2999-01-01"])
+def test_a_far_new_due_date_is_refused_in_words(client, maria, staff, day):
+    case = file_for(maria, staff)
+    client.force_login(staff["bob"])
+    clock = Clock.objects.get(case=case, clock_id="decision")
+    response = act(client, case, "ask_consent", clock=clock.pk, new_due_date=day, reason="x")
+    assert (
+        response.status_code in (200, 422) and "At most a year ahead" in response.content.decode()
+    )
+    assert not ExtensionConsentRequest.objects.exists()

@@ -26,6 +26,7 @@ from appealdesk.cases.errors import DomainError, InvalidTransition, StaleVersion
 from appealdesk.cases.models import LIVE_CLOCK_STATES, Case
 from appealdesk.correspondence.context import item_labels, next_level
 from appealdesk.correspondence.models import Letter, LetterStatus
+from appealdesk.desk.access import log_access
 from appealdesk.portal import common, scope, status, words
 from appealdesk.portal.models import CaseFileRequest, ExtensionConsentRequest
 from appealdesk.portal.status import PORTAL_DOCUMENT_KINDS
@@ -33,6 +34,9 @@ from appealdesk.portal.status import PORTAL_DOCUMENT_KINDS
 DELIVERED = (LetterStatus.SENT, LetterStatus.MAILED)
 UPHELD = ("upheld", "partially_overturned")
 ONLY_MEMBER = _l("Only the member or their authorized representative can answer this.")
+ONLY_MEMBER_COPY = _l(
+    "Only the member or their authorized representative can ask for a copy of the case file."
+)
 MOVED_ON = _l("Your request has moved on: this question no longer needs an answer.")
 
 
@@ -198,6 +202,7 @@ def _render(
         file_requests = list(CaseFileRequest.objects.filter(case=case).order_by("-requested_at"))
         step = next_level(case, program) if case.outcome in UPHELD else None
         context = {
+            "may_act": may_consent,
             "account": account,
             "case": case,
             "kind": words.kind_words(case),
@@ -312,6 +317,7 @@ def letter_download(request: HttpRequest, number: str, letter_id: int) -> HttpRe
         .first()
     )
     if letter is None:
+        log_access(request, case.number, case, f"portal letter {letter_id} (refused)", False)
         raise Http404("No such letter on this case.")
     return document_response(letter.document)
 
@@ -321,6 +327,7 @@ def document_download(request: HttpRequest, number: str, document_id: int) -> Ht
     case = scope.case_for(request, number, what="document")
     document = next((d for d in _documents(case) if d.pk == document_id), None)
     if document is None:
+        log_access(request, case.number, case, f"portal document {document_id} (refused)", False)
         raise Http404("No such document on this case.")
     return document_response(case.documents.get(pk=document.pk))
 
@@ -404,6 +411,10 @@ def consent_answer(request: HttpRequest, number: str, request_id: int) -> HttpRe
 @require_POST
 def case_file_ask(request: HttpRequest, number: str) -> HttpResponse:
     case = scope.case_for(request, number, what="case file request")
+    # the copy is the member's (or their representative's) to ask for, not the provider's
+    if not scope.may_act_for(scope.account_of(request), case.member):
+        messages.error(request, ONLY_MEMBER_COPY)
+        return redirect("portal:case", number=case.number)
     status.case_file_request(case, account=scope.account_of(request), actor=request.user)
     messages.success(
         request, _("We will send you a free copy of your case file. You do not need to do more.")

@@ -33,11 +33,11 @@ from appealdesk.cases import services
 from appealdesk.cases.documents import document_store, files_undone_on_error
 from appealdesk.cases.errors import DomainError
 from appealdesk.cases.models import Case, Party
-from appealdesk.correspondence.context import item_labels
 from appealdesk.policy import assess
 from appealdesk.policy.assess import Program
 from appealdesk.portal.common import day, moment, program_named, signature_record
 from appealdesk.portal.models import PortalAccount
+from appealdesk.portal.packtext import item_labels, tr
 
 PROGRAMS = {
     "ump": _l("UMP — Washington Uniform Medical Plan"),
@@ -238,7 +238,7 @@ def expect_words(result: Mapping[str, Any], program: Program) -> list[str]:
         template = CLOCK_WORDS.get(str(cid))
         if template is None:
             template = _l("%(what)s: by %(when)s.")
-        said.append(str(template) % {"when": when, "what": clock.get("label", cid)})
+        said.append(str(template) % {"when": when, "what": tr(clock.get("label") or str(cid))})
     return said
 
 

@@ -40,7 +40,6 @@ from appealdesk.cases.models import (
     Event,
     InformationRequest,
 )
-from appealdesk.correspondence.context import item_labels
 from appealdesk.policy.assess import Program
 from appealdesk.portal import words
 from appealdesk.portal.common import day, local_day, moment, signature_record
@@ -50,6 +49,7 @@ from appealdesk.portal.models import (
     PortalAccount,
     Signature,
 )
+from appealdesk.portal.packtext import item_labels
 from appealdesk.portal.tasks import send_portal_email
 
 # what a member may download besides the letters: what people filing on the portal uploaded

@@ -120,3 +120,25 @@ def test_the_portal_speaks_spanish_when_asked(client):
     assert '<html lang="es">' in page and "Iniciar sesión" in page
     english = client.get("/portal/login/", HTTP_HOST="127.0.0.1", HTTP_ACCEPT_LANGUAGE="en")
     assert "Iniciar sesión" in english.content.decode()  # the chosen language wins
+
+
+def test_the_packs_labels_are_listed_for_the_catalogue():
+    """pack_strings.py lists exactly the labels the packs have now (`./dev messages` after a
+    pack changes), so every label a member reads can be translated."""
+    from appealdesk.portal.pack_strings import PACK_STRINGS
+    from appealdesk.portal.packtext import pack_texts
+
+    assert sorted(PACK_STRINGS) == pack_texts()
+
+
+@pytest.mark.django_db
+def test_a_pack_label_reads_in_spanish_on_the_portal():
+    from django.utils import translation
+
+    from appealdesk.portal.common import program_named
+    from appealdesk.portal.packtext import item_labels
+
+    with translation.override("es"):
+        labels = item_labels(program_named("ump"))
+    assert labels["eob"] != "A copy of the Explanation of Benefits"
+    assert "Explicación de Beneficios" in labels["eob"]

@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from appealdesk.cases.errors import DomainError
-from appealdesk.correspondence.context import item_labels
 from appealdesk.policy import default_registry
 from appealdesk.policy.assess import program_for
 from appealdesk.portal import provider, scope
 from appealdesk.portal.models import PortalAccount
+from appealdesk.portal.packtext import item_labels
 from appealdesk.portal.views.representation import checked_upload
 
 MAX_FILES = 10

@@ -24,11 +24,12 @@ from appealdesk.cases import packs
 from appealdesk.cases.documents import check_upload, document_response
 from appealdesk.cases.errors import DomainError, InvalidTransition, StaleVersion
 from appealdesk.cases.models import LIVE_CLOCK_STATES, Case
-from appealdesk.correspondence.context import item_labels, next_level
+from appealdesk.correspondence.context import next_level
 from appealdesk.correspondence.models import Letter, LetterStatus
 from appealdesk.desk.access import log_access
 from appealdesk.portal import common, scope, status, words
 from appealdesk.portal.models import CaseFileRequest, ExtensionConsentRequest
+from appealdesk.portal.packtext import item_labels
 from appealdesk.portal.status import PORTAL_DOCUMENT_KINDS
 
 DELIVERED = (LetterStatus.SENT, LetterStatus.MAILED)

@@ -152,3 +152,27 @@ def test_a_provider_files_an_expedited_appeal_and_sees_the_72_hour_promise(
             number,
         )[0]
         assert (expedited, filed_by, hours) == (1, "provider", 72)
+
+
+def test_filing_in_spanish(portal_as, desk):
+    """The same questions and answer in Spanish, the pack's list of what to include too."""
+    page = portal_as(desk.portal["member"], viewport=PHONE, locale="es-US")
+    page.goto(desk.url("/portal/file/"))
+    assert page.locator("html").get_attribute("lang") == "es"
+    page.check("input[name=program][value=ump]")
+    page.locator("#id_denied_0").check()
+    page.locator("#id_service_0").check()
+    page.locator("#id_harm_1").check()
+    page.check("input[name=category][value=claim_payment]")
+    notice = today() - dt.timedelta(days=20)
+    page.fill("#id_notice_date", notice.isoformat())
+    page.locator("#id_notice_date").dispatch_event("change")
+    last_day = notice + dt.timedelta(days=180)
+    months = (
+        "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"
+    )
+    spanish = f"{last_day.day} de {months.split()[last_day.month - 1]} de {last_day.year}"
+    page.get_by_text(spanish).first.wait_for()
+    assert "Explicación de Beneficios" in page.inner_text("main")
+    assert_accessible(page, "filing in Spanish")
+    screenshot(page, "portal-file-es-phone")

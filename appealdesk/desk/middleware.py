@@ -18,6 +18,20 @@ GUARDED = ("/desk/", "/admin/")
 MFA_PATHS = ("/desk/mfa/",)
 
 
+def idle_out(request: HttpRequest, key: str, idle_seconds: int) -> bool:
+    """Sign out a session that went `idle_seconds` without a request (True if it did); else
+    note this request's time under `key`, to the minute (a session write on every request
+    would cost every page a write)."""
+    now = int(time.time())
+    last = request.session.get(key, now)
+    if now - last > idle_seconds:
+        logout(request)
+        return True
+    if now - last >= 60 or key not in request.session:
+        request.session[key] = now
+    return False
+
+
 def mfa_pending(request: HttpRequest) -> bool:
     return settings.MFA == "required" and not request.user.is_verified()  # type: ignore[union-attr]
 
@@ -39,14 +53,8 @@ class StaffVerificationMiddleware:
         login = reverse("desk:login")
         if not user.is_authenticated:
             return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
-        now = int(time.time())
-        last = request.session.get("desk_seen", now)
-        if now - last > settings.SESSION_IDLE_SECONDS:
-            logout(request)
+        if idle_out(request, "desk_seen", settings.SESSION_IDLE_SECONDS):
             return redirect(f"{login}?{urlencode({'idle': 1})}")
-        if now - last >= 60 or "desk_seen" not in request.session:
-            # to the minute: a session write on every request would cost every page a write
-            request.session["desk_seen"] = now
         if not user.is_staff:
             return HttpResponseForbidden("The staff desk is for staff accounts.")
         if not request.path.startswith(MFA_PATHS) and mfa_pending(request):

@@ -4,17 +4,17 @@ idle. The desk and the admin stay in English; the portal speaks the visitor's la
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django_otp import user_has_device
+
+from appealdesk.desk.middleware import idle_out
 
 PORTAL = "/portal/"
 # pages anyone may open: signing in, registering, confirming the address, resetting a password
@@ -54,13 +54,8 @@ class PortalMiddleware:
             return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
         if user.is_staff or not hasattr(user, "portal"):
             return render(request, "portal/not_portal.html", status=403)
-        now = int(time.time())
-        last = request.session.get("portal_seen", now)
-        if now - last > settings.PORTAL_IDLE_SECONDS:
-            logout(request)
+        if idle_out(request, "portal_seen", settings.PORTAL_IDLE_SECONDS):
             return redirect(f"{login}?{urlencode({'idle': 1})}")
-        if now - last >= 60 or "portal_seen" not in request.session:
-            request.session["portal_seen"] = now
         account = user.portal
         request.portal_account = account  # type: ignore[attr-defined]
         if not account.verified and not request.path.startswith(UNVERIFIED_OK):

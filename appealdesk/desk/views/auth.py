@@ -93,30 +93,47 @@ def mfa(request: HttpRequest) -> HttpResponse:
 @login_required
 def mfa_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app: scan the QR code (or type the key), confirm one code."""
-    user = request.user
-    if user_has_device(user, confirmed=True):
+    if user_has_device(request.user, confirmed=True):
         return redirect(f"/desk/mfa/?next={_next(request)}")
+    form = TokenForm(request.POST or None)
+    device = enrolment_device(request.user)
+    if request.method == "POST" and form.is_valid():
+        codes = enrol(request, device, form.cleaned_data["token"])
+        if codes is not None:
+            return render(request, "desk/mfa_codes.html", {"codes": codes, "next": _next(request)})
+        form.add_error("token", "That code does not match: check the clock of your phone.")
+    context = {"form": form, "next": _next(request), **enrolment_key(device, "QR code of the key")}
+    return render(request, "desk/mfa_setup.html", context)
+
+
+def enrolment_device(user: Any) -> TOTPDevice:
+    """The authenticator being enrolled (made on first sight, confirmed by its first code)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
-    form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"].replace(" ", "")):
-            with transaction.atomic():
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
-                codes = _new_recovery_codes(user)
-            otp_login(request, device)
-            return render(request, "desk/mfa_codes.html", {"codes": codes, "next": _next(request)})
-        form.add_error("token", "That code does not match: check the clock of your phone.")
-    key = device.bin_key.hex()
-    secret = _base32(device.bin_key)
-    qr = segno.make(device.config_url, error="m").svg_inline(scale=4, title="QR code of the key")
-    return render(
-        request,
-        "desk/mfa_setup.html",
-        {"form": form, "qr": qr, "secret": secret, "key": key, "next": _next(request)},
-    )
+    return device
+
+
+def enrol(request: HttpRequest, device: TOTPDevice, code: str) -> list[str] | None:
+    """Confirm the device with a code from the app: then the session is verified and the
+    recovery codes are made (returned, to show once). None if the code does not match."""
+    if not device.verify_token(code.replace(" ", "")):
+        return None
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = _new_recovery_codes(request.user)
+    otp_login(request, device)
+    return codes
+
+
+def enrolment_key(device: TOTPDevice, title: str) -> dict[str, str]:
+    """The key to enrol: as a QR code (SVG), in base32 groups to type, and as hex."""
+    return {
+        "qr": segno.make(device.config_url, error="m").svg_inline(scale=4, title=title),
+        "secret": _base32(device.bin_key),
+        "key": device.bin_key.hex(),
+    }
 
 
 @login_required

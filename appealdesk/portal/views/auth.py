@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import segno
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -23,7 +22,7 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from appealdesk.desk.views.auth import _base32, _new_recovery_codes, verify_code
+from appealdesk.desk.views.auth import enrol, enrolment_device, enrolment_key, verify_code
 from appealdesk.portal import accounts
 from appealdesk.portal.models import PortalAccount
 from appealdesk.portal.tasks import send_portal_email
@@ -236,28 +235,14 @@ def account(request: HttpRequest) -> HttpResponse:
     enrolled = user_has_device(user, confirmed=True)
     context: dict[str, Any] = {"account": request.portal_account, "enrolled": enrolled}  # type: ignore[attr-defined]
     if not enrolled:
-        device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-        if device is None:
-            device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+        device = enrolment_device(user)
         form = CodeForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            if device.verify_token(form.cleaned_data["token"].replace(" ", "")):
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
-                codes = _new_recovery_codes(user)
-                from django_otp import login as otp_login
-
-                otp_login(request, device)
+            codes = enrol(request, device, form.cleaned_data["token"])
+            if codes is not None:
                 return render(request, "portal/mfa_codes.html", {"codes": codes})
             form.add_error("token", _("That code does not match: check the clock of your phone."))
-        context.update(
-            form=form,
-            secret=_base32(device.bin_key),
-            key=device.bin_key.hex(),
-            qr=segno.make(device.config_url, error="m").svg_inline(
-                scale=4, title=_("QR code of the key")
-            ),
-        )
+        context.update(form=form, **enrolment_key(device, _("QR code of the key")))
     return render(request, "portal/account.html", context)
 
 

@@ -356,6 +356,12 @@ class Case(models.Model):
             models.Index(
                 fields=["member", "notice_date"], name="case_member_open", condition=Q(is_open=True)
             ),
+            # the portal: a provider's cases, newest first (few cases have a provider: partial)
+            models.Index(
+                fields=["provider", "received_at"],
+                name="case_provider",
+                condition=Q(provider__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -16,13 +16,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -50,7 +48,6 @@ from appealdesk.portal.models import (
     Signature,
 )
 from appealdesk.portal.packtext import item_labels
-from appealdesk.portal.tasks import send_portal_email
 
 # what a member may download besides the letters: what people filing on the portal uploaded
 PORTAL_DOCUMENT_KINDS = (
@@ -354,8 +351,7 @@ def consent_ask(
             reason=reason.strip(),
             after={"request": asked.pk, "clock": clock.clock_id, "new_due_at": new_due_at},
         )
-        transaction.on_commit(lambda: tell_online(case))
-    return asked
+    return asked  # the event tells the member (portal/notify.py)
 
 
 def answerers(case: Case) -> list[PortalAccount]:
@@ -376,21 +372,6 @@ def answerers(case: Case) -> list[PortalAccount]:
             party_id__in=parties, email_verified_at__isnull=False
         ).select_related("user")
     )
-
-
-def tell_online(case: Case) -> None:
-    """An e-mail saying only that a question waits on the portal (no health details in it)."""
-    link = settings.SITE_URL + reverse("portal:case", args=[case.number])
-    for account in answerers(case):
-        send_portal_email.enqueue(
-            account.user.email,
-            _("A question about your request %(number)s") % {"number": case.number},
-            _(
-                "We have asked you a question about your request %(number)s. Sign in to the "
-                "portal to read it and answer:\n\n%(link)s"
-            )
-            % {"number": case.number, "link": link},
-        )
 
 
 def _open_consent(asked: ExtensionConsentRequest) -> ExtensionConsentRequest:

@@ -1,0 +1,79 @@
+"""E-mails that tell portal users to look at their request: a question waiting for them, or a
+decision. They say only that there is something to read, with the link — never health details
+(an e-mail is not a safe place for them); the portal shows the rest after signing in.
+
+They follow the event log: when a service writes one of the events below, the people who may
+read the case on the portal are told once the transaction commits. No service knows about the
+portal; the portal listens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from appealdesk.cases.models import Case, Event
+from appealdesk.portal.models import PortalAccount
+from appealdesk.portal.tasks import send_portal_email
+
+QUESTION = (
+    gettext_noop("A question about your request %(number)s"),
+    gettext_noop(
+        "We have asked you a question about your request %(number)s. Sign in to the portal to "
+        "read it and answer:\n\n%(link)s"
+    ),
+)
+NEWS = (
+    gettext_noop("News about your request %(number)s"),
+    gettext_noop(
+        "There is news about your request %(number)s. Sign in to the portal to read it:\n\n%(link)s"
+    ),
+)
+# the events that have something to read or answer, and whether the provider is told too
+# (consent to more time is the member's or the representative's to give)
+TOLD = {
+    "case.information_requested": (*QUESTION, True),
+    "consent.requested": (*QUESTION, False),
+    "notice.decision": (*NEWS, True),
+    "case.dismissed": (*NEWS, True),
+}
+
+
+def readers(case: Case, *, provider: bool = True) -> list[PortalAccount]:
+    """Who may read the case on the portal: the member's accounts, verified representatives'
+    and (`provider`) the provider's."""
+    from appealdesk.portal.status import answerers
+
+    found = {a.pk: a for a in answerers(case)}
+    if provider and case.provider_id:
+        for account in PortalAccount.objects.filter(
+            party_id=case.provider_id, email_verified_at__isnull=False
+        ).select_related("user"):
+            found[account.pk] = account
+    return list(found.values())
+
+
+def tell(case_id: int, action: str) -> None:
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None or action not in TOLD:
+        return
+    subject, body, provider = TOLD[action]
+    link = settings.SITE_URL + reverse("portal:case", args=[case.number])
+    for account in readers(case, provider=provider):
+        words = {"number": case.number, "link": link}
+        send_portal_email.enqueue(account.user.email, _(subject) % words, _(body) % words)
+
+
+def on_event(sender: Any, instance: Event, created: bool, **kwargs: Any) -> None:
+    if created and instance.case_id and instance.action in TOLD:
+        case_id, action = instance.case_id, instance.action
+        transaction.on_commit(lambda: tell(case_id, action), robust=True)
+
+
+def connect() -> None:
+    post_save.connect(on_event, sender=Event, dispatch_uid="appealdesk.portal.notify")

@@ -42,7 +42,7 @@ from bench.desk import get, line, over_sample, queries_of, timed  # noqa: E402
 FLOOR_HOME = (
     "SELECT c.id, c.number, c.kind, c.level, c.state, c.received_date, c.member_id, m.name "
     "FROM cases_case c LEFT JOIN cases_party m ON m.id = c.member_id "
-    "WHERE c.{who}_id = %s ORDER BY c.received_at DESC, c.id DESC LIMIT 200"
+    "WHERE c.{who}_id = %s ORDER BY c.received_at DESC, c.id DESC LIMIT 51"
 )
 FLOOR_CASE = [
     "SELECT c.*, m.name FROM cases_case c LEFT JOIN cases_party m ON m.id = c.member_id "

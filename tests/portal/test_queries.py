@@ -4,6 +4,8 @@ or document)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -65,3 +67,19 @@ def test_the_status_page_does_not_grow_with_the_history(maria, staff, signed_in)
         upload = SimpleUploadedFile(f"eob{i}.pdf", PDF + bytes([i]), "application/pdf")
         document_store(upload, kind="eob", case=case, actor=maria.user)
     assert queries(client, url) == short
+
+
+def test_the_home_page_pages_through_many_requests(maria, staff, signed_in):
+    from appealdesk.portal.views.home import PAGE
+
+    client = signed_in(maria)
+    made = take_in(staff, maria, PAGE + 3)
+    first = client.get("/portal/").content.decode()
+    newest = sorted(made, key=lambda c: (c.received_at, c.pk), reverse=True)
+    assert newest[0].number in first and newest[PAGE].number not in first
+    older = re.search(r'href="\?older=([^"]+)"', first).group(1)
+    second = client.get(f"/portal/?older={older}").content.decode()
+    shown = [c.number for c in newest[PAGE:]]
+    assert all(n in second for n in shown) and newest[0].number not in second
+    assert "Older requests" not in second and "Newest requests" in second
+    assert client.get("/portal/?older=nonsense").status_code == 200  # the first page

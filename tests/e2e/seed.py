@@ -159,7 +159,13 @@ def main() -> None:
         now=now - hours,
     )
     assert second.level == 2, second.level
+    from appealdesk.portal.models import PortalAccount
+
+    maria = PortalAccount.objects.get(user__username="maria@example.org").party
+    # a level-1 appeal of Maria's, by mail: the consent-to-more-time scenario
+    consent_case = take_in(maria, now - 2 * hours)
     portal = _portal_people(now)
+    portal["consent_case"] = consent_case.number
     json.dump(
         {
             "portal": portal,

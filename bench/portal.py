@@ -112,12 +112,17 @@ def main() -> None:
     print(f"portal at {total:,} cases; the member has {mine} cases, the provider 200")
 
     client = signed_in(member)
+    # the framework floor: a signed-in portal page that reads no case (session, sign-in, the
+    # portal's checks, the base template) — what every page pays before its own work
+    frame, _ = timed(lambda: get(client, "/portal/check-email/"), args.runs)
+    print(f"    a page that reads no case (GET /portal/check-email/): p50 {frame:.2f} ms")
     print("(a) member's home page")
     n, _ = queries_of(lambda: get(client, "/portal/"))
     p50, p99 = timed(lambda: get(client, "/portal/"), args.runs)
     line("GET /portal/", p50, p99, n)
     bare, _ = timed(lambda: floor(FLOOR_HOME.format(who="member"), member_id), args.runs)
     ratio("home page / its list by hand", p50, bare)
+    ratio("home page / a page that reads no case", p50, frame)
 
     print(f"(b) status pages ({args.cases} of her cases)")
     numbers = list(
@@ -135,6 +140,7 @@ def main() -> None:
 
     bare, _ = over_sample(by_hand, numbers, 4)
     ratio("status page / the same reads by hand", p50, bare)
+    ratio("status page / a page that reads no case", p50, frame)
 
     print("(c) provider's home page")
     pclient = signed_in(provider)
@@ -143,6 +149,7 @@ def main() -> None:
     line("GET /portal/ (provider)", p50, p99, n)
     bare, _ = timed(lambda: floor(FLOOR_HOME.format(who="provider"), provider_party.pk), args.runs)
     ratio("provider home / its list by hand", p50, bare)
+    ratio("provider home / a page that reads no case", p50, frame)
 
     print("(d) the filing page's live answer")
     notice = (timezone.localdate() - dt.timedelta(days=20)).isoformat()

@@ -229,3 +229,17 @@ def test_a_signature_is_the_account_holders_name(dr_ng, typed, matches):
     from appealdesk.portal.common import name_matches
 
     assert name_matches(typed, dr_ng) is matches  # the account's name is "Dr. Lee Ng"
+
+
+def test_staff_link_a_member_account_to_her_record_in_the_admin(staff, ivan):
+    from appealdesk.cases.models import Party
+
+    record = Party.objects.create(role="member", name="Ivan Petrov", subscriber_id="W7654321")
+    c = client()
+    c.force_login(staff["root"])
+    url = f"/admin/portal/portalaccount/{ivan.pk}/change/"
+    assert c.get(url).status_code == 200
+    assert c.post(url, {"party": record.pk}).status_code == 302
+    ivan.refresh_from_db()
+    assert ivan.party == record and ivan.linked_by == staff["root"] and ivan.linked_at
+    assert c.get("/admin/portal/signature/").status_code == 200

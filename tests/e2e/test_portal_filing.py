@@ -176,3 +176,32 @@ def test_filing_in_spanish(portal_as, desk):
     assert "Explicación de Beneficios" in page.inner_text("main")
     assert_accessible(page, "filing in Spanish")
     screenshot(page, "portal-file-es-phone")
+
+
+def test_a_genex_grievance_with_the_forms_eight_fields(portal_as, desk):
+    """The Genex grievance form's fields exactly (name, address, telephone, summary, history of
+    previous contact, relief sought, signature, date signed), on a laptop."""
+    page = portal_as(desk.portal["member"], viewport=LAPTOP)
+    page.goto(desk.url("/portal/file/"))
+    page.check("input[name=program][value=genex-ur]")
+    page.check("input[name=category][value=ur_timeliness]")
+    page.fill("#id_occurrence_date", (today() - dt.timedelta(days=40)).isoformat())
+    page.get_by_role("button", name="Check my request").click()
+    page.get_by_role("heading", name="Your details").wait_for()
+    for field in ("party_name", "party_address", "party_phone", "summary", "contact_history"):
+        assert page.locator(f"#id_{field}").count() == 1, field
+    page.fill("#id_party_address", "1 Capitol Way, Olympia, WA 98501")
+    page.fill("#id_party_phone", "360-555-0100")
+    page.fill("#id_summary", "The UR decision on my therapy came three weeks late.")
+    page.fill("#id_contact_history", "Called Genex on October 3; no call back.")
+    page.fill("#id_relief_sought", "An explanation, and decisions on time from now on.")
+    page.fill("#id_typed_name", desk.portal["member_name"])
+    page.locator("#id_agree").check()
+    assert_accessible(page, "Genex grievance form")
+    screenshot(page, "portal-file-genex-laptop")
+    page.get_by_role("button", name="Sign and send my request").click()
+    page.wait_for_url("**/portal/cases/GENEX-UR-**")
+    text = page.inner_text("main")
+    assert "grievance" in text.lower()
+    assert re.search(r"We will confirm in writing that we received it by \w+ \d+, \d{4}", text)
+    screenshot(page, "portal-case-genex-laptop")

@@ -548,3 +548,22 @@ def test_a_nul_in_the_case_number_is_a_logged_404(maria, signed_in):
     assert signed_in(maria).get("/portal/cases/UMP%00-1/").status_code == 404
     row = AccessLog.objects.get()
     assert row.allowed is False and row.case_number == "UMP-1"
+
+
+def test_the_free_copy_is_offered_on_appeals_not_on_genex_grievances(maria, staff, signed_in):
+    from tests.conftest import genex
+
+    grievance = sv.case_receive(
+        request=genex(
+            received_at=local_now(),
+            occurrence_date=(timezone.localdate() - dt.timedelta(days=20)).isoformat(),
+            written=True,
+        ),
+        actor=staff["alice"],
+        member=maria.party,
+        backdate_reason="test",
+    )
+    client = signed_in(maria)
+    assert "Ask for a free copy of my case file" not in page(client, grievance)[1]
+    client.post(f"/portal/cases/{grievance.number}/case-file/")
+    assert not CaseFileRequest.objects.exists()

@@ -35,6 +35,10 @@ from appealdesk.portal.status import PORTAL_DOCUMENT_KINDS
 DELIVERED = (LetterStatus.SENT, LetterStatus.MAILED)
 UPHELD = ("upheld", "partially_overturned")
 ONLY_MEMBER = _l("Only the member or their authorized representative can answer this.")
+# the free copy is an appellant's right (UMP seed: "You may also request copies of documents the
+# plan has that are relevant to your appeal, which the plan will provide at no cost."); the
+# Genex grievance text gives none
+COPY_KINDS = frozenset({"appeal", "expedited_appeal", "external_review"})
 ONLY_MEMBER_COPY = _l(
     "Only the member or their authorized representative can ask for a copy of the case file."
 )
@@ -204,6 +208,7 @@ def _render(
         step = next_level(case, program) if case.outcome in UPHELD else None
         context = {
             "may_act": may_consent,
+            "may_ask_copy": may_consent and case.kind in COPY_KINDS,
             "account": account,
             "case": case,
             "kind": words.kind_words(case),
@@ -413,7 +418,7 @@ def consent_answer(request: HttpRequest, number: str, request_id: int) -> HttpRe
 def case_file_ask(request: HttpRequest, number: str) -> HttpResponse:
     case = scope.case_for(request, number, what="case file request")
     # the copy is the member's (or their representative's) to ask for, not the provider's
-    if not scope.may_act_for(scope.account_of(request), case.member):
+    if case.kind not in COPY_KINDS or not scope.may_act_for(scope.account_of(request), case.member):
         messages.error(request, ONLY_MEMBER_COPY)
         return redirect("portal:case", number=case.number)
     status.case_file_request(case, account=scope.account_of(request), actor=request.user)

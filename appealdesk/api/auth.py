@@ -14,6 +14,7 @@ from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
 
 from appealdesk.api.models import SCOPES, ApiKey, digest
 from appealdesk.desk import roles
+from appealdesk.desk.middleware import idle_out
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,9 @@ class DeskSession(APIKeyCookie):
     def authenticate(self, request: HttpRequest, key: str | None) -> Caller | None:
         user = _desk_user(request)
         if key is None or user is None:
+            return None
+        # the desk's idle rule holds here too: a session left idle is signed out, not used
+        if idle_out(request, "desk_seen", settings.SESSION_IDLE_SECONDS):
             return None
         return Caller(user=user, scopes=frozenset(SCOPES))
 

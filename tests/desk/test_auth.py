@@ -111,3 +111,15 @@ def test_the_account_page_makes_new_recovery_codes(client, staff, settings):
     new = client.post("/desk/mfa/recovery-codes/").content.decode()
     fresh = re.findall(r"<li>([0-9a-f]{5}-[0-9a-f]{5})</li>", new)
     assert len(fresh) == 10 and not set(fresh) & set(old)
+
+
+def test_an_idle_desk_session_cannot_call_the_api_either(client, staff, settings):
+    import time
+
+    client.force_login(staff["bob"])
+    assert client.get("/api/v1/packs").status_code == 200
+    session = client.session
+    session["desk_seen"] = int(time.time()) - settings.SESSION_IDLE_SECONDS - 5
+    session.save()
+    assert client.get("/api/v1/packs").status_code == 401
+    assert client.get("/desk/").status_code == 302  # and it was signed out

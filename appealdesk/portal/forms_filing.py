@@ -10,43 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from appealdesk.cases.documents import check_upload
-from appealdesk.cases.errors import DomainError
 from appealdesk.portal import common, filing
 from appealdesk.portal.models import PortalAccount
 from appealdesk.portal.scope import represented_members
+from appealdesk.portal.uploads import FilesField
 
 YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
 SELF = "self"
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class FilesField(forms.FileField):
-    """Several files in one input, each sniffed and size-checked (nothing stored here)."""
-
-    widget = MultipleFileInput
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        files = list(data) if isinstance(data, list | tuple) else ([data] if data else [])
-        for upload in files:
-            try:
-                check_upload(upload)
-            except DomainError as exc:
-                raise forms.ValidationError(
-                    _(
-                        "%(name)s cannot be sent: it must be a real PDF or picture (PNG, JPEG, "
-                        "GIF, TIFF) and not too large. Scan or save it as a PDF and try again."
-                    )
-                    % {"name": upload.name}
-                ) from exc
-        return files
 
 
 def _radio(label: Any, choices: Any, **kw: Any) -> forms.ChoiceField:

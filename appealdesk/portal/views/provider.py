@@ -23,28 +23,9 @@ from appealdesk.policy.assess import program_for
 from appealdesk.portal import provider, scope
 from appealdesk.portal.models import PortalAccount
 from appealdesk.portal.packtext import item_labels
-from appealdesk.portal.views.representation import checked_upload
+from appealdesk.portal.uploads import FilesField
 
 MAX_FILES = 10
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class RecordsField(forms.FileField):
-    """Several clinical records in one field, each sniffed and size-checked."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
-        if len(files) > MAX_FILES:
-            raise forms.ValidationError(_("Send at most %(n)s files at a time.") % {"n": MAX_FILES})
-        return [checked_upload(super(RecordsField, self).clean(f, initial)) for f in files]
 
 
 def _past_date(value: dt.date) -> dt.date:
@@ -134,7 +115,8 @@ class ExpeditedForm(SignedForm):
         max_length=10000,
         help_text=_l("Why the usual time for an appeal would harm this member."),
     )
-    records = RecordsField(
+    records = FilesField(
+        max_files=MAX_FILES,
         label=_l("Clinical records"),
         help_text=_l("PDF or pictures; you can choose several files."),
     )
@@ -167,7 +149,8 @@ class ClinicalForm(SignedForm):
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=10000,
     )
-    records = RecordsField(
+    records = FilesField(
+        max_files=MAX_FILES,
         label=_l("Clinical records"),
         help_text=_l("PDF or pictures; you can choose several files."),
     )

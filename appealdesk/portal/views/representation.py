@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,10 +13,10 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from appealdesk.cases.documents import check_upload
 from appealdesk.cases.errors import DomainError
 from appealdesk.portal import representation, scope
 from appealdesk.portal.models import PortalAccount
+from appealdesk.portal.uploads import checked_upload
 
 STATUS_WORDS = {
     "pending": _l("Our staff are checking it"),
@@ -25,22 +24,6 @@ STATUS_WORDS = {
     "refused": _l("Not accepted"),
     "expired": _l("Expired"),
 }
-
-
-def checked_upload(upload: Any) -> Any:
-    """The uploaded file if it is a PDF or an image (by its content) within the size limit;
-    otherwise a form error the person can act on."""
-    try:
-        check_upload(upload)
-    except DomainError:
-        raise forms.ValidationError(
-            _(
-                "%(name)s cannot be taken: send a PDF or a picture (PNG, JPEG, GIF or TIFF) of "
-                "at most %(mb)s MB."
-            )
-            % {"name": upload.name, "mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
-        ) from None
-    return upload
 
 
 class AuthorizationForm(forms.Form):

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_POST
 
 from appealdesk.cases import packs
-from appealdesk.cases.documents import check_upload, document_response
+from appealdesk.cases.documents import document_response
 from appealdesk.cases.errors import DomainError, InvalidTransition, StaleVersion
 from appealdesk.cases.models import LIVE_CLOCK_STATES, Case
 from appealdesk.correspondence.context import next_level
@@ -31,6 +31,7 @@ from appealdesk.portal import common, scope, status, words
 from appealdesk.portal.models import CaseFileRequest, ExtensionConsentRequest
 from appealdesk.portal.packtext import item_labels
 from appealdesk.portal.status import PORTAL_DOCUMENT_KINDS
+from appealdesk.portal.uploads import FilesField
 
 DELIVERED = (LetterStatus.SENT, LetterStatus.MAILED)
 UPHELD = ("upheld", "partially_overturned")
@@ -43,33 +44,6 @@ ONLY_MEMBER_COPY = _l(
     "Only the member or their authorized representative can ask for a copy of the case file."
 )
 MOVED_ON = _l("Your request has moved on: this question no longer needs an answer.")
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class FilesField(forms.FileField):
-    """Several files in one input, each checked (PDF or image, within the size limit)."""
-
-    widget = MultipleFileInput
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        files = data if isinstance(data, list | tuple) else ([data] if data else [])
-        if self.required and not files:
-            raise forms.ValidationError(self.error_messages["required"], code="required")
-        for upload in files:
-            try:
-                check_upload(upload)
-            except DomainError as exc:
-                raise forms.ValidationError(
-                    _(
-                        "%(name)s cannot be sent: it must be a PDF or a picture "
-                        "(PNG, JPEG, GIF, TIFF) and not too large."
-                    )
-                    % {"name": upload.name}
-                ) from exc
-        return list(files)
 
 
 class InformationForm(forms.Form):

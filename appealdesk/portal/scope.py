@@ -30,14 +30,17 @@ def account_of(request: HttpRequest) -> PortalAccount:
     return account
 
 
-def authorizations(account: PortalAccount, today: dt.date | None = None) -> QuerySet[Authorization]:
-    """The account's verified, unexpired, unrefused authorizations to act for a member."""
+def in_force(today: dt.date | None = None) -> QuerySet[Authorization]:
+    """Authorizations that count: verified by staff, not refused, not expired."""
     today = today or timezone.localdate()
-    return Authorization.objects.filter(
-        representative_id=account.party_id,
-        verified_at__isnull=False,
-        refused_at__isnull=True,
-    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+    return Authorization.objects.filter(verified_at__isnull=False, refused_at__isnull=True).filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gte=today)
+    )
+
+
+def authorizations(account: PortalAccount, today: dt.date | None = None) -> QuerySet[Authorization]:
+    """The account's authorizations in force, to act for a member."""
+    return in_force(today).filter(representative_id=account.party_id)
 
 
 def represented_members(account: PortalAccount) -> QuerySet[Party]:

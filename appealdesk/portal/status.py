@@ -18,7 +18,6 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -31,7 +30,6 @@ from appealdesk.cases.documents import document_store, files_undone_on_error
 from appealdesk.cases.errors import InvalidInput, InvalidTransition, Refused
 from appealdesk.cases.models import (
     LIVE_CLOCK_STATES,
-    Authorization,
     Case,
     Clock,
     Document,
@@ -39,7 +37,7 @@ from appealdesk.cases.models import (
     InformationRequest,
 )
 from appealdesk.policy.assess import Program
-from appealdesk.portal import words
+from appealdesk.portal import scope, words
 from appealdesk.portal.common import day, local_day, moment, signature_record
 from appealdesk.portal.models import (
     CaseFileRequest,
@@ -361,10 +359,8 @@ def answerers(case: Case) -> list[PortalAccount]:
     if case.member_id:
         parties.add(case.member_id)
         parties |= set(
-            Authorization.objects.filter(
-                member_id=case.member_id, verified_at__isnull=False, refused_at__isnull=True
-            )
-            .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate()))
+            scope.in_force()
+            .filter(member_id=case.member_id)
             .values_list("representative_id", flat=True)
         )
     return list(

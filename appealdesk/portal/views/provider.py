@@ -18,9 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from appealdesk.cases.errors import DomainError
-from appealdesk.policy import default_registry
-from appealdesk.policy.assess import program_for
 from appealdesk.portal import provider, scope
+from appealdesk.portal.common import program_named
 from appealdesk.portal.models import PortalAccount
 from appealdesk.portal.packtext import item_labels
 from appealdesk.portal.uploads import FilesField
@@ -165,7 +164,7 @@ def _provider(request: HttpRequest) -> PortalAccount:
 
 
 def _labels(program: str) -> dict[str, str]:
-    return item_labels(program_for(default_registry().in_force(program, timezone.localdate())))
+    return item_labels(program_named(program, timezone.localdate()))
 
 
 def _page(

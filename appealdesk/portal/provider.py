@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -24,7 +24,7 @@ from appealdesk.cases.errors import InvalidInput, Refused
 from appealdesk.cases.models import Case
 from appealdesk.policy import AssessError, assess
 from appealdesk.portal import words
-from appealdesk.portal.common import moment, signature_record
+from appealdesk.portal.common import day, moment, signature_record
 from appealdesk.portal.models import PortalAccount
 from appealdesk.portal.representation import member_party_for, program_named
 
@@ -147,7 +147,7 @@ def verdict(result: Mapping[str, Any], labels: Mapping[str, str]) -> Verdict:
         elif clock.get("due_at"):
             promises.append(
                 _("We will answer by %(day)s.")
-                % {"day": formats.date_format(dt.date.fromisoformat(clock["due_date"]))}
+                % {"day": day(dt.date.fromisoformat(clock["due_date"]))}
             )
         elif clock.get("state") == "pending" and clock.get("notice") == "written" and hours:
             promises.append(
@@ -171,11 +171,7 @@ def verdict(result: Mapping[str, Any], labels: Mapping[str, str]) -> Verdict:
         handler=result.get("handler") or {},
         promises=promises,
         problem=problem,
-        last_day=(
-            formats.date_format(dt.date.fromisoformat(filing["last_day"]))
-            if filing.get("last_day")
-            else ""
-        ),
+        last_day=(day(dt.date.fromisoformat(filing["last_day"])) if filing.get("last_day") else ""),
         missing=[labels.get(m, m) for m in result["missing"]],
         result=dict(result),
     )

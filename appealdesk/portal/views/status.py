@@ -228,7 +228,7 @@ def _render(
                     "kind": DOCUMENT_WORDS.get(d.kind, d.kind),
                     "day": common.day(common.local_day(d.uploaded_at, program)),
                 }
-                for d in _documents(case)
+                for d in _documents(case).only("id", "case", "name", "kind", "uploaded_at")
             ],
             "stale": stale,
         }
@@ -259,13 +259,11 @@ def _letters(case: Case) -> list[Letter]:
     )
 
 
-def _documents(case: Case) -> list[Any]:
+def _documents(case: Case) -> Any:
     """What people filing on the portal uploaded to the case: never staff's own documents."""
-    return list(
-        case.documents.filter(kind__in=PORTAL_DOCUMENT_KINDS, uploaded_by__portal__isnull=False)
-        .order_by("uploaded_at", "id")
-        .only("id", "case", "name", "kind", "uploaded_at")
-    )
+    return case.documents.filter(
+        kind__in=PORTAL_DOCUMENT_KINDS, uploaded_by__portal__isnull=False
+    ).order_by("uploaded_at", "id")
 
 
 LETTER_WORDS = {
@@ -305,11 +303,11 @@ def letter_download(request: HttpRequest, number: str, letter_id: int) -> HttpRe
 @require_GET
 def document_download(request: HttpRequest, number: str, document_id: int) -> HttpResponse:
     case = scope.case_for(request, number, what="document")
-    document = next((d for d in _documents(case) if d.pk == document_id), None)
+    document = _documents(case).filter(pk=document_id).first()
     if document is None:
         log_access(request, case.number, case, f"portal document {document_id} (refused)", False)
         raise Http404("No such document on this case.")
-    return document_response(case.documents.get(pk=document.pk))
+    return document_response(document)
 
 
 @require_POST

@@ -1,0 +1,254 @@
+"""The status pass (SPEC 5.5): the clock sweep that marks missed clocks, warns of clocks at risk,
+notifies the people on the case and flags cases for immediate independent review."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from appealdesk.cases import packs
+from appealdesk.cases.models import (
+    LIVE_CLOCK_STATES,
+    Case,
+    Clock,
+    ClockState,
+    Event,
+    SweepRun,
+)
+from appealdesk.cases.services._common import (
+    _jsonable,
+    _now,
+)
+from appealdesk.webhooks import outbox as webhooks
+
+
+def clocks_refresh(
+    *, now: dt.datetime | None = None, batch: int = 1000, pause: float = 0.0
+) -> dict[str, int]:
+    """The clock sweep. Marks running clocks past their due time as missed (an event each),
+    warns once of each clock that became at risk (`at_risk_notified_at`), notifies the case's
+    owner and its team's supervisor of both, and flags cases that became eligible for immediate
+    independent review. Work is claimed in batches, each its own transaction, with conditional
+    updates (healthchecks' sendalerts): two sweeps at once, or a sweep run again after one was
+    killed, never mark, announce or notify anything twice, and a killed sweep loses only its
+    uncommitted batch, which the next one claims again. Webhooks join each batch's transaction.
+    `pause` sleeps between batches, to spare a busy database."""
+    now = _now(now)
+    counts = {"missed": 0, "at_risk_notified": 0, "notifications": 0, "immediate_iro": 0}
+    after = Q()
+    while True:
+        with transaction.atomic():
+            # Rows locked by this sweep only (PostgreSQL skips rows another sweep holds; SQLite
+            # serialises writers); keyset pagination past the last batch, so no batch walks
+            # over the index entries of the clocks claimed before it.
+            rows = list(
+                Clock.objects.select_for_update(skip_locked=True)
+                .filter(after, state__in=LIVE_CLOCK_STATES, due_at__lt=now)
+                .order_by("due_at", "id")
+                .values_list(
+                    "id", "case_id", "clock_id", "due_at", "binding", "met_by", named=True
+                )[:batch]
+            )
+            if not rows:
+                break
+            Clock.objects.filter(pk__in=[c.id for c in rows], state__in=LIVE_CLOCK_STATES).update(
+                state=ClockState.MISSED, missed_marked_at=now
+            )
+            events = Event.objects.bulk_create(
+                [
+                    Event(
+                        case_id=c.case_id,
+                        at=now,
+                        actor_label="system",
+                        action="clock.missed",
+                        after={"clock": c.clock_id, "due_at": c.due_at.isoformat()},
+                    )
+                    for c in rows
+                ]
+            )
+            webhooks.emit_many(events)  # bulk_create sends no post_save
+            counts["notifications"] += _notify([c.id for c in rows], "clock.missed", now)
+            flagged = _flag_immediate_iro(rows, now)
+            counts["notifications"] += _notify(flagged, "case.immediate_iro", now)
+            counts["immediate_iro"] += len(flagged)
+        counts["missed"] += len(rows)
+        if len(rows) < batch:
+            break
+        # the rows claimed at the last due time left the live states: a lower bound suffices
+        after = Q(due_at__gte=rows[-1].due_at)
+        _breathe(pause)
+    at_risk_now = Q(state__in=LIVE_CLOCK_STATES, at_risk_at__lte=now, due_at__gte=now)
+    while True:
+        with transaction.atomic():
+            claimed = list(
+                Clock.objects.select_for_update(skip_locked=True)
+                .filter(at_risk_now, at_risk_notified_at=None)
+                .order_by("at_risk_at", "id")  # the partial index clock_at_risk_unclaimed
+                .only("id", "case_id", "clock_id", "label", "at_risk_at", "due_at")[:batch]
+            )
+            if not claimed:
+                break
+            Clock.objects.filter(
+                at_risk_now, at_risk_notified_at=None, pk__in=[c.pk for c in claimed]
+            ).update(at_risk_notified_at=now)
+            webhooks.emit_at_risk(claimed, at=now)
+            counts["notifications"] += _notify([c.pk for c in claimed], "clock.at_risk", now)
+        counts["at_risk_notified"] += len(claimed)
+        if len(claimed) < batch:
+            break
+        _breathe(pause)
+    counts["at_risk"] = Clock.objects.filter(at_risk_now).count()
+    return counts
+
+
+def clocks_sweep(
+    *,
+    now: dt.datetime | None = None,
+    batch: int = 1000,
+    pause: float = 0.0,
+    worker: str = "",
+) -> SweepRun:
+    """Run the sweep (`clocks_refresh`) and record it as a `SweepRun` for the dashboard."""
+    started = timezone.now()
+    run = SweepRun.objects.create(started_at=started, worker=worker or _worker_name())
+    run.counts = clocks_refresh(now=now, batch=batch, pause=pause)
+    run.finished_at = timezone.now()
+    run.save(update_fields=["counts", "finished_at"])
+    # a run a minute: keep a month of them
+    SweepRun.objects.filter(started_at__lt=started - SWEEP_RUNS_KEPT).delete()
+    return run
+
+
+SWEEP_RUNS_KEPT = dt.timedelta(days=31)
+
+
+def _worker_name() -> str:
+    import os
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _breathe(pause: float) -> None:
+    if pause > 0:
+        import time
+
+        time.sleep(pause)
+
+
+# what a notification says: after the clock's label, or alone
+NOTIFICATION_TEXT = {
+    "clock.missed": ("k.label || %s", ": missed"),
+    "clock.at_risk": ("k.label || %s", ": at risk"),
+    "case.immediate_iro": (
+        "%s",
+        "the plan missed a decision timeline: independent review is available immediately",
+    ),
+}
+# who hears of a case's clocks: its owner, and its team's supervisor unless that is the owner
+RECIPIENTS = {
+    "owner": "c.owner_id",
+    "supervisor": "CASE WHEN t.supervisor_id <> c.owner_id OR c.owner_id IS NULL "
+    "THEN t.supervisor_id END",
+}
+
+
+def _notify(clock_ids: Sequence[int], kind: str, now: dt.datetime) -> int:
+    """One notification per (clock, kind, recipient, due time) for the case's owner and its
+    team's supervisor, written by the database from the clock rows in one statement per
+    recipient (a sweep writes tens of thousands); the unique constraint drops a repeat. How
+    many were written."""
+    if not clock_ids:
+        return 0
+    text, words = NOTIFICATION_TEXT[kind]
+    ids = ", ".join(["%s"] * len(clock_ids))
+    written = 0
+    with connection.cursor() as cursor:
+        for recipient in RECIPIENTS.values():
+            cursor.execute(
+                "INSERT INTO cases_notification "
+                "(recipient_id, case_id, clock_id, kind, due_at, text, created_at) "
+                f"SELECT {recipient}, k.case_id, k.id, %s, k.due_at, SUBSTR({text}, 1, 300), %s "
+                "FROM cases_clock k JOIN cases_case c ON c.id = k.case_id "
+                "LEFT JOIN cases_team t ON t.id = c.team_id "
+                f"WHERE k.id IN ({ids}) AND {recipient} IS NOT NULL "
+                "ON CONFLICT DO NOTHING",
+                [kind, words, now, *clock_ids],
+            )
+            written += max(cursor.rowcount, 0)
+    return written
+
+
+def _immediate_iro_kinds(pack_id: int) -> frozenset[str]:
+    """The kinds whose missed decision opens independent review at once, read from the pack: it
+    has a rule admitting external review when the plan missed a deadline (UMP: "If the plan has
+    exceeded the timelines for response to your appeal…"), and the kind leads to external
+    review at some level."""
+    pack = packs.program_of(pack_id).pack
+    rules = [*pack.rules.kind, *pack.rules.handler, *pack.rules.admission]
+    if not any((r.when or {}).get("prior.plan_missed_deadline") is True for r in rules):
+        return frozenset()
+    return frozenset(
+        p.kind
+        for p in pack.processes
+        if p.next_level is not None and p.next_level.kind == "external_review"
+    )
+
+
+# the milestones that answer a request: a clock met by one of them is a decision timeline (UMP's
+# 30-day "decide the appeal and send notice" is met by the written notice)
+DECISION_MILESTONES = frozenset({"decided", "notified_verbal", "notified_written"})
+
+
+def _flag_immediate_iro(missed: Sequence[Any], now: dt.datetime) -> list[int]:
+    """Flag the cases whose binding decision clock was just missed without a decision, where the
+    pack makes that grounds for immediate independent review; the ids of the clocks that
+    flagged a case. One conditional UPDATE … RETURNING flags each case (with its event) once,
+    however many sweeps run."""
+    deciding = {
+        c.case_id: c for c in missed if c.binding and DECISION_MILESTONES & set(c.met_by or [])
+    }
+    if not deciding:
+        return []
+    candidates = Case.objects.filter(
+        pk__in=list(deciding), decided_at=None, immediate_iro=False
+    ).values_list("id", "kind", "pack_id")
+    kinds: dict[int, frozenset[str]] = {}
+    eligible = []
+    for pk, kind, pack_id in candidates:
+        if pack_id not in kinds:
+            kinds[pack_id] = _immediate_iro_kinds(pack_id)
+        if kind in kinds[pack_id]:
+            eligible.append(pk)
+    if not eligible:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_case SET immediate_iro = %s, version = version + 1, updated_at = %s "
+            f"WHERE id IN ({', '.join(['%s'] * len(eligible))}) "
+            "AND immediate_iro = %s AND decided_at IS NULL RETURNING id",
+            [True, now, *eligible, False],
+        )
+        flagged = sorted(row[0] for row in cursor.fetchall())
+    Event.objects.bulk_create(
+        [
+            Event(
+                case_id=pk,
+                at=now,
+                actor_label="system",
+                action="case.immediate_iro",
+                reason="the plan exceeded its decision timeline without reaching a decision",
+                after={
+                    "clock": deciding[pk].clock_id,
+                    "due_at": _jsonable(deciding[pk].due_at),
+                },
+            )
+            for pk in flagged
+        ]
+    )
+    return [deciding[pk].id for pk in flagged]

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "appealdesk.accounts",
+    "appealdesk.access",
     "appealdesk.cases",
     "appealdesk.desk",
     "ninja",  # the API docs' own static files (Swagger UI), never a CDN
@@ -179,7 +181,7 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 # the desk's or the portal's "account locked" page, by where the sign-in came from
-AXES_LOCKOUT_CALLABLE = "appealdesk.portal.lockout.locked"
+AXES_LOCKOUT_CALLABLE = "appealdesk.accounts.lockout.locked"
 AXES_VERBOSE = False
 
 # Uploads: PDF and images only, sniffed from their content, at most this size.

@@ -43,9 +43,9 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from appealdesk.access import roles  # noqa: E402
 from appealdesk.cases.models import Case, Party, StaffProfile, Team  # noqa: E402
 from appealdesk.cases.selectors import worklist  # noqa: E402
-from appealdesk.desk import roles  # noqa: E402
 
 settings.ALLOWED_HOSTS.append("testserver")
 # a real installation serves collected static files; the bench has not run collectstatic

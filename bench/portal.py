@@ -34,9 +34,9 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from appealdesk.accounts.models import PortalAccount  # noqa: E402
 from appealdesk.cases.models import Case, Party  # noqa: E402
 from appealdesk.policy import assess  # noqa: E402
-from appealdesk.portal.models import PortalAccount  # noqa: E402
 from bench.desk import get, line, over_sample, queries_of, timed  # noqa: E402
 
 FLOOR_HOME = (

@@ -517,3 +517,90 @@ class SweepRun(models.Model):
 
     def __str__(self) -> str:
         return f"sweep {self.started_at:%Y-%m-%d %H:%M:%S} by {self.worker}"
+
+
+# -- what members and their representatives sign and ask for online ---------------------------
+# (tables made by the portal app, which kept them until the case work moved to the core)
+class Signature(models.Model):
+    """An electronic signature, kept as evidence: the typed name, the box ticked, when (UTC and
+    the program's local date), from where, and a SHA-256 of exactly what was signed."""
+
+    PURPOSES = [
+        ("filing", "filing"),
+        ("information", "information sent"),
+        ("extension_consent", "extension consent"),
+        ("extension_refusal", "extension refused"),
+        ("authorization", "authorization request"),
+        ("attestation", "clinical attestation"),
+    ]
+    account = models.ForeignKey(
+        "accounts.PortalAccount", on_delete=models.PROTECT, related_name="signatures"
+    )
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    purpose = models.CharField(max_length=30, choices=PURPOSES)
+    typed_name = models.CharField(max_length=200)
+    agreed = models.BooleanField()
+    statement = models.TextField()  # the words next to the box the signer ticked
+    signed_at = models.DateTimeField()
+    date_signed = models.DateField()  # the signer's local date (the program's zone)
+    content = models.JSONField(default=dict)  # what was signed, as submitted
+    sha256 = models.CharField(max_length=64)  # of the canonical JSON of content + statement
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        db_table = "portal_signature"
+        indexes = [models.Index(fields=["case", "signed_at"], name="signature_case")]
+
+    def __str__(self) -> str:
+        return f"{self.typed_name} {self.purpose} {self.signed_at:%Y-%m-%d %H:%M}"
+
+
+class ExtensionConsentRequest(models.Model):
+    """Staff ask the member for written permission to go past a deadline (UMP appeals past 30
+    days); the member gives or refuses it online. Giving it stores a signed consent document
+    and extends the clock through `clock_extend`."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    clock = models.ForeignKey(Clock, on_delete=models.PROTECT, related_name="+")
+    new_due_at = models.DateTimeField()
+    reason = models.TextField()  # why more time is needed, in words the member reads
+    requested_at = models.DateTimeField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answer = models.CharField(
+        max_length=10, blank=True, choices=[("given", "given"), ("refused", "refused")]
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    signature = models.ForeignKey(
+        Signature, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    consent_document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        db_table = "portal_extensionconsentrequest"
+        indexes = [models.Index(fields=["case", "requested_at"], name="consent_request_case")]
+
+
+class CaseFileRequest(models.Model):
+    """A request for the free copy of the case file (UMP: copies of relevant documents are
+    free on request); staff send the packet and record it as fulfilled."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(
+        "accounts.PortalAccount", on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+    fulfilled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        db_table = "portal_casefilerequest"
+        indexes = [models.Index(fields=["case", "requested_at"], name="file_request_case")]

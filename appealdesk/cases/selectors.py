@@ -41,6 +41,7 @@ class WorkItem:
     subscriber_id: str | None
     owner: str | None
     team: str | None
+    member_id: int | None  # for the access log: a worklist page is a read of these members
 
     @property
     def pk(self) -> int:
@@ -91,7 +92,7 @@ def _decode(cursor: str) -> tuple[dt.datetime, int]:
 WORKLIST_SQL = """
 SELECT c.id, c.number, c.program, c.kind, c.level, c.expedited, c.category, c.state, c.handler,
        c.received_at, c.next_due_at, c.next_at_risk_at, c.version,
-       m.name, m.subscriber_id, u.username, t.name
+       m.name, m.subscriber_id, u.username, t.name, c.member_id
 FROM {source}
 LEFT JOIN cases_party m ON m.id = c.member_id
 LEFT JOIN auth_user u ON u.id = c.owner_id

@@ -20,13 +20,13 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from appealdesk.access.timeline import describe
 from appealdesk.cases import packs
 from appealdesk.cases.documents import DOCUMENT_KINDS
 from appealdesk.cases.models import Case, Document
 from appealdesk.cases.selectors import case_timeline
 from appealdesk.correspondence.models import Letter
 from appealdesk.correspondence.render import pdf_of
-from appealdesk.desk.timeline import describe
 
 PURPOSES = {
     "copy": "Copy of the case file, free of charge",

@@ -354,8 +354,8 @@ def _portal_accounts(members: list[Party], staff: dict[str, Any], now: dt.dateti
     """Portal sign-ins for the demo (password DEMO_PASSWORD): Maria, a member whose record staff
     linked to her account (she sees her cases, whatever the channel); Ruth, a representative
     with one authorization checked by staff and one still waiting; Dr. Ng, a provider."""
+    from appealdesk.accounts.models import PortalAccount
     from appealdesk.cases.models import Authorization
-    from appealdesk.portal.models import PortalAccount
 
     maria = members[0]
     maria.name = maria.subscriber_name = maria.patient_name = "Maria Lopez"

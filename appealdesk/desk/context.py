@@ -5,8 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from appealdesk.access import roles
 from appealdesk.cases.models import Notification
-from appealdesk.desk import roles
 from appealdesk.desk.middleware import mfa_pending
 
 SECTIONS = {"worklist": "worklist", "intake": "intake", "dashboard": "dashboard"}

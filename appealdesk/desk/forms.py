@@ -14,16 +14,19 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from appealdesk.access import roles
 from appealdesk.cases import packs
 from appealdesk.cases import services as sv
 from appealdesk.cases.documents import check_upload, document_store, files_undone_on_error
 from appealdesk.cases.errors import InvalidInput
+from appealdesk.cases.member_requests import case_file_fulfil, consent_ask, consent_clocks
 from appealdesk.cases.models import (
     CHANNEL_CHOICES,
     FILER_CHOICES,
     LIVE_CLOCK_STATES,
     OPEN_STATES,
     Case,
+    CaseFileRequest,
     Clock,
     ClockState,
     Party,
@@ -31,8 +34,6 @@ from appealdesk.cases.models import (
 )
 from appealdesk.cases.models import State as S
 from appealdesk.policy.assess import Program
-from appealdesk.portal.models import CaseFileRequest
-from appealdesk.portal.status import case_file_fulfil, consent_ask, consent_clocks
 
 REQUESTED = [
     ("", "(as the pack classifies it)"),
@@ -95,9 +96,10 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-def member_party(pk: Any) -> Party | None:
-    """A member by id (never another kind of party)."""
-    return Party.objects.filter(pk=pk, role="member").first() if pk else None
+def member_party(pk: Any, user: Any) -> Party | None:
+    """A member by id, if the user may read that member's record (`roles.visible_members`):
+    never another kind of party, never the member of another team's case."""
+    return roles.visible_members(user).filter(pk=pk).first() if pk else None
 
 
 def tri_state(value: str) -> bool | None:
@@ -220,9 +222,10 @@ class IntakeForm(forms.Form):
     )
     override_reason = forms.CharField(label="Reason for the override", required=False)
 
-    def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, program: Program, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.program = program
+        self.user = user
         pack = program.pack
         categories = [("", "(propose from the text)")] + [
             (cid, f"{c.label} ({c.class_})") for cid, c in pack.categories.items()
@@ -249,7 +252,7 @@ class IntakeForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("member") and member_party(data["member"]) is None:
+        if data.get("member") and member_party(data["member"], self.user) is None:
             self.add_error("member_name", "the chosen member is not known: search again")
         elif not data.get("member") and not data.get("member_name"):
             self.add_error("member_name", "choose a member from the search, or type a new one")
@@ -293,7 +296,7 @@ class IntakeForm(forms.Form):
         """Required items the member's details give (a typed phone is the daytime phone…),
         found through the pack's own item aliases, never by program."""
         d = self.cleaned_data
-        party = member_party(d.get("member"))
+        party = member_party(d.get("member"), self.user)
         values = {
             "name": party.name if party else d.get("member_name"),
             "subscriber_id": party.subscriber_id if party else d.get("subscriber_id"),

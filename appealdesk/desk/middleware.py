@@ -3,33 +3,19 @@ installation requires it, whose session has not gone idle."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from appealdesk.accounts.idle import idle_out
+
 OPEN_PATHS = ("/desk/login/", "/desk/logout/", "/admin/login/")
 GUARDED = ("/desk/", "/admin/")
 MFA_PATHS = ("/desk/mfa/",)
-
-
-def idle_out(request: HttpRequest, key: str, idle_seconds: int) -> bool:
-    """Sign out a session that went `idle_seconds` without a request (True if it did); else
-    note this request's time under `key`, to the minute (a session write on every request
-    would cost every page a write)."""
-    now = int(time.time())
-    last = request.session.get(key, now)
-    if now - last > idle_seconds:
-        logout(request)
-        return True
-    if now - last >= 60 or key not in request.session:
-        request.session[key] = now
-    return False
 
 
 def mfa_pending(request: HttpRequest) -> bool:

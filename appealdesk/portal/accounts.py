@@ -19,9 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appealdesk.accounts.models import PortalAccount
+from appealdesk.accounts.tasks import send_portal_email
 from appealdesk.cases.models import Party
-from appealdesk.portal.models import PortalAccount
-from appealdesk.portal.tasks import send_portal_email
 
 SALT = "appealdesk.portal.verify"
 

@@ -9,13 +9,9 @@ from typing import Any
 from django.contrib import admin
 from django.utils import timezone
 
+from appealdesk.accounts.models import PortalAccount
 from appealdesk.cases.admin import ReadOnly
-from appealdesk.portal.models import (
-    CaseFileRequest,
-    ExtensionConsentRequest,
-    PortalAccount,
-    Signature,
-)
+from appealdesk.cases.models import CaseFileRequest, ExtensionConsentRequest, Signature
 
 
 @admin.register(PortalAccount)

@@ -13,11 +13,11 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from appealdesk.accounts.models import PortalAccount
 from appealdesk.cases.errors import InvalidInput
-from appealdesk.cases.models import Case
+from appealdesk.cases.models import Case, Signature
 from appealdesk.policy.assess import Program, program_for
 from appealdesk.policy.loader import default_registry
-from appealdesk.portal.models import PortalAccount, Signature
 
 
 def program_named(program: str, on: dt.date | None = None) -> Program:

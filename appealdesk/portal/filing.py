@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django_tasks import task
 
+from appealdesk.accounts.models import PortalAccount
 from appealdesk.cases import services
 from appealdesk.cases.documents import document_store, files_undone_on_error
 from appealdesk.cases.errors import DomainError
@@ -36,7 +37,6 @@ from appealdesk.cases.models import Case, Party
 from appealdesk.policy import assess
 from appealdesk.policy.assess import Program
 from appealdesk.portal.common import day, moment, program_named, signature_record
-from appealdesk.portal.models import PortalAccount
 from appealdesk.portal.packtext import item_labels, tr
 
 PROGRAMS = {

@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from appealdesk.access.scope import represented_members
+from appealdesk.accounts.models import PortalAccount
 from appealdesk.portal import common, filing
-from appealdesk.portal.models import PortalAccount
-from appealdesk.portal.scope import represented_members
 from appealdesk.portal.uploads import FilesField
 
 YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 from django_otp import user_has_device
 
-from appealdesk.desk.middleware import idle_out
+from appealdesk.accounts.idle import idle_out
 
 PORTAL = "/portal/"
 # pages anyone may open: signing in, registering, confirming the address, resetting a password

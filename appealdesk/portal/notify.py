@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from appealdesk.accounts.models import PortalAccount
+from appealdesk.accounts.tasks import send_portal_email
 from appealdesk.cases.models import Case, Event
-from appealdesk.portal.models import PortalAccount
-from appealdesk.portal.tasks import send_portal_email
 
 QUESTION = (
     gettext_noop("A question about your request %(number)s"),

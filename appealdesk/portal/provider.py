@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from appealdesk.accounts.models import PortalAccount
 from appealdesk.cases import packs
 from appealdesk.cases import services as sv
 from appealdesk.cases.documents import document_store, files_undone_on_error
@@ -25,7 +26,6 @@ from appealdesk.cases.models import Case
 from appealdesk.policy import AssessError, assess
 from appealdesk.portal import words
 from appealdesk.portal.common import day, moment, signature_record
-from appealdesk.portal.models import PortalAccount
 from appealdesk.portal.representation import member_party_for, program_named
 
 # seed (UMP, "Expedited appeals"): "We will decide as soon as possible but always within 72 hours

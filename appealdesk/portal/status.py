@@ -5,8 +5,8 @@ what they can do about it online.
   and clocks — only facts the person may see: never who on staff did something, their reasons
   or their notes.
 * the portal's actions, each one transaction with its own event: answering a request for
-  information, giving or refusing written permission to take more time, asking for the free copy
-  of the case file; and the staff side of the last two (`consent_ask`, `case_file_fulfil`).
+  information, giving or refusing written permission to take more time (signed here, recorded by
+  the case services in `appealdesk.cases.member_requests`, which the desk calls too).
 """
 
 from __future__ import annotations
@@ -24,27 +24,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from appealdesk.access import scope
+from appealdesk.accounts.models import PortalAccount
+from appealdesk.cases import member_requests as requests
 from appealdesk.cases import packs
 from appealdesk.cases import services as sv
 from appealdesk.cases.documents import document_store, files_undone_on_error
-from appealdesk.cases.errors import InvalidInput, InvalidTransition, Refused
 from appealdesk.cases.models import (
     LIVE_CLOCK_STATES,
     Case,
     Clock,
     Document,
     Event,
-    InformationRequest,
-)
-from appealdesk.policy.assess import Program
-from appealdesk.portal import scope, words
-from appealdesk.portal.common import day, local_day, moment, signature_record
-from appealdesk.portal.models import (
-    CaseFileRequest,
     ExtensionConsentRequest,
-    PortalAccount,
+    InformationRequest,
     Signature,
 )
+from appealdesk.policy.assess import Program
+from appealdesk.portal import words
+from appealdesk.portal.common import day, local_day, moment, signature_record
 from appealdesk.portal.packtext import item_labels
 
 # what a member may download besides the letters: what people filing on the portal uploaded
@@ -284,74 +282,6 @@ def information_answer(
 
 
 # -- written permission to take more time ---------------------------------------------------
-def consent_clocks(case: Case) -> list[Clock]:
-    """The running clocks that may go on only with the member's written permission."""
-    return [
-        c
-        for c in Clock.objects.filter(case=case, state__in=LIVE_CLOCK_STATES)
-        if c.due_at is not None and (c.extension_rule or {}).get("requires") == "written_consent"
-    ]
-
-
-def consent_ask(
-    case: Case,
-    *,
-    clock: Clock,
-    actor: Any,
-    new_due_at: dt.datetime,
-    reason: str,
-    expected_version: int | None = None,
-    now: dt.datetime | None = None,
-) -> ExtensionConsentRequest:
-    """Staff ask the member online for written permission to go past a deadline (UMP: "We will
-    request written permission from you or your authorized representative when we need an
-    extension to the 30-day timeline")."""
-    now = now or timezone.now()
-    if not reason.strip():
-        raise InvalidInput("say why more time is needed, in words the member reads", field="reason")
-    with transaction.atomic():
-        case, expected = sv._fresh(case, expected_version)
-        clock = Clock.objects.get(pk=clock.pk, case=case)
-        rule = clock.extension_rule or {}
-        if rule.get("requires") != "written_consent":
-            raise Refused(
-                f"the {clock.clock_id} clock does not need the member's written permission to be "
-                "extended: extend it on the desk",
-                field="clock",
-            )
-        if clock.state not in LIVE_CLOCK_STATES or clock.due_at is None:
-            raise InvalidTransition(
-                f"clock {clock.clock_id} is {clock.state}: only a running clock can be extended"
-            )
-        if new_due_at <= clock.due_at:
-            raise InvalidInput(
-                "the new date must be later than the current due date", field="new_due_at"
-            )
-        if ExtensionConsentRequest.objects.filter(case=case, clock=clock, answer="").exists():
-            raise Refused(
-                "the member has not yet answered the last request for this clock",
-                field="clock",
-            )
-        asked = ExtensionConsentRequest.objects.create(
-            case=case,
-            clock=clock,
-            new_due_at=new_due_at,
-            reason=reason.strip(),
-            requested_at=now,
-            requested_by=sv._user(actor),
-        )
-        sv._save(case, expected, actor, now)
-        sv._event(
-            case,
-            "consent.requested",
-            actor=actor,
-            at=now,
-            reason=reason.strip(),
-            after={"request": asked.pk, "clock": clock.clock_id, "new_due_at": new_due_at},
-        )
-    return asked  # the event tells the member (portal/notify.py)
-
-
 def answerers(case: Case) -> list[PortalAccount]:
     """The portal accounts that may answer for the case's member: the member's own and those of
     representatives whose authorization staff verified (the filer, if a representative, too)."""
@@ -368,13 +298,6 @@ def answerers(case: Case) -> list[PortalAccount]:
             party_id__in=parties, email_verified_at__isnull=False
         ).select_related("user")
     )
-
-
-def _open_consent(asked: ExtensionConsentRequest) -> ExtensionConsentRequest:
-    row = ExtensionConsentRequest.objects.select_for_update().get(pk=asked.pk)
-    if row.answer:
-        raise Refused(_("This request was already answered."), field="answer")
-    return row
 
 
 CONSENT_STATEMENT = gettext_noop(
@@ -394,17 +317,12 @@ def consent_give(
     now: dt.datetime | None = None,
 ) -> ExtensionConsentRequest:
     """The signed permission, kept as a PDF document of the case, then the clock extended with
-    it (`clock_extend` requires that document)."""
+    it by the case service (`consent_given`)."""
     now = now or timezone.now()
     case = asked.case
     program = packs.program_of(case.pack_id)
     statement = statement_for(asked, program, CONSENT_STATEMENT)
     with files_undone_on_error(), transaction.atomic():
-        asked = _open_consent(asked)
-        if asked.clock.state not in LIVE_CLOCK_STATES:
-            raise InvalidTransition(
-                f"clock {asked.clock.clock_id} is {asked.clock.state}: nothing to extend"
-            )
         signature = signature_record(
             account=account,
             case=case,
@@ -423,25 +341,14 @@ def consent_give(
             case=case,
             actor=actor,
         )
-        sv.clock_extend(
-            asked.clock,
+        return requests.consent_given(
+            asked,
             actor=actor,
-            new_due_at=asked.new_due_at,
-            reason=asked.reason,
-            consent_document=document,
+            signature=signature,
+            document=document,
+            already=_("This request was already answered."),
             now=now,
         )
-        asked.answer, asked.answered_at = "given", now
-        asked.signature, asked.consent_document = signature, document
-        asked.save(update_fields=["answer", "answered_at", "signature", "consent_document"])
-        sv._event(
-            case,
-            "consent.given",
-            actor=actor,
-            at=now,
-            after={"request": asked.pk, "signature": signature.pk, "document": document.pk},
-        )
-    return asked
 
 
 def consent_refuse(
@@ -453,16 +360,13 @@ def consent_refuse(
     http: HttpRequest | None = None,
     now: dt.datetime | None = None,
 ) -> ExtensionConsentRequest:
-    """The refusal, signed and recorded; the deadline stays as it was."""
+    """The refusal, signed and recorded by the case service; the deadline stays as it was."""
     now = now or timezone.now()
-    case = asked.case
-    program = packs.program_of(case.pack_id)
+    program = packs.program_of(asked.case.pack_id)
     with transaction.atomic():
-        asked = _open_consent(asked)
-        current, expected = sv._fresh(case, None)
         signature = signature_record(
             account=account,
-            case=case,
+            case=asked.case,
             purpose="extension_refusal",
             typed_name=typed_name,
             statement=statement_for(asked, program, REFUSAL_STATEMENT),
@@ -471,17 +375,13 @@ def consent_refuse(
             meta=http.META if http is not None else None,
             now=now,
         )
-        asked.answer, asked.answered_at, asked.signature = "refused", now, signature
-        asked.save(update_fields=["answer", "answered_at", "signature"])
-        sv._save(current, expected, actor, now)
-        sv._event(
-            current,
-            "consent.refused",
+        return requests.consent_refused(
+            asked,
             actor=actor,
-            at=now,
-            after={"request": asked.pk, "signature": signature.pk},
+            signature=signature,
+            already=_("This request was already answered."),
+            now=now,
         )
-    return asked
 
 
 def statement_for(asked: ExtensionConsentRequest, program: Program, template: str) -> str:
@@ -510,36 +410,3 @@ def consent_pdf(asked: ExtensionConsentRequest, signature: Signature, program: P
     )
     pdf, _pages = pdf_of(html)
     return pdf
-
-
-# -- the free copy of the case file ---------------------------------------------------------
-def case_file_request(
-    case: Case, *, account: PortalAccount, actor: Any, now: dt.datetime | None = None
-) -> CaseFileRequest:
-    """UMP: "You may also request copies of documents the plan has that are relevant to your
-    appeal, which the plan will provide at no cost." One open request at a time (asking twice
-    before it is sent gives the same request back)."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        already = CaseFileRequest.objects.filter(case=case, fulfilled_at__isnull=True).first()
-        if already is not None:
-            return already
-        asked = CaseFileRequest.objects.create(case=case, account=account, requested_at=now)
-        sv._event(case, "case_file.requested", actor=actor, at=now, after={"request": asked.pk})
-    return asked
-
-
-def case_file_fulfil(
-    asked: CaseFileRequest, *, actor: Any, now: dt.datetime | None = None
-) -> CaseFileRequest:
-    """Staff sent the packet: the request is marked fulfilled, by whom and when."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        updated = CaseFileRequest.objects.filter(pk=asked.pk, fulfilled_at__isnull=True).update(
-            fulfilled_at=now, fulfilled_by=sv._user(actor)
-        )
-        if updated != 1:
-            raise Refused("this request for the case file was already marked as sent")
-        asked.refresh_from_db()
-        sv._event(asked.case, "case_file.sent", actor=actor, at=now, after={"request": asked.pk})
-    return asked

@@ -22,9 +22,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from appealdesk.access.models import AccessLog
 from appealdesk.cases import services as sv
 from appealdesk.cases.models import Case, Clock
-from appealdesk.desk.models import AccessLog
 from tests.api.conftest import PDF, Caller, document_on, etag_of, local_now
 from tests.conftest import ump
 from tests.desk.conftest import make_user

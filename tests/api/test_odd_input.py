@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from appealdesk.desk.models import AccessLog
+from appealdesk.access.models import AccessLog
 from tests.api.conftest import etag_of
 from tests.conftest import ump
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from appealdesk.access.models import AccessLog
 from appealdesk.cases.models import Case, ClockState
 from appealdesk.correspondence.models import Letter, LetterStatus, LetterTemplate
-from appealdesk.desk.models import AccessLog
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from appealdesk.access.models import AccessLog
 from appealdesk.cases.services import case_assign
-from appealdesk.desk.models import AccessLog
 
 pytestmark = pytest.mark.django_db
 

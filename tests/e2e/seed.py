@@ -159,7 +159,7 @@ def main() -> None:
         now=now - hours,
     )
     assert second.level == 2, second.level
-    from appealdesk.portal.models import PortalAccount
+    from appealdesk.accounts.models import PortalAccount
 
     maria = PortalAccount.objects.get(user__username="maria@example.org").party
     # a level-1 appeal of Maria's, by mail: the consent-to-more-time scenario
@@ -188,8 +188,8 @@ def _portal_people(now: Any) -> dict[str, Any]:
     and ng (provider): rita, a representative whose authorization staff have not checked yet."""
     from django.contrib.auth import get_user_model
 
+    from appealdesk.accounts.models import PortalAccount
     from appealdesk.cases.models import Authorization, Case, Party
-    from appealdesk.portal.models import PortalAccount
 
     maria = PortalAccount.objects.get(user__username="maria@example.org")
     others = Case.objects.exclude(member=maria.party).filter(member__isnull=False)

@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
+from appealdesk.accounts.models import PortalAccount
 from appealdesk.cases.models import Authorization, Party
-from appealdesk.portal.models import PortalAccount
 from tests.desk.conftest import (  # noqa: F401  (fixtures re-exported for portal tests)
     make_user,
     medical,

@@ -13,9 +13,9 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from appealdesk.accounts.models import PortalAccount
 from appealdesk.cases.models import Party
 from appealdesk.portal import accounts
-from appealdesk.portal.models import PortalAccount
 from tests.portal.conftest import PASSWORD, make_account
 
 pytestmark = pytest.mark.django_db
@@ -237,9 +237,9 @@ def test_staff_link_a_member_account_to_her_record_in_the_admin(staff, ivan):
     record = Party.objects.create(role="member", name="Ivan Petrov", subscriber_id="W7654321")
     c = client()
     c.force_login(staff["root"])
-    url = f"/admin/portal/portalaccount/{ivan.pk}/change/"
+    url = f"/admin/accounts/portalaccount/{ivan.pk}/change/"
     assert c.get(url).status_code == 200
     assert c.post(url, {"party": record.pk}).status_code == 302
     ivan.refresh_from_db()
     assert ivan.party == record and ivan.linked_by == staff["root"] and ivan.linked_at
-    assert c.get("/admin/portal/signature/").status_code == 200
+    assert c.get("/admin/cases/signature/").status_code == 200

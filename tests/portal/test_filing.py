@@ -13,12 +13,12 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from appealdesk.access.models import AccessLog
+from appealdesk.accounts.models import PortalAccount
 from appealdesk.cases import services as sv
-from appealdesk.cases.models import Case, Document, Event
+from appealdesk.cases.models import Case, Document, Event, Signature
 from appealdesk.correspondence.models import Letter
-from appealdesk.desk.models import AccessLog
 from appealdesk.portal import filing
-from appealdesk.portal.models import PortalAccount, Signature
 from tests.portal.conftest import authorize
 
 pytestmark = pytest.mark.django_db

@@ -11,12 +11,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from appealdesk.access import scope
+from appealdesk.access.models import AccessLog
 from appealdesk.cases.errors import Refused
-from appealdesk.cases.models import Case, Document, Event, Party
+from appealdesk.cases.models import Case, Document, Event, Party, Signature
 from appealdesk.cases.services import case_receive
-from appealdesk.desk.models import AccessLog
-from appealdesk.portal import provider, scope
-from appealdesk.portal.models import Signature
+from appealdesk.portal import provider
 from appealdesk.portal.representation import program_named
 from appealdesk.portal.status import moment
 from tests.conftest import ump

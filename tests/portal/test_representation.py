@@ -11,12 +11,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from appealdesk.access import scope
+from appealdesk.access.models import AccessLog
+from appealdesk.cases import authorizations
 from appealdesk.cases.documents import document_store
-from appealdesk.cases.models import Authorization, Event, Party
+from appealdesk.cases.models import Authorization, Event, Party, Signature
 from appealdesk.cases.services import case_receive
-from appealdesk.desk.models import AccessLog
-from appealdesk.portal import representation, scope
-from appealdesk.portal.models import Signature
 from tests.conftest import ump
 from tests.desk.conftest import local_now
 
@@ -186,7 +186,7 @@ def test_approval_cannot_point_at_a_member_with_another_identifier(ruth, maria, 
         member=maria.party, representative=ruth.party, requested_at=timezone.now()
     )
     with pytest.raises(Exception, match="no signed authorization to check"):
-        representation.authorization_approve(authorization, actor=staff["sam"])
+        authorizations.authorization_approve(authorization, actor=staff["sam"])
     authorization.document = document_store(
         SimpleUploadedFile("auth.pdf", PDF, "application/pdf"),
         kind="authorization",
@@ -195,7 +195,7 @@ def test_approval_cannot_point_at_a_member_with_another_identifier(ruth, maria, 
     )
     authorization.save(update_fields=["document"])
     with pytest.raises(Exception, match="same subscriber ID"):
-        representation.authorization_approve(authorization, actor=staff["sam"], member=ivan.party)
+        authorizations.authorization_approve(authorization, actor=staff["sam"], member=ivan.party)
     authorization.refresh_from_db()
     assert authorization.verified_at is None
 
@@ -225,7 +225,7 @@ def test_refusal_shows_the_reason_and_still_nothing(ruth, maria, staff, signed_i
     assert client.get(f"/portal/cases/{case.number}/").status_code == 404
     # decided once: a second decision is refused
     with pytest.raises(Exception, match="already"):
-        representation.authorization_approve(authorization, actor=staff["sam"])
+        authorizations.authorization_approve(authorization, actor=staff["sam"])
 
 
 def test_expired_authorization_shows_as_expired_and_gives_nothing(ruth, maria, signed_in):

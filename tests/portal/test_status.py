@@ -13,17 +13,23 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from appealdesk.access.models import AccessLog
+from appealdesk.accounts.models import PortalAccount
+from appealdesk.cases import member_requests as requests
 from appealdesk.cases import services as sv
 from appealdesk.cases.documents import document_store
-from appealdesk.cases.models import Case, Clock, Document, Event, Extension, InformationRequest
-from appealdesk.desk.models import AccessLog
-from appealdesk.portal import status
-from appealdesk.portal.models import (
+from appealdesk.cases.models import (
+    Case,
     CaseFileRequest,
+    Clock,
+    Document,
+    Event,
+    Extension,
     ExtensionConsentRequest,
-    PortalAccount,
+    InformationRequest,
     Signature,
 )
+from appealdesk.portal import status
 from tests.conftest import ump
 from tests.desk.conftest import local_now
 from tests.portal.conftest import authorize
@@ -337,7 +343,7 @@ def decision_clock(case: Case) -> Clock:
 def ask(case: Case, staff: dict[str, Any], days: int = 45) -> ExtensionConsentRequest:
     clock = decision_clock(case)
     assert clock.due_at is not None
-    return status.consent_ask(
+    return requests.consent_ask(
         case,
         clock=clock,
         actor=staff["bob"],
@@ -430,7 +436,7 @@ def test_consent_cannot_be_asked_where_the_rule_is_not_written_consent(maria, st
     clock = Clock.objects.get(case=complaint, clock_id="response")
     assert clock.extension_rule["requires"] == "notice"
     with pytest.raises(Refused):
-        status.consent_ask(
+        requests.consent_ask(
             complaint,
             clock=clock,
             actor=staff["bob"],
@@ -543,7 +549,7 @@ def test_a_provider_sees_the_consent_question_but_cannot_answer_it(maria, dr_ng,
 
 
 def test_a_nul_in_the_case_number_is_a_logged_404(maria, signed_in):
-    from appealdesk.desk.models import AccessLog
+    from appealdesk.access.models import AccessLog
 
     assert signed_in(maria).get("/portal/cases/UMP%00-1/").status_code == 404
     row = AccessLog.objects.get()

@@ -9,9 +9,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from appealdesk.cases.models import Case, Clock, Event
-from appealdesk.portal import status
-from appealdesk.portal.models import CaseFileRequest, ExtensionConsentRequest
+from appealdesk.cases import member_requests as requests
+from appealdesk.cases.models import Case, CaseFileRequest, Clock, Event, ExtensionConsentRequest
 from tests.portal.test_status import answer, file_for
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +113,7 @@ def test_a_case_file_request_is_listed_and_marked_as_sent(client, maria, signed_
     assert "bob" not in html
     # a second mark of the same request is refused
     with pytest.raises(Exception, match="already marked"):
-        status.case_file_fulfil(asked, actor=staff["bob"])
+        requests.case_file_fulfil(asked, actor=staff["bob"])
 
 
 @pytest.mark.parametrize("day", ["9999-12-31", "2999-01-01"])

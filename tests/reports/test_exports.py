@@ -12,9 +12,9 @@ from django.http import StreamingHttpResponse
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from appealdesk.access.models import AccessLog
 from appealdesk.api.models import ApiKey
 from appealdesk.cli import app
-from appealdesk.desk.models import AccessLog
 from appealdesk.reports import universe
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from appealdesk.access import roles
 from appealdesk.cases.models import PackSnapshot, Team
-from appealdesk.desk import roles
 from appealdesk.policy import default_registry
 from appealdesk.policy.assess import program_for
 

@@ -18,12 +18,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_POST
 
+from appealdesk.access import roles
+from appealdesk.access.log import log_access
+from appealdesk.cases import authorizations as representation
 from appealdesk.cases.documents import document_response
 from appealdesk.cases.errors import DomainError
 from appealdesk.cases.models import Authorization, Party
-from appealdesk.desk import roles
-from appealdesk.desk.access import log_access
-from appealdesk.portal import representation
 
 CHECKERS = frozenset({roles.INTAKE, roles.SUPERVISOR, roles.ADMINISTRATOR})
 RECENT = 20

@@ -11,19 +11,24 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from appealdesk.access import roles
+from appealdesk.access.log import case_for, log_reads, looks_at_case
+from appealdesk.access.models import AccessLog
+from appealdesk.access.timeline import describe
 from appealdesk.cases import packs
 from appealdesk.cases.documents import document_response, document_store
 from appealdesk.cases.errors import DomainError, StaleVersion
-from appealdesk.cases.models import Case, ClockState, Extension
+from appealdesk.cases.models import (
+    Case,
+    CaseFileRequest,
+    ClockState,
+    Extension,
+    ExtensionConsentRequest,
+)
 from appealdesk.cases.selectors import case_search, case_timeline
-from appealdesk.desk import roles
-from appealdesk.desk.access import case_for, log_reads
 from appealdesk.desk.forms import ACTION_FORMS, ActionForm
-from appealdesk.desk.models import AccessLog
 from appealdesk.desk.timeleft import of_clock, status
-from appealdesk.desk.timeline import describe
 from appealdesk.desk.views.letters import letters_panel
-from appealdesk.portal.models import CaseFileRequest, ExtensionConsentRequest
 
 CASE_PAGE = Case.objects.select_related(
     "member", "representative", "provider", "team", "owner", "reviewer", "decided_by", "pack"
@@ -119,7 +124,7 @@ def _looks(user: Any, case: Case) -> list[AccessLog] | None:
     mine = roles.roles_of(user)
     if not mine & {roles.SUPERVISOR, roles.ADMINISTRATOR}:
         return None
-    return list(AccessLog.objects.filter(case=case).order_by("-at", "-id")[:15])
+    return list(looks_at_case(case.pk).order_by("-at", "-id")[:15])
 
 
 @require_POST

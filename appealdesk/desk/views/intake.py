@@ -14,11 +14,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from appealdesk.access import roles
+from appealdesk.access.log import log_members
 from appealdesk.cases.documents import document_store, files_undone_on_error
 from appealdesk.cases.errors import DomainError
 from appealdesk.cases.models import Authorization, Party
 from appealdesk.cases.services import case_receive
-from appealdesk.desk import roles
 from appealdesk.desk.forms import IntakeForm, member_party
 from appealdesk.policy import AssessError, assess, default_registry
 from appealdesk.policy.assess import Program, program_for
@@ -43,10 +44,11 @@ def intake(request: HttpRequest) -> HttpResponse:
         if request.method != "POST":
             form = IntakeForm(
                 program=program,
+                user=request.user,
                 initial={"received_at": timezone.localtime().replace(second=0, microsecond=0)},
             )
             return _page(request, form, program, programs)
-        form = IntakeForm(request.POST, request.FILES, program=program)
+        form = IntakeForm(request.POST, request.FILES, program=program, user=request.user)
         if not form.is_valid() or "preview" in request.POST:
             return _page(request, form, program, programs, status=200 if form.is_valid() else 422)
         try:
@@ -65,7 +67,7 @@ def intake(request: HttpRequest) -> HttpResponse:
 def _receive(request: HttpRequest, form: IntakeForm) -> Any:
     d = form.cleaned_data
     with transaction.atomic(), files_undone_on_error():
-        member = member_party(d["member"])
+        member = member_party(d["member"], request.user)
         if member is None:
             member = Party.objects.create(
                 role="member",
@@ -120,13 +122,17 @@ def _page(
         "program": program,
         "programs": programs,
         "panel": _panel(form, program),
-        "member": _chosen_member(form),
+        "member": _chosen_member(request, form),
     }
     return render(request, "desk/intake.html", context, status=status)
 
 
-def _chosen_member(form: IntakeForm) -> Party | None:
-    return member_party(roles.as_int(form.data.get("member"))) if form.is_bound else None
+def _chosen_member(request: HttpRequest, form: IntakeForm) -> Party | None:
+    """The member picked from the search, shown with their details: a read, logged."""
+    member = member_party(roles.as_int(form.data.get("member")), request.user)
+    if member is not None and form.is_bound:
+        log_members(request, [member], "intake member")
+    return member if form.is_bound else None
 
 
 def _panel(form: IntakeForm, program: Program) -> dict[str, Any]:
@@ -156,7 +162,7 @@ def intake_assess(request: HttpRequest) -> HttpResponse:
         return HttpResponseForbidden()
     program, _ = _program(request)
     with timezone.override(program.tz):
-        form = IntakeForm(request.POST, program=program)
+        form = IntakeForm(request.POST, program=program, user=request.user)
         form.is_valid()
         return render(
             request, "desk/_assessment.html", {"panel": _panel(form, program), "program": program}
@@ -169,13 +175,10 @@ def party_search(request: HttpRequest) -> HttpResponse:
     if not roles.may(request.user, "receive"):
         return HttpResponseForbidden()
     q = request.GET.get("member_q", "").strip()
-    # members whose cases the user may see, and members with no case yet: never the members
-    # of other teams' cases
-    members = Party.objects.filter(role="member").filter(
+    # the one rule for members (`roles.visible_members`): never the members of other teams' cases
+    members = roles.visible_members(request.user).filter(
         Q(name__icontains=q) | Q(subscriber_id__iexact=q)
     )
-    if roles.visible(request.user) is not None:
-        seen = roles.visible_cases(request.user).values("member_id")
-        members = members.filter(Q(pk__in=seen) | Q(member_cases=None))
     found = list(members.distinct().order_by("name", "pk")[:10]) if len(q) >= 2 else []
+    log_members(request, found, "member search")
     return render(request, "desk/_parties.html", {"parties": found, "q": q})

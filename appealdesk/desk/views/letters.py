@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from appealdesk.access import roles
+from appealdesk.access.log import case_for
 from appealdesk.cases import packs
 from appealdesk.cases.errors import DomainError, InvalidInput
 from appealdesk.cases.models import Case
@@ -36,8 +38,6 @@ from appealdesk.correspondence.services import (
     letter_mark_mailed,
     letter_send,
 )
-from appealdesk.desk import roles
-from appealdesk.desk.access import case_for
 from appealdesk.desk.forms import local_datetime
 from appealdesk.policy import default_registry
 

@@ -16,9 +16,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from appealdesk.access import roles
 from appealdesk.cases.errors import InvalidInput
 from appealdesk.cases.models import CHANNEL_CHOICES, KIND_CHOICES
-from appealdesk.desk import roles
 from appealdesk.reports import charts, http, selectors, universe
 from appealdesk.reports.filters import ReportFilter, programs, today
 from appealdesk.reports.selectors import (

@@ -12,11 +12,12 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from appealdesk.access import roles
+from appealdesk.access.log import log_reads
 from appealdesk.cases import selectors
 from appealdesk.cases import services as sv
 from appealdesk.cases.errors import DomainError
 from appealdesk.cases.models import KIND_CHOICES, OPEN_STATES, Case, Team
-from appealdesk.desk import roles
 from appealdesk.desk.forms import BulkAssignForm
 from appealdesk.desk.timeleft import status
 
@@ -62,6 +63,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("desk:worklist")
+    # a worklist page shows names and subscriber IDs: one access-log row names its cases
+    log_reads(request, page.items, f"worklist {tab}")
     now = timezone.now()
     rows = [(item, status(item.next_due_at, item.next_at_risk_at, now)) for item in page.items]
     query = request.GET.copy()

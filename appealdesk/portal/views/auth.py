@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,10 +22,10 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from appealdesk.desk.views.auth import enrol, enrolment_device, enrolment_key, verify_code
+from appealdesk.accounts.mfa import enrol, enrolment_device, enrolment_key, verify_code
+from appealdesk.accounts.models import PortalAccount
+from appealdesk.accounts.passwords import QueuedPasswordResetForm
 from appealdesk.portal import accounts
-from appealdesk.portal.models import PortalAccount
-from appealdesk.portal.tasks import send_portal_email
 
 
 class RegisterForm(forms.Form):
@@ -152,29 +152,6 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.info(request, _("You are signed out."))
     return redirect("portal:login")
-
-
-class QueuedPasswordResetForm(PasswordResetForm):
-    """Django's reset form, its e-mail sent by the task queue (never inside the request)."""
-
-    def send_mail(  # type: ignore[override]
-        self,
-        subject_template_name: str,
-        email_template_name: str,
-        context: dict[str, Any],
-        from_email: str | None,
-        to_email: str,
-        html_email_template_name: str | None = None,
-    ) -> None:
-        from django.template import loader
-
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        body = loader.render_to_string(email_template_name, context)
-        send_portal_email.enqueue(to_email, subject, body)
-
-    def get_users(self, email: str) -> Any:
-        # portal accounts only: staff reset their passwords through an administrator
-        return [u for u in super().get_users(email) if not u.is_staff and hasattr(u, "portal")]
 
 
 password_reset = auth_views.PasswordResetView.as_view(

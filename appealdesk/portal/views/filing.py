@@ -18,13 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from appealdesk.access import scope
+from appealdesk.accounts.models import PortalAccount
 from appealdesk.cases import packs
 from appealdesk.cases.errors import DomainError
 from appealdesk.cases.models import LIVE_CLOCK_STATES, Case, ClockState, Party
 from appealdesk.correspondence.context import next_level as next_step
-from appealdesk.portal import common, filing, scope
+from appealdesk.portal import common, filing
 from appealdesk.portal.forms_filing import FilingForm, NextLevelForm
-from appealdesk.portal.models import PortalAccount
 
 DETAILS = (*filing.UMP_FIELDS, *filing.GENEX_FIELDS)
 NEXT_OPEN = ("upheld", "partially_overturned")

@@ -8,9 +8,10 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from appealdesk.access import scope
+from appealdesk.access.log import log_reads
 from appealdesk.cases.models import Authorization
-from appealdesk.desk.access import log_reads
-from appealdesk.portal import scope, words
+from appealdesk.portal import words
 
 PAGE = 50
 

@@ -17,10 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from appealdesk.access import scope
+from appealdesk.accounts.models import PortalAccount
 from appealdesk.cases.errors import DomainError
-from appealdesk.portal import provider, scope
+from appealdesk.portal import provider
 from appealdesk.portal.common import program_named
-from appealdesk.portal.models import PortalAccount
 from appealdesk.portal.packtext import item_labels
 from appealdesk.portal.uploads import FilesField
 

@@ -13,9 +13,10 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from appealdesk.access import scope
+from appealdesk.accounts.models import PortalAccount
 from appealdesk.cases.errors import DomainError
-from appealdesk.portal import representation, scope
-from appealdesk.portal.models import PortalAccount
+from appealdesk.portal import representation
 from appealdesk.portal.uploads import checked_upload
 
 STATUS_WORDS = {

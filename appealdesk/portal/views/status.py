@@ -20,15 +20,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_POST
 
+from appealdesk.access import scope
+from appealdesk.access.log import log_access
+from appealdesk.cases import member_requests as requests
 from appealdesk.cases import packs
 from appealdesk.cases.documents import document_response
 from appealdesk.cases.errors import DomainError, InvalidTransition, StaleVersion
-from appealdesk.cases.models import LIVE_CLOCK_STATES, Case
+from appealdesk.cases.models import (
+    LIVE_CLOCK_STATES,
+    Case,
+    CaseFileRequest,
+    ExtensionConsentRequest,
+)
 from appealdesk.correspondence.context import next_level
 from appealdesk.correspondence.models import Letter, LetterStatus
-from appealdesk.desk.access import log_access
-from appealdesk.portal import common, scope, status, words
-from appealdesk.portal.models import CaseFileRequest, ExtensionConsentRequest
+from appealdesk.portal import common, status, words
 from appealdesk.portal.packtext import item_labels
 from appealdesk.portal.status import PORTAL_DOCUMENT_KINDS
 from appealdesk.portal.uploads import FilesField
@@ -393,7 +399,7 @@ def case_file_ask(request: HttpRequest, number: str) -> HttpResponse:
     if case.kind not in COPY_KINDS or not scope.may_act_for(scope.account_of(request), case.member):
         messages.error(request, ONLY_MEMBER_COPY)
         return redirect("portal:case", number=case.number)
-    status.case_file_request(case, account=scope.account_of(request), actor=request.user)
+    requests.case_file_request(case, account=scope.account_of(request), actor=request.user)
     messages.success(
         request, _("We will send you a free copy of your case file. You do not need to do more.")
     )

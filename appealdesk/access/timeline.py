@@ -8,8 +8,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from appealdesk.cases.models import Event
-
 TITLES = {
     "case.received": "Request taken in",
     "case.reclassified": "Reclassified",
@@ -47,7 +45,7 @@ class Entry:
     clocks: list[tuple[str, str]]
 
 
-def describe(event: Event) -> Entry:
+def describe(event: Any) -> Entry:
     after: dict[str, Any] = event.after if isinstance(event.after, dict) else {}
     before: dict[str, Any] = event.before if isinstance(event.before, dict) else {}
     title = (

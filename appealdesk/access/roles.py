@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from appealdesk.cases.models import Case, Team
+from appealdesk.access.tables import case_table
 
 INTAKE = "intake"
 ANALYST = "analyst"
@@ -87,12 +87,14 @@ def team_ids(user: Any) -> list[int]:
         return list(cached)
     roles = roles_of(user)
     if ADMINISTRATOR in roles:
-        ids = list(Team.objects.values_list("id", flat=True))
+        ids = list(case_table("Team").objects.values_list("id", flat=True))
     else:
-        own = Team.objects.filter(Q(members__user=user) | Q(supervisor=user))
+        own = case_table("Team").objects.filter(Q(members__user=user) | Q(supervisor=user))
         if SUPERVISOR in roles:
             programs = own.values("program")
-            ids = list(Team.objects.filter(program__in=programs).values_list("id", flat=True))
+            ids = list(
+                case_table("Team").objects.filter(program__in=programs).values_list("id", flat=True)
+            )
         elif roles & TEAM_ROLES:
             ids = list(own.values_list("id", flat=True).distinct())
         else:
@@ -109,7 +111,10 @@ def visible(user: Any) -> Q | None:
     mine = Q(owner=user) | Q(reviewer=user)
     if SUPERVISOR in roles:
         programs = list(
-            Team.objects.filter(id__in=team_ids(user)).values_list("program", flat=True).distinct()
+            case_table("Team")
+            .objects.filter(id__in=team_ids(user))
+            .values_list("program", flat=True)
+            .distinct()
         )
         return mine | Q(program__in=programs)
     teams = team_ids(user)
@@ -118,17 +123,28 @@ def visible(user: Any) -> Q | None:
 
 def visible_cases(user: Any) -> Any:
     q = visible(user)
-    return Case.objects.all() if q is None else Case.objects.filter(q)
+    return case_table("Case").objects.all() if q is None else case_table("Case").objects.filter(q)
 
 
-def can_see(user: Any, case: Case) -> bool:
+def visible_members(user: Any) -> Any:
+    """The member records the user may read (name, subscriber ID, contact details): those of
+    the cases they may see, and members with no case yet (new at intake) — never the members
+    of other teams' cases. The same rule as `visible`, for people."""
+    members = case_table("Party").objects.filter(role="member")
+    if visible(user) is None:
+        return members
+    seen = visible_cases(user).values("member_id")
+    return members.filter(Q(pk__in=seen) | Q(member_cases=None)).distinct()
+
+
+def can_see(user: Any, case: Any) -> bool:
     """The same rule as `visible`, for one case (one rule, so the two never drift apart)."""
     if ADMINISTRATOR in roles_of(user) or user.pk in (case.owner_id, case.reviewer_id):
         return True
     return visible_cases(user).filter(pk=case.pk).exists()
 
 
-def may_decide(user: Any, case: Case) -> bool:
+def may_decide(user: Any, case: Any) -> bool:
     """A decision is the assigned reviewer's (SPEC 5.4); with none assigned, a reviewer's whose
     independence the service checks; a supervisor may record the reviewer's decision."""
     mine = roles_of(user)

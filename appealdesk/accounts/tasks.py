@@ -1,5 +1,5 @@
-"""Portal e-mail goes through the task queue: a slow or absent mail server never holds up a
-page, and a failed send is retried by the worker like any other task."""
+"""Account e-mail (confirmation, password reset, notices) goes through the task queue: a slow
+or absent mail server never holds up a page, and a failed send is retried by the worker."""
 
 from __future__ import annotations
 

@@ -1,0 +1,127 @@
+"""Finding a case for a user, and writing every look at one to the access log: a case page
+is one row; a page that shows many cases or members (a worklist page, a search, a drill-down, an
+API list) is one row naming them all — every PHI read is logged, without a write per case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.http import Http404, HttpRequest
+
+from appealdesk.access import roles
+from appealdesk.access.models import AccessLog
+from appealdesk.access.tables import case_table
+
+
+def _entry(
+    request: HttpRequest,
+    user: Any,
+    number: str,
+    case: Any,
+    what: str,
+    ok: bool,
+    *,
+    case_ids: list[int] | None = None,
+    member_ids: list[int] | None = None,
+) -> AccessLog:
+    return AccessLog(
+        user=user if user.is_authenticated else None,
+        username=user.get_username() if user.is_authenticated else "",
+        case_number=number.replace("\x00", "")[:60],  # PostgreSQL text holds no NUL
+        case=case,
+        case_ids=case_ids or [],
+        member_ids=member_ids or [],
+        what=what[:40],
+        allowed=ok,
+        path=request.get_full_path()[:300],
+        ip=request.META.get("REMOTE_ADDR") or None,
+    )
+
+
+def log_access(
+    request: HttpRequest, number: str, case: Any, what: str, ok: bool, user: Any = None
+) -> None:
+    _entry(request, user or request.user, number, case, what, ok).save()
+
+
+def log_reads(request: HttpRequest, cases: Iterable[Any], what: str, user: Any = None) -> None:
+    """A page that showed these cases (objects or rows with `id`/`pk`, `number` and `member_id`):
+    one row naming them all and their members. A page that showed none writes nothing."""
+    shown = list(cases)
+    if not shown:
+        return
+    ids = [_id(c) for c in shown]
+    members = sorted({m for c in shown if (m := _get(c, "member_id")) is not None})
+    one = shown[0] if len(shown) == 1 else None
+    number = str(_get(one, "number") or "") if one is not None else f"{len(shown)} cases"
+    entry = _entry(
+        request, user or request.user, number, None, what, True, case_ids=ids, member_ids=members
+    )
+    entry.case_id = ids[0] if one is not None else None
+    entry.save()
+
+
+def log_members(request: HttpRequest, members: Iterable[Any], what: str, user: Any = None) -> None:
+    """A page that showed members' names or identifiers without a case (a member search, the
+    member chosen at intake): one row naming them. Nothing shown, nothing written."""
+    ids = sorted({_id(m) for m in members})
+    if ids:
+        who = user or request.user
+        _entry(request, who, "", None, what, True, member_ids=ids).save()
+
+
+def _get(row: Any, name: str) -> Any:
+    return row.get(name) if isinstance(row, dict) else getattr(row, name, None)
+
+
+def _id(row: Any) -> int:
+    value = _get(row, "id") if _get(row, "id") is not None else _get(row, "pk")
+    return int(value)
+
+
+def _listing(column: str, value: int, also: Q | None = None) -> QuerySet[AccessLog]:
+    """Rows whose JSON list `column` holds `value` (or that match `also`): containment on
+    PostgreSQL (GIN-indexed); on SQLite, json_each of each row, read newest first."""
+    rows = AccessLog.objects.all()
+    if connection.vendor == "postgresql":
+        hit = Q(**{f"{column}__contains": [value]})
+    else:
+        table = connection.ops.quote_name(AccessLog._meta.db_table)
+        listed = RawSQL(
+            f"EXISTS (SELECT 1 FROM json_each({table}.{column}) WHERE json_each.value = %s)",
+            (value,),
+            output_field=BooleanField(),
+        )
+        rows, hit = rows.alias(listed=listed), Q(listed=True)
+    return rows.filter(hit | also if also is not None else hit)
+
+
+def looks_at_case(case_id: int) -> QuerySet[AccessLog]:
+    """Every look at a case: its own page and documents, and every list that showed it."""
+    return _listing("case_ids", case_id, also=Q(case_id=case_id))
+
+
+def looks_at_member(member_id: int) -> QuerySet[AccessLog]:
+    """Every look at a member's details in a list or search (the looks at their cases are
+    `looks_at_case` of each)."""
+    return _listing("member_ids", member_id)
+
+
+def case_for(
+    request: HttpRequest, number: str, *, what: str, queryset: Any = None, user: Any = None
+) -> Any:
+    """The case if the user (the signed-in one, or an API key's) may see it — the look is
+    logged —; otherwise 404, and the refused attempt is logged too. Never 403: that would
+    confirm the case exists."""
+    user = user or request.user
+    base = queryset if queryset is not None else case_table("Case").objects.all()
+    case = None if "\x00" in number else base.filter(number=number).first()
+    if case is None or not roles.can_see(user, case):
+        log_access(request, number, case, f"{what} (refused)", False, user)
+        raise Http404("No such case, or not one of yours.")
+    log_access(request, number, case, what, True, user)
+    return case

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from appealdesk.cases import packs
-from appealdesk.cases.errors import InvalidInput, InvalidTransition
+from appealdesk.cases.errors import InvalidInput, InvalidTransition, Refused
 from appealdesk.cases.models import (
     Case,
     Clock,
@@ -118,6 +118,12 @@ def case_receive(
         updated_by=actor if getattr(actor, "pk", None) else None,
         **_schedule(state, clocks),
     )
+    if team is not None and team.program != result["program"]:
+        # a team works one program's cases; another program's team would read them
+        raise Refused(
+            f"team {team.name} works {team.program} cases; this is a {result['program']} request",
+            field="team",
+        )
     with transaction.atomic():
         case.id, team_id, case.duplicate_of_id = _intake_lookups(
             program=result["program"],

@@ -55,6 +55,13 @@ def case_assign(
         if owner is not ...:
             changes["owner"] = owner
         if team is not ...:
+            if team is not None and team.program != case.program:
+                # a team works one program's cases; another program's team would read them
+                raise Refused(
+                    f"team {team.name} works {team.program} cases; case {case.number} is "
+                    f"{case.program}",
+                    field="team",
+                )
             changes["team"] = team
         if reviewer is not ...:
             if reviewer is not None:

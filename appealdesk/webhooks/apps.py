@@ -10,12 +10,12 @@ class WebhooksConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from appealdesk.cases.models import Event
+        from appealdesk.cases import events
         from appealdesk.webhooks import outbox
         from appealdesk.webhooks.models import Subscription
 
-        # case.received and case.decided are single events written by the services; their
-        # deliveries join the service's transaction (clocks_refresh calls the outbox itself)
-        post_save.connect(outbox.on_event_saved, sender=Event, dispatch_uid="webhooks.outbox")
+        # what happens to cases, told inside the transaction of the change: the deliveries
+        # commit with it (cases.events)
+        events.subscribe(outbox.on_case_events)
         for signal in (post_save, post_delete):
             signal.connect(outbox.forget_subscriptions, sender=Subscription)

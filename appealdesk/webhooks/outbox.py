@@ -1,9 +1,10 @@
 """The outbox: deliveries are written in the transaction of the case change that caused them
 (nothing is lost if the process dies after the commit) and queued for sending after it.
 
-`case.received` and `case.decided` come from the `post_save` of their event rows;
-`clocks_refresh` bulk-creates its `clock.missed` events (no signal) and claims `clock.at_risk`
-clocks, and hands both to this module itself.
+It hears of case changes as a subscriber of the case core's domain events (`cases.events`,
+subscribed in `WebhooksConfig.ready`): the event rows the services write (`case.received`,
+`case.decided`, and the sweep's `clock.missed`) and the sweep's `ClockAtRisk` warnings, each
+published inside the transaction that wrote them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from appealdesk.cases.models import Case, Clock, Event
+from appealdesk.cases.events import ClockAtRisk, DomainEvent
+from appealdesk.cases.models import Case, Event
 from appealdesk.webhooks.models import Delivery, DeliveryStatus, Subscription
 from appealdesk.webhooks.tasks import deliveries_enqueue
 
@@ -57,9 +59,10 @@ class Occurrence:
         }
 
 
-def on_event_saved(sender: Any, instance: Event, created: bool, **kwargs: Any) -> None:
-    if created and not kwargs.get("raw"):
-        emit_many([instance])
+def on_case_events(happened: Sequence[DomainEvent]) -> None:
+    """The subscriber to `cases.events`: queue what any subscription asks for."""
+    emit_many([e for e in happened if isinstance(e, Event)])
+    emit_at_risk([e for e in happened if isinstance(e, ClockAtRisk)])
 
 
 def emit_many(events: Sequence[Event]) -> int:
@@ -86,30 +89,30 @@ def emit_many(events: Sequence[Event]) -> int:
     )
 
 
-def emit_at_risk(clocks: Sequence[Clock], *, at: dt.datetime) -> int:
+def emit_at_risk(warnings: Sequence[ClockAtRisk]) -> int:
     """Queue `clock.at_risk` for clocks `clocks_refresh` has just claimed; how many."""
-    if not clocks:
+    if not warnings:
         return 0
     subscribers = _subscribers({AT_RISK})
     if not subscribers:
         return 0
-    cases = Case.objects.in_bulk({c.case_id for c in clocks})
+    cases = Case.objects.in_bulk({w.clock.case_id for w in warnings})
     return _queue(
         (
             Occurrence(
                 type=AT_RISK,
                 # one warning per clock and due time (claimed clocks have one)
-                id=f"clock-{c.pk}-at-risk-{int(c.due_at.timestamp())}",
-                at=at,
-                case=cases[c.case_id],
+                id=f"clock-{w.clock.pk}-at-risk-{int(w.clock.due_at.timestamp())}",
+                at=w.at,
+                case=cases[w.clock.case_id],
                 data={
-                    "clock": c.clock_id,
-                    "label": c.label,
-                    "at_risk_at": _iso(c.at_risk_at),
-                    "due_at": _iso(c.due_at),
+                    "clock": w.clock.clock_id,
+                    "label": w.clock.label,
+                    "at_risk_at": _iso(w.clock.at_risk_at),
+                    "due_at": _iso(w.clock.due_at),
                 },
             )
-            for c in clocks
+            for w in warnings
         ),
         subscribers,
     )

@@ -1,5 +1,5 @@
 """What every stage of a case shares: the allowed moves, optimistic locking, the event row
-and the worklist fields computed from the clocks."""
+and the worklist fields computed from the clocks, the clocks a milestone meets or starts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
-from appealdesk.cases import packs
+from appealdesk.cases import events, packs
 from appealdesk.cases.errors import InvalidTransition, StaleVersion
 from appealdesk.cases.models import OPEN_STATES, Case, Clock, ClockState, Event
 from appealdesk.cases.models import State as S
@@ -61,7 +61,9 @@ def _event(
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
 ) -> Event:
-    return Event.objects.create(
+    """Write a row of the case's event log and publish it (`cases.events`), in the caller's
+    transaction."""
+    event = Event.objects.create(
         case=case,
         at=at,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -71,6 +73,8 @@ def _event(
         before=_jsonable(before),
         after=_jsonable(after),
     )
+    events.publish([event])
+    return event
 
 
 def _jsonable(value: Any) -> Any:

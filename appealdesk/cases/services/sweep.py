@@ -11,7 +11,8 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from appealdesk.cases import packs
+from appealdesk.cases import events, packs
+from appealdesk.cases.events import ClockAtRisk
 from appealdesk.cases.models import (
     LIVE_CLOCK_STATES,
     Case,
@@ -24,7 +25,6 @@ from appealdesk.cases.services._common import (
     _jsonable,
     _now,
 )
-from appealdesk.webhooks import outbox as webhooks
 
 
 def clocks_refresh(
@@ -36,7 +36,8 @@ def clocks_refresh(
     independent review. Work is claimed in batches, each its own transaction, with conditional
     updates (healthchecks' sendalerts): two sweeps at once, or a sweep run again after one was
     killed, never mark, announce or notify anything twice, and a killed sweep loses only its
-    uncommitted batch, which the next one claims again. Webhooks join each batch's transaction.
+    uncommitted batch, which the next one claims again. Missed clocks (events) and clocks at risk
+    (`ClockAtRisk`) are published inside each batch's transaction.
     `pause` sleeps between batches, to spare a busy database."""
     now = _now(now)
     counts = {"missed": 0, "at_risk_notified": 0, "notifications": 0, "immediate_iro": 0}
@@ -59,7 +60,7 @@ def clocks_refresh(
             Clock.objects.filter(pk__in=[c.id for c in rows], state__in=LIVE_CLOCK_STATES).update(
                 state=ClockState.MISSED, missed_marked_at=now
             )
-            events = Event.objects.bulk_create(
+            missed = Event.objects.bulk_create(
                 [
                     Event(
                         case_id=c.case_id,
@@ -71,7 +72,7 @@ def clocks_refresh(
                     for c in rows
                 ]
             )
-            webhooks.emit_many(events)  # bulk_create sends no post_save
+            events.publish(missed)
             counts["notifications"] += _notify([c.id for c in rows], "clock.missed", now)
             flagged = _flag_immediate_iro(rows, now)
             counts["notifications"] += _notify(flagged, "case.immediate_iro", now)
@@ -96,7 +97,7 @@ def clocks_refresh(
             Clock.objects.filter(
                 at_risk_now, at_risk_notified_at=None, pk__in=[c.pk for c in claimed]
             ).update(at_risk_notified_at=now)
-            webhooks.emit_at_risk(claimed, at=now)
+            events.publish([ClockAtRisk(clock, now) for clock in claimed])
             counts["notifications"] += _notify([c.pk for c in claimed], "clock.at_risk", now)
         counts["at_risk_notified"] += len(claimed)
         if len(claimed) < batch:
@@ -235,7 +236,7 @@ def _flag_immediate_iro(missed: Sequence[Any], now: dt.datetime) -> list[int]:
             [True, now, *eligible, False],
         )
         flagged = sorted(row[0] for row in cursor.fetchall())
-    Event.objects.bulk_create(
+    flags = Event.objects.bulk_create(
         [
             Event(
                 case_id=pk,
@@ -251,4 +252,5 @@ def _flag_immediate_iro(missed: Sequence[Any], now: dt.datetime) -> list[int]:
             for pk in flagged
         ]
     )
+    events.publish(flags)
     return [deciding[pk].id for pk in flagged]

@@ -39,7 +39,7 @@ def test_demo_builds_cases_in_many_states_with_history(demo):
 
 
 def test_the_demo_has_portal_accounts(demo, client):
-    from appealdesk.portal.models import PortalAccount
+    from appealdesk.accounts.models import PortalAccount
 
     accounts = {a.user.username: a for a in PortalAccount.objects.select_related("user")}
     assert set(accounts) == {"maria@example.org", "ruth@example.org", "ng@clinic.example"}

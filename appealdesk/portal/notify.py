@@ -2,23 +2,23 @@
 decision. They say only that there is something to read, with the link — never health details
 (an e-mail is not a safe place for them); the portal shows the rest after signing in.
 
-They follow the event log: when a service writes one of the events below, the people who may
-read the case on the portal are told once the transaction commits. No service knows about the
-portal; the portal listens."""
+They follow the core's domain events (`appealdesk.cases.events`): when a service writes one of
+the events below, the people who may read the case on the portal are told once the transaction
+commits. No service knows about the portal; the portal subscribes."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from appealdesk.accounts.models import PortalAccount
 from appealdesk.accounts.tasks import send_portal_email
+from appealdesk.cases import events
 from appealdesk.cases.models import Case, Event
 
 QUESTION = (
@@ -69,11 +69,13 @@ def tell(case_id: int, action: str) -> None:
         send_portal_email.enqueue(account.user.email, _(subject) % words, _(body) % words)
 
 
-def on_event(sender: Any, instance: Event, created: bool, **kwargs: Any) -> None:
-    if created and instance.case_id and instance.action in TOLD:
-        case_id, action = instance.case_id, instance.action
-        transaction.on_commit(lambda: tell(case_id, action), robust=True)
+def on_case_events(published: Sequence[events.DomainEvent]) -> None:
+    for event in published:
+        if isinstance(event, Event) and event.case_id and event.action in TOLD:
+            case_id, action = event.case_id, event.action
+            # an e-mail that fails is retried by the queue; it never undoes the case change
+            transaction.on_commit(lambda c=case_id, a=action: tell(c, a), robust=True)
 
 
 def connect() -> None:
-    post_save.connect(on_event, sender=Event, dispatch_uid="appealdesk.portal.notify")
+    events.subscribe(on_case_events)

@@ -22,7 +22,8 @@ from typing import Any
 from django.db import connection
 from django.db.models import Case as CaseWhen
 from django.db.models import Count, F, FloatField, Q, Value, When
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models.functions.datetime import TruncBase
 from django.utils import timezone
 
 from appealdesk.cases.errors import InvalidInput
@@ -167,20 +168,27 @@ def _group(by: str | None, f: ReportFilter) -> Any:
     if by == "month_received":
         return YearMonth("case__received_date")
     if by == "month_due":
-        months = {key: TruncMonth("due_at", tzinfo=tz) for key, tz in _zone_keys().items()}
-        if len(months) == 1:
-            return next(iter(months.values()))
-        return CaseWhen(
-            *(
-                When(case__program__in=[p for p, tz in zones().items() if tz.key == key], then=m)
-                for key, m in months.items()
-            )
-        )
+        return _local(TruncMonth, "due_at")
+    if by == "week_due":  # the dashboard's chart; no figure of the report pages drills to it
+        return _local(TruncWeek, "due_at")
     raise InvalidInput(f"by: {by!r} is not one of {', '.join(DIMENSIONS)}", field="by")
 
 
-def _zone_keys() -> dict[str, Any]:
-    return {tz.key: tz for tz in zones().values()}
+def _local(trunc: type[TruncBase], field: str) -> Any:
+    """The month or week (`trunc`) of a clock's instant in its program's zone: its local date's
+    month, or the Monday of its local date's week (SPEC 3: dates are the zone's local dates)."""
+    keys = {tz.key: tz for tz in zones().values()}
+    if len(keys) == 1:
+        return trunc(field, tzinfo=next(iter(keys.values())))
+    return CaseWhen(
+        *(
+            When(
+                case__program__in=[p for p, tz in zones().items() if tz.key == key],
+                then=trunc(field, tzinfo=tz),
+            )
+            for key, tz in keys.items()
+        )
+    )
 
 
 def _group_value(by: str | None, value: Any) -> tuple[str | None, str]:
@@ -190,7 +198,7 @@ def _group_value(by: str | None, value: Any) -> tuple[str | None, str]:
     if value is None:
         if by == "level":
             return "none", "no level"
-        if by == "month_due":  # pending clocks
+        if by in ("month_due", "week_due"):  # pending clocks
             return "none", "no due time"
         return None, "—"
     if by == "expedited":
@@ -200,6 +208,9 @@ def _group_value(by: str | None, value: Any) -> tuple[str | None, str]:
     if by == "month_due":
         text = value if isinstance(value, str) else value.strftime("%Y-%m")
         return text[:7], text[:7]
+    if by == "week_due":  # the Monday, as the volumes' weeks
+        text = value if isinstance(value, str) else value.strftime("%Y-%m-%d")
+        return text[:10], f"week of {text[:10]}"
     if by == "kind":
         return str(value), str(value).replace("_", " ")
     return str(value), str(value)

@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from appealdesk.cases.models import Clock
 from appealdesk.reports import selectors, universe
 from appealdesk.reports.filters import ReportFilter
 from appealdesk.reports.selectors import Drill
-from tests.reports.conftest import NOW
+from tests.reports.conftest import NOW, at
 
 pytestmark = pytest.mark.django_db
 
@@ -217,6 +218,33 @@ def test_timeliness_totals_sum_the_groups(world):
         row = whole[(total.program, total.clock)]
         assert [getattr(total, s) for s in STATUSES] == [getattr(row, s) for s in STATUSES]
         assert total.on_time_pct == row.on_time_pct
+
+
+def test_timeliness_by_week_of_the_due_date(world):
+    """The dashboard's grouping: the Monday of each clock's local due date (pending clocks
+    apart), the same counts as every other grouping."""
+    expected: dict[tuple, Counter[str]] = defaultdict(Counter)
+    for clock in raw_clocks():
+        found = status(clock)
+        if found is None:
+            continue
+        due = clock["due_at"]
+        week = week_of(due.astimezone(LA).date()) if due else "none"
+        expected[(clock["case__program"], clock["clock_id"], week)][found] += 1
+    rows = selectors.timeliness(ReportFilter(), by="week_due", now=NOW)
+    got = {(r.program, r.clock, r.group): {s: getattr(r, s) for s in STATUSES} for r in rows}
+    assert got == {k: {s: v[s] for s in STATUSES} for k, v in expected.items()}
+
+
+def test_a_clock_due_late_sunday_evening_pacific_is_in_that_local_week(world):
+    # seed: "dates are that zone's local dates": Sunday 22:30 PST is Monday 06:30 UTC
+    clock = world.clock("A", "decision")
+    Clock.objects.filter(pk=clock.pk).update(due_at=at("2026-03-01T22:30:00-08:00"))
+    sunday = ReportFilter(program="ump", basis="due", date_from=dt.date(2026, 3, 1))
+    rows = selectors.timeliness(sunday.replace(date_to=dt.date(2026, 3, 1)), by="week_due", now=NOW)
+    assert [(r.clock, r.group, r.group_label, r.met) for r in rows] == [
+        ("decision", "2026-02-23", "week of 2026-02-23", 1)
+    ]
 
 
 # -- volumes -----------------------------------------------------------------------------------

@@ -12,9 +12,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
 
+from appealdesk.access import roles
+from appealdesk.accounts.idle import idle_out
 from appealdesk.api.models import SCOPES, ApiKey, digest
-from appealdesk.desk import roles
-from appealdesk.desk.middleware import idle_out
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import getpass
+import inspect
 import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Annotated, Any, NoReturn
 
@@ -34,6 +36,76 @@ Format = Annotated[str, typer.Option("--format", help="csv, xlsx or json")]
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="file (default: stdout)")]
 
 
+def _option(name: str, annotation: Any, default: Any = None) -> inspect.Parameter:
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
+    )
+
+
+# The options every report command shares, in the order `--help` lists them: which program and
+# dates, then the command's own options, then the rest of the filter, then where it goes.
+PROGRAM = [_option("program", Program)]
+DATES = [_option("date_from", From), _option("date_to", To)]
+CASES = [
+    _option("handler", Handler),
+    _option("kind", Kind),
+    _option("level", Level),
+    _option("expedited", Expedited),
+    _option("category", Category),
+    _option("channel", Channel),
+]
+DESTINATION = [_option("fmt", Format, "csv"), _option("output", Output)]
+FILTER_NAMES = {"date_from": "from", "date_to": "to"}  # as ReportFilter.parse reads them
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """The shared options as given: which cases (blank: any), the format and the file."""
+
+    cases: dict[str, str | None]
+    fmt: str
+    output: Path | None
+
+    def report_filter(self, **more: str | None) -> Any:
+        """The cases as a ReportFilter, with the command's own filter options (`basis`)."""
+        from appealdesk.reports.filters import ReportFilter
+
+        given = {**self.cases, **more}
+        return ReportFilter.parse({k: v for k, v in given.items() if v is not None})
+
+
+def report_command(*, dates: bool = True) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A `report` subcommand with the shared options (`--from`/`--to` only with `dates`). The
+    function takes `options: ReportOptions` first, then its own options."""
+
+    def register(command: Callable[..., None]) -> Callable[..., None]:
+        own = list(inspect.signature(command, eval_str=True).parameters.values())[1:]
+        which = [*PROGRAM, *(DATES if dates else [])]
+        params = [
+            *which,
+            *(p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own),
+            *CASES,
+            *DESTINATION,
+        ]
+        filters = [p.name for p in (*which, *CASES)]
+
+        def run(**given: Any) -> None:
+            options = ReportOptions(
+                cases={FILTER_NAMES.get(n, n): given.pop(n) for n in filters},
+                fmt=given.pop("fmt"),
+                output=given.pop("output"),
+            )
+            command(options, **given)
+
+        # typer reads the command's name, help and options from these
+        run.__name__, run.__doc__ = command.__name__, command.__doc__
+        run.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in params}
+        return report_app.command()(run)
+
+    return register
+
+
 def _fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
@@ -44,12 +116,6 @@ def _setup() -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "appealdesk.settings")
     django.setup()
-
-
-def _filter(**given: Any) -> Any:
-    from appealdesk.reports.filters import ReportFilter
-
-    return ReportFilter.parse({k: v for k, v in given.items() if v is not None})
 
 
 def _run(fmt: str, output: Path | None, write: Callable[[IO[bytes], str], None]) -> None:
@@ -93,39 +159,28 @@ def _table(rows: list[Any], kind: type, name: str) -> Callable[[IO[bytes], str],
 
 def _report(
     name: str,
-    fmt: str,
-    output: Path | None,
+    options: ReportOptions,
     read: Callable[[Any], tuple[list[Any], type]],
-    **f: Any,
+    **more: str | None,
 ) -> None:
     _setup()
     from appealdesk.cases.errors import DomainError
 
     try:
-        rows, kind = read(_filter(**f))
+        rows, kind = read(options.report_filter(**more))
     except DomainError as exc:
         _fail(exc.message)
-    _run(fmt, output, _table(rows, kind, name))
+    _run(options.fmt, options.output, _table(rows, kind, name))
 
 
-@report_app.command()
+@report_command()
 def timeliness(
-    program: Program = None,
-    date_from: From = None,
-    date_to: To = None,
+    options: ReportOptions,
     basis: Annotated[str, typer.Option(help="received or due: what the dates are")] = "received",
     by: Annotated[
         str | None,
         typer.Option(help="handler, kind, level, expedited, month_received or month_due"),
     ] = None,
-    handler: Handler = None,
-    kind: Kind = None,
-    level: Level = None,
-    expedited: Expedited = None,
-    category: Category = None,
-    channel: Channel = None,
-    fmt: Format = "csv",
-    output: Output = None,
 ) -> None:
     """Clocks met, missed, open on time, open overdue (and pending) per program and clock."""
 
@@ -134,37 +189,13 @@ def timeliness(
 
         return selectors.timeliness(f, by=by), selectors.TimelinessRow
 
-    _report(
-        "timeliness",
-        fmt,
-        output,
-        read,
-        program=program,
-        **{"from": date_from, "to": date_to},
-        basis=basis,
-        handler=handler,
-        kind=kind,
-        level=level,
-        expedited=expedited,
-        category=category,
-        channel=channel,
-    )
+    _report("timeliness", options, read, basis=basis)
 
 
-@report_app.command()
+@report_command()
 def volumes(
-    program: Program = None,
-    date_from: From = None,
-    date_to: To = None,
+    options: ReportOptions,
     period: Annotated[str, typer.Option(help="month or week")] = "month",
-    handler: Handler = None,
-    kind: Kind = None,
-    level: Level = None,
-    expedited: Expedited = None,
-    category: Category = None,
-    channel: Channel = None,
-    fmt: Format = "csv",
-    output: Output = None,
 ) -> None:
     """Cases received per month or week, by program, kind, category and channel."""
 
@@ -173,36 +204,11 @@ def volumes(
 
         return selectors.volumes(f, period=period), selectors.VolumeRow
 
-    _report(
-        "volumes",
-        fmt,
-        output,
-        read,
-        program=program,
-        **{"from": date_from, "to": date_to},
-        handler=handler,
-        kind=kind,
-        level=level,
-        expedited=expedited,
-        category=category,
-        channel=channel,
-    )
+    _report("volumes", options, read)
 
 
-@report_app.command()
-def outcomes(
-    program: Program = None,
-    date_from: From = None,
-    date_to: To = None,
-    handler: Handler = None,
-    kind: Kind = None,
-    level: Level = None,
-    expedited: Expedited = None,
-    category: Category = None,
-    channel: Channel = None,
-    fmt: Format = "csv",
-    output: Output = None,
-) -> None:
+@report_command()
+def outcomes(options: ReportOptions) -> None:
     """Outcomes per program, kind and level; overturn rate; average and p90 days to decision."""
 
     def read(f: Any) -> tuple[list[Any], type]:
@@ -210,34 +216,11 @@ def outcomes(
 
         return selectors.outcomes(f), selectors.OutcomeRow
 
-    _report(
-        "outcomes",
-        fmt,
-        output,
-        read,
-        program=program,
-        **{"from": date_from, "to": date_to},
-        handler=handler,
-        kind=kind,
-        level=level,
-        expedited=expedited,
-        category=category,
-        channel=channel,
-    )
+    _report("outcomes", options, read)
 
 
-@report_app.command()
-def aging(
-    program: Program = None,
-    handler: Handler = None,
-    kind: Kind = None,
-    level: Level = None,
-    expedited: Expedited = None,
-    category: Category = None,
-    channel: Channel = None,
-    fmt: Format = "csv",
-    output: Output = None,
-) -> None:
+@report_command(dates=False)
+def aging(options: ReportOptions) -> None:
     """Open cases by age (0-7, 8-14, 15-30, over 30 days since receipt), as of now."""
 
     def read(f: Any) -> tuple[list[Any], type]:
@@ -245,60 +228,28 @@ def aging(
 
         return selectors.aging(f), selectors.AgingRow
 
-    _report(
-        "aging",
-        fmt,
-        output,
-        read,
-        program=program,
-        handler=handler,
-        kind=kind,
-        level=level,
-        expedited=expedited,
-        category=category,
-        channel=channel,
-    )
+    _report("aging", options, read)
 
 
-@report_app.command()
+@report_command()
 def universe(
-    program: Program = None,
-    date_from: From = None,
-    date_to: To = None,
+    options: ReportOptions,
     basis: Annotated[str, typer.Option(help="received, or due: a clock due in the range")] = (
         "received"
     ),
-    handler: Handler = None,
-    kind: Kind = None,
-    level: Level = None,
-    expedited: Expedited = None,
-    category: Category = None,
-    channel: Channel = None,
-    fmt: Format = "csv",
-    output: Output = None,
 ) -> None:
     """One row per case (the audit universe), streamed: constant memory for any size."""
     _setup()
+    from appealdesk.access.models import AccessLog
     from appealdesk.cases.errors import DomainError
-    from appealdesk.desk.models import AccessLog
     from appealdesk.reports import export
     from appealdesk.reports import universe as cases
     from appealdesk.reports.http import UNIVERSE_LOG
 
-    if fmt == "json":
+    if options.fmt == "json":
         _fail("--format: the universe is csv or xlsx")
     try:
-        f = _filter(
-            program=program,
-            **{"from": date_from, "to": date_to},
-            basis=basis,
-            handler=handler,
-            kind=kind,
-            level=level,
-            expedited=expedited,
-            category=category,
-            channel=channel,
-        )
+        f = options.report_filter(basis=basis)
     except DomainError as exc:
         _fail(exc.message)
 
@@ -321,4 +272,4 @@ def universe(
             for chunk in export.csv_chunks(cases.header(), batches):
                 out.write(chunk)
 
-    _run(fmt, output, write)
+    _run(options.fmt, options.output, write)

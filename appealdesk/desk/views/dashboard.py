@@ -1,5 +1,6 @@
 """The supervisor dashboard: open cases by clock state, at-risk and overdue lists, decisions
-per week, and timeliness over the last 90 days (a server-rendered SVG chart)."""
+per week, and timeliness over the last 90 days (a server-rendered SVG chart of the timeliness
+report's figures by week of the due date)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import render
 from django.utils import timezone
 
+from appealdesk.access import roles
+from appealdesk.access.log import log_reads
 from appealdesk.cases import selectors
-from appealdesk.cases.models import Case, Clock, ClockState, SweepRun
-from appealdesk.desk import roles
+from appealdesk.cases.models import Case, SweepRun
 from appealdesk.desk.timeleft import NO_CLOCK_AFTER, status
+from appealdesk.reports import selectors as reports
+from appealdesk.reports.filters import ReportFilter
 
 WEEKS = 13  # about 90 days
 
@@ -44,7 +48,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ]
         for name in ("overdue", "at_risk")
     }
-    start = (now - dt.timedelta(weeks=WEEKS)).replace(hour=0, minute=0, second=0, microsecond=0)
+    # the two lists show case numbers and members: one access-log row names them
+    log_reads(request, [item for rows in lists.values() for item, _ in rows], "dashboard")
+    # the installation's local weeks (Django's current zone, as TruncWeek counts them)
+    weeks = _weeks(timezone.localdate(now), WEEKS)
+    start = timezone.make_aware(dt.datetime.combine(weeks[0], dt.time()))
     decided = {
         _day(row["week"]): row["n"]
         for row in cases.filter(decided_at__gte=start)
@@ -52,31 +60,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .values("week")
         .annotate(n=Count("pk"))
     }
-    clocks = Clock.objects.filter(
-        binding=True, due_at__gte=start, due_at__lt=now, case__in=cases.values("pk")
-    )
-    timeliness = {
-        _day(row["week"]): row
-        for row in clocks.annotate(week=TruncWeek("due_at"))
-        .values("week")
-        .annotate(
-            met=Count("pk", filter=Q(state=ClockState.MET)),
-            missed=Count(
-                "pk",
-                filter=Q(state=ClockState.MISSED)
-                | Q(state__in=[ClockState.RUNNING, ClockState.EXTENDED]),
-            ),
-        )
-    }
-    weeks = _weeks(now, WEEKS)
-    chart = _chart(
-        [
-            (w, timeliness.get(w, {}).get("met", 0), timeliness.get(w, {}).get("missed", 0))
-            for w in weeks
-        ]
-    )
-    met = sum(r["met"] for r in timeliness.values())
-    missed = sum(r["missed"] for r in timeliness.values())
+    timeliness = _timeliness(scope, weeks, now)
+    chart = _chart([(w, *timeliness.get(w, (0, 0))) for w in weeks])
+    met = sum(m for m, _ in timeliness.values())
+    missed = sum(m for _, m in timeliness.values())
     context = {
         "counts": counts,
         "lists": lists,
@@ -96,9 +83,30 @@ def _day(value: Any) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
-def _weeks(now: dt.datetime, n: int) -> list[dt.date]:
-    monday = now.date() - dt.timedelta(days=now.weekday())
+def _weeks(today: dt.date, n: int) -> list[dt.date]:
+    monday = today - dt.timedelta(days=today.weekday())
     return [monday - dt.timedelta(weeks=i) for i in range(n - 1, -1, -1)]
+
+
+def _timeliness(
+    scope: Q | None, weeks: list[dt.date], now: dt.datetime
+) -> dict[dt.date, tuple[int, int]]:
+    """(met, missed) binding clocks per week of the due date, from the timeliness report: the
+    week of each clock's local due date in its program's zone; missed counts the clocks met
+    late and those still open past due (the report's open overdue)."""
+    rows = reports.timeliness(
+        ReportFilter(basis="due", date_from=weeks[0], date_to=timezone.localdate(now)),
+        within=scope,
+        by="week_due",
+        now=now,
+    )
+    found: dict[dt.date, tuple[int, int]] = {}
+    for row in rows:
+        if row.binding and row.group not in (None, "none"):
+            week = dt.date.fromisoformat(str(row.group))
+            met, missed = found.get(week, (0, 0))
+            found[week] = (met + row.met, missed + row.missed + row.open_overdue)
+    return found
 
 
 def _chart(series: list[tuple[dt.date, int, int]]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """API v1: a case's letters (list, preview, generate, e-mail, record as mailed) and the
-case-file packet. Registered on the v1 API by `appealdesk.api.v1`, with its helpers: the same
-scopes, roles, access log and If-Match rules as every other action."""
+case-file packet: the same scopes, roles, access log and If-Match rules as every other
+action."""
 
 from __future__ import annotations
 
@@ -8,24 +8,25 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Path, Query, Schema
+from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
-from appealdesk.api.problems import ApiProblem
-from appealdesk.api.schemas import Instant, Text
-from appealdesk.api.v1 import (
+from appealdesk.access import roles
+from appealdesk.api.common import (
     ACTION_ERRORS,
     CASE_QUERY,
     ERRORS,
     IF_MATCH,
-    allow,
-    api,
-    if_match,
+    act,
+    answer,
     load,
+    name_of,
     need,
     user_of,
     with_etag,
 )
+from appealdesk.api.problems import ApiProblem
+from appealdesk.api.schemas import Instant, Text
 from appealdesk.cases import services as sv
 from appealdesk.cases.models import Case
 from appealdesk.correspondence import catalog
@@ -34,8 +35,8 @@ from appealdesk.correspondence.models import KIND_LABELS, Letter
 from appealdesk.correspondence.packet import PURPOSES, matter_cases, packet_build
 from appealdesk.correspondence.render import letter_draft
 from appealdesk.correspondence.services import letter_generate, letter_mark_mailed, letter_send
-from appealdesk.desk import roles
 
+router = Router()
 LETTER_ID = Path(..., ge=1, le=2**63 - 1)
 
 
@@ -90,9 +91,6 @@ class LetterPreview(Schema):
 
 
 def letter_out(letter: Letter) -> dict[str, Any]:
-    def name(user: Any) -> str | None:
-        return user.get_username() if user is not None else None
-
     return {
         "id": letter.pk,
         "kind": letter.kind,
@@ -106,12 +104,12 @@ def letter_out(letter: Letter) -> dict[str, Any]:
         "addressee": letter.addressee,
         "facts": letter.facts,
         "rendered_at": letter.rendered_at,
-        "rendered_by": name(letter.rendered_by),
+        "rendered_by": name_of(letter.rendered_by),
         "sent_to": letter.sent_to,
         "sent_at": letter.sent_at,
         "send_error": letter.send_error,
         "mailed_at": letter.mailed_at,
-        "mailed_by": name(letter.mailed_by),
+        "mailed_by": name_of(letter.mailed_by),
     }
 
 
@@ -133,29 +131,20 @@ def _kind(kind: str) -> str:
     return kind
 
 
-def _json(request: HttpRequest, schema: type[Schema], data: Any, status: int = 200) -> HttpResponse:
-    return api.create_response(
-        request, schema.model_validate(data).model_dump(mode="json"), status=status
-    )
-
-
 def _answer(request: HttpRequest, case: Case, letter: Letter, status: int = 200) -> HttpResponse:
     """The letter as it is now, with the case's ETag (a send or a mailing moves the case on)."""
-    response = _json(request, LetterOut, letter_out(LETTERS.get(pk=letter.pk)), status)
+    response = answer(request, LetterOut, letter_out(LETTERS.get(pk=letter.pk)), status)
     return with_etag(response, CASE_QUERY.get(pk=case.pk))
 
 
 def _act(request: HttpRequest, number: str, what: str) -> tuple[Case, int]:
-    need(request, "cases:write")
-    case = load(request, number, what)
-    allow(request, "letters")
-    version = if_match(request, case)
+    case, version = act(request, number, what, action="letters")
     if version != case.version:
         raise sv._stale(case, version)
     return case, version
 
 
-@api.get("/cases/{number}/letters", response={200: LettersOut, **ERRORS}, tags=["letters"])
+@router.get("/cases/{number}/letters", response={200: LettersOut, **ERRORS}, tags=["letters"])
 def letters_list(request: HttpRequest, number: str) -> Any:
     """The case's letters, oldest first, and the kinds of letter its program has (with why
     those that do not apply now do not)."""
@@ -167,10 +156,10 @@ def letters_list(request: HttpRequest, number: str) -> Any:
         for k in catalog.template_versions(case.program)
     ]
     letters = [letter_out(x) for x in LETTERS.filter(case=case)]
-    return _json(request, LettersOut, {"letters": letters, "kinds": kinds})
+    return answer(request, LettersOut, {"letters": letters, "kinds": kinds})
 
 
-@api.get(
+@router.get(
     "/cases/{number}/letters/preview",
     response={200: LetterPreview, **ERRORS},
     tags=["letters"],
@@ -189,7 +178,7 @@ def letter_preview(request: HttpRequest, number: str, kind: Query[str]) -> Any:
     }
 
 
-@api.post(
+@router.post(
     "/cases/{number}/letters",
     response={201: LetterOut, **ACTION_ERRORS},
     tags=["letters"],
@@ -208,7 +197,7 @@ def letter_create(request: HttpRequest, number: str, body: LetterCreate) -> Any:
     return _answer(request, case, letter, 201)
 
 
-@api.get(
+@router.get(
     "/cases/{number}/letters/{letter_id}",
     response={200: LetterOut, **ERRORS},
     tags=["letters"],
@@ -216,10 +205,10 @@ def letter_create(request: HttpRequest, number: str, body: LetterCreate) -> Any:
 def letter_get(request: HttpRequest, number: str, letter_id: int = LETTER_ID) -> Any:
     need(request, "cases:read")
     case = load(request, number, "letter")
-    return _json(request, LetterOut, letter_out(_letter(case, letter_id)))
+    return answer(request, LetterOut, letter_out(_letter(case, letter_id)))
 
 
-@api.post(
+@router.post(
     "/cases/{number}/letters/{letter_id}/send",
     response={202: LetterOut, **ACTION_ERRORS},
     tags=["letters"],
@@ -234,7 +223,7 @@ def letter_email(request: HttpRequest, number: str, letter_id: int = LETTER_ID) 
     return _answer(request, case, letter, 202)
 
 
-@api.post(
+@router.post(
     "/cases/{number}/letters/{letter_id}/mailed",
     response={200: LetterOut, **ACTION_ERRORS},
     tags=["letters"],
@@ -253,7 +242,7 @@ class PacketQuery(Schema):
     purpose: Text = Field(default="copy", description="copy (the member's) or iro")
 
 
-@api.get(
+@router.get(
     "/cases/{number}/packet",
     response={200: None, **ERRORS},
     tags=["letters"],

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from appealdesk.access.models import AccessLog
 from appealdesk.cases import services as sv
-from appealdesk.cases.models import Case, Clock
+from appealdesk.cases.models import Case, Clock, Party, Team
 from tests.api.conftest import PDF, Caller, document_on, etag_of, local_now
 from tests.conftest import ump
 from tests.desk.conftest import make_user
@@ -311,23 +311,84 @@ def test_endpoints_without_a_case(callers, world, endpoint):
     assert got == want
 
 
-def test_the_list_shows_what_the_caller_may_see_and_logs_each_case(callers, world):
-    medical, pharmacy = world.cases["medical"].number, world.cases["pharmacy"].number
+def test_the_list_shows_what_the_caller_may_see_and_logs_each_page(callers, world):
+    """One access-log row per page, naming every case it listed (issue 15: lists are PHI reads
+    too, logged without a write per case)."""
+    medical, pharmacy = world.cases["medical"], world.cases["pharmacy"]
     seen = {}
     for name in ("alice", "bob", "carol", "sam", "olga"):
         before = AccessLog.objects.count()
         page = callers[name].call("GET", "/cases").json()
         seen[name] = {item["number"] for item in page["items"]}
-        logged = AccessLog.objects.order_by("id")[before:]
-        assert sorted(r.case_number for r in logged) == sorted(seen[name])
-        assert all(r.allowed and r.username == name and r.what == "api list" for r in logged)
+        logged = list(AccessLog.objects.order_by("id")[before:])
+        assert len(logged) == 1
+        row = logged[0]
+        assert row.allowed and row.username == name and row.what == "api list"
+        listed = set(Case.objects.filter(pk__in=row.case_ids).values_list("number", flat=True))
+        assert listed == seen[name]
     assert seen == {
-        "alice": {medical},
-        "bob": {medical},
-        "carol": {medical},
-        "sam": {medical, pharmacy},
-        "olga": {pharmacy},
+        "alice": {medical.number},
+        "bob": {medical.number},
+        "carol": {medical.number},
+        "sam": {medical.number, pharmacy.number},
+        "olga": {pharmacy.number},
     }
+
+
+@pytest.fixture
+def hidden_member(world):
+    """A member whose only case is the pharmacy team's: the medical team may not read them."""
+    member = Party.objects.create(
+        role="member", name="Quinn Hidden", subscriber_id="W9990001", phone="360-555-0199"
+    )
+    sv.case_receive(
+        request=ump(received_at=local_now(), service="prescription", category="coverage_denial"),
+        actor=world.staff["olga"],
+        member=member,
+        backdate_reason="entered after the call",
+    )
+    return member
+
+
+@pytest.mark.parametrize(
+    ("name", "allowed"),
+    [("alice", False), ("bob", False), ("sam", True), ("olga", True)],
+)
+def test_intake_by_api_takes_only_a_member_the_caller_may_read(
+    callers, world, hidden_member, name, allowed
+):
+    """The attack: `member_id` counted up walks every member, and the new case shows the
+    member's phone, address and e-mail. Refused in the same words as an id that does not
+    exist; an allowed use is an access-log row naming the member."""
+    body = {**_new_case(world.cases["medical"], world), "member_id": hidden_member.pk}
+    del body["member"]
+    with transaction.atomic():
+        answer = callers[name].call("POST", "/cases", body)
+        logged = list(AccessLog.objects.filter(what="api intake member", username=name))
+        transaction.set_rollback(True)
+    if allowed:
+        assert answer.status_code == 201
+        assert [row.member_ids for row in logged] == [[hidden_member.pk]]
+    if not allowed:
+        assert answer.status_code == 422
+        text = answer.content.decode()
+        assert "Quinn" not in text and "W9990001" not in text and "555-0199" not in text
+        missing = {**body, "member_id": 2**40}
+        assert answer.json()["detail"].replace(str(hidden_member.pk), "N") == (
+            callers[name].call("POST", "/cases", missing).json()["detail"].replace(str(2**40), "N")
+        )
+
+
+def test_intake_and_assignment_by_api_refuse_another_programs_team(callers, world):
+    genex = Team.objects.create(name="Genex grievances", program="genex-ur", handler="")
+    body = {**_new_case(world.cases["medical"], world), "team_id": genex.pk}
+    assert callers["sam"].call("POST", "/cases", body).status_code == 422
+    case = world.cases["medical"]
+    answer = callers["sam"].call(
+        "POST", f"/cases/{case.number}/assign", {"team_id": genex.pk}, **{"If-Match": etag_of(case)}
+    )
+    assert answer.status_code == 422 and "works genex-ur cases" in answer.json()["detail"]
+    assert not Case.objects.filter(team=genex).exists()
 
 
 def test_a_key_acts_as_its_user(callers, world):

@@ -14,7 +14,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from appealdesk.access import roles
-from appealdesk.access.log import log_reads
+from appealdesk.access.log import log_members, log_reads
 from appealdesk.api.auth import caller
 from appealdesk.api.common import (
     CASE_QUERY,
@@ -198,9 +198,12 @@ def _receive(request: HttpRequest, body: CaseCreate) -> Case:
     parsed = body.request  # validated by ninja as `POST /assess` validates it
     member = None
     if body.member_id is not None:
-        member = Party.objects.filter(pk=body.member_id, role="member").first()
+        # the same rule as the desk's member search: never another team's member, and the
+        # same answer whether such a member exists or not (ids cannot be walked)
+        member = roles.visible_members(user_of(request)).filter(pk=body.member_id).first()
         if member is None:
             raise InvalidInput(f"no member with id {body.member_id}", field="member_id")
+        log_members(request, [member], "api intake member", user_of(request))
     else:
         member = _new_party("member", body.member)
     team = None

@@ -189,7 +189,7 @@ class Server:
             if self.process.poll() is not None:
                 raise LiveError(f"the server exited ({self.process.returncode}):\n{self.tail()}")
             try:
-                with urllib.request.urlopen(f"{self.base}/api/v1/openapi.json", timeout=2) as r:
+                with urllib.request.urlopen(f"{self.base}/api/v1/openapi.json", timeout=15) as r:
                     if r.status == 200:
                         return self
             except (OSError, urllib.error.URLError):

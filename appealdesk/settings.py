@@ -150,6 +150,9 @@ LOGIN_REDIRECT_URL = "desk:worklist"
 # A staff session ends after 8 hours, or 30 minutes without a request, and with the browser.
 SESSION_COOKIE_AGE = int(os.environ.get("APPEALDESK_SESSION_SECONDS", 8 * 3600))
 SESSION_IDLE_SECONDS = int(os.environ.get("APPEALDESK_SESSION_IDLE_SECONDS", 30 * 60))
+# Every session (desk, portal, admin, the API's desk session) ends this long after its sign-in,
+# however busy: activity moves the idle clock and the cookie's expiry, never this limit.
+SESSION_ABSOLUTE_SECONDS = int(os.environ.get("APPEALDESK_SESSION_ABSOLUTE_SECONDS", 8 * 3600))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from appealdesk.desk import session_limit
+
 OPEN_PATHS = ("/desk/login/", "/desk/logout/", "/admin/login/")
 GUARDED = ("/desk/", "/admin/")
 MFA_PATHS = ("/desk/mfa/",)
@@ -24,7 +26,8 @@ def idle_out(request: HttpRequest, key: str, idle_seconds: int) -> bool:
     would cost every page a write)."""
     now = int(time.time())
     last = request.session.get(key, now)
-    if now - last > idle_seconds:
+    # the absolute limit too (desk/session_limit.py): activity never extends a session past it
+    if now - last > idle_seconds or session_limit.expired(request):
         logout(request)
         return True
     if now - last >= 60 or key not in request.session:

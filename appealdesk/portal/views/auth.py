@@ -23,7 +23,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from appealdesk.desk.views.auth import enrol, enrolment_device, enrolment_key, verify_code
-from appealdesk.portal import accounts
+from appealdesk.portal import accounts, mail_limit
 from appealdesk.portal.models import PortalAccount
 from appealdesk.portal.tasks import send_portal_email
 
@@ -84,15 +84,17 @@ def register(request: HttpRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        accounts.account_register(
-            kind=data["kind"],
-            name=data["name"],
-            email=data["email"],
-            password=data["password"],
-            subscriber_id=data.get("subscriber_id") or "",
-            npi=(data.get("npi") or "").strip(),
-            organization=data.get("organization") or "",
-        )
+        # past the mail limit nothing is made or sent; the answer below is the same
+        if mail_limit.allow(request, data["email"], "registration"):
+            accounts.account_register(
+                kind=data["kind"],
+                name=data["name"],
+                email=data["email"],
+                password=data["password"],
+                subscriber_id=data.get("subscriber_id") or "",
+                npi=(data.get("npi") or "").strip(),
+                organization=data.get("organization") or "",
+            )
         # the same answer whether or not the address had an account already
         return render(request, "portal/check_email.html", {"email": data["email"]})
     return render(request, "portal/register.html", {"form": form})
@@ -112,7 +114,8 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
 def check_email(request: HttpRequest) -> HttpResponse:
     """Signed in, address not confirmed yet: say so, and offer the link again."""
     if request.method == "POST":
-        accounts.send_verification(request.user)
+        if mail_limit.allow(request, request.user.email, "confirmation link"):
+            accounts.send_verification(request.user)
         messages.info(request, _("We sent the link again."))
     return render(request, "portal/check_email.html", {"email": request.user.email})
 
@@ -171,6 +174,16 @@ class QueuedPasswordResetForm(PasswordResetForm):
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         send_portal_email.enqueue(to_email, subject, body)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        # counted whether or not the address has an account, before looking it up, so the
+        # limit says nothing about which addresses do; past it, the same "sent" page follows
+        request = kwargs.get("request")
+        if request is not None and not mail_limit.allow(
+            request, self.cleaned_data["email"], "password reset"
+        ):
+            return
+        super().save(*args, **kwargs)
 
     def get_users(self, email: str) -> Any:
         # portal accounts only: staff reset their passwords through an administrator

@@ -64,6 +64,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # below WhiteNoise: every answer but a static file is no-store and carries the CSP
+    "appealdesk.headers.NoStoreMiddleware",
+    "appealdesk.headers.PolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # the portal's language: the visitor's choice (cookie) or the browser's (Accept-Language)
     "django.middleware.locale.LocaleMiddleware",
@@ -164,6 +167,25 @@ if _flag("APPEALDESK_HTTPS"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
 X_FRAME_OPTIONS = "DENY"
+# Django's defaults, named here because docs/security.md promises them
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp; appealdesk/headers.py adds the per-page pieces): this
+# site's own scripts and styles only, no inline script or style, no plugins, no framing by
+# anyone (letters are previewed in sandboxed srcdoc frames, documents open in their own tab).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 # Two-factor sign-in for staff: `required` (every staff member enrols a TOTP authenticator and
 # confirms a code at each sign-in) or `optional` (offered, not enforced: demos and pilots).

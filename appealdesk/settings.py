@@ -203,8 +203,8 @@ AXES_COOLOFF_TIME = float(os.environ.get("APPEALDESK_LOCKOUT_MINUTES", 15)) / 60
 # A guesser spreading over many addresses still meets Argon2, the password rules and, for staff,
 # the second factor.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-# the source behind the TLS proxies (desk/client_ip.py), not the proxy's own address
-AXES_CLIENT_IP_CALLABLE = "appealdesk.desk.client_ip.client_address"
+# the source behind the TLS proxies (appealdesk/client_ip.py), not the proxy's own address
+AXES_CLIENT_IP_CALLABLE = "appealdesk.client_ip.client_address"
 AXES_RESET_ON_SUCCESS = True
 # the desk's or the portal's "account locked" page, by where the sign-in came from
 AXES_LOCKOUT_CALLABLE = "appealdesk.portal.lockout.locked"

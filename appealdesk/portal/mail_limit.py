@@ -22,7 +22,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from appealdesk.desk.client_ip import client_address
+from appealdesk.client_ip import client_address
 from appealdesk.portal.models import MailQuota
 
 log = logging.getLogger(__name__)

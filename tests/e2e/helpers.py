@@ -138,6 +138,9 @@ document.addEventListener("securitypolicyviolation", (e) => {
 # The browser's own "Failed to load resource: … 404" lines are how tests that expect a refusal
 # (403, 404) look from the console; they are answers, not faults of the page.
 NOT_A_FAULT = "Failed to load resource"
+# htmx logs an aborted request as two errors (afterRequest, then sendAbort); intake's live
+# assessment aborts the previous request on purpose (hx-sync="this:replace") as the user types.
+HTMX_ABORT = ("htmx:afterRequest,", "htmx:sendAbort,")
 
 
 def watch(context: Any, problems: list[str]) -> None:
@@ -146,6 +149,11 @@ def watch(context: Any, problems: list[str]) -> None:
     context.add_init_script(CSP_WATCH)
 
     def on_console(message: Any) -> None:
+        if message.text.startswith(HTMX_ABORT[1]):
+            # the afterRequest just before it belongs to the same, deliberate abort
+            if problems and HTMX_ABORT[0] in problems[-1]:
+                problems.pop()
+            return
         if message.type == "error" and not message.text.startswith(NOT_A_FAULT):
             problems.append(
                 f"console error on {message.page.url if message.page else '?'}: {message.text}"

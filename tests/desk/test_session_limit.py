@@ -57,6 +57,7 @@ def test_a_desk_session_used_every_minute_ends_after_eight_hours(client, staff, 
     clock.now += 61  # 8 hours and a second after the sign-in
     ended = client.get("/desk/account/")
     assert ended.status_code == 302 and ended["Location"].startswith("/desk/login/")
+    assert "reached its limit of hours" in client.get(ended["Location"]).content.decode()
     assert client.get("/desk/account/").status_code == 302  # signed out, not just turned away
     # signing in again starts a new eight hours
     client.post("/desk/login/", {"username": "bob", "password": "right-password"})

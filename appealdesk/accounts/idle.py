@@ -8,6 +8,8 @@ import time
 from django.contrib.auth import logout
 from django.http import HttpRequest
 
+from appealdesk.accounts import session_limit
+
 
 def idle_out(request: HttpRequest, key: str, idle_seconds: int) -> bool:
     """Sign out a session that went `idle_seconds` without a request (True if it did); else
@@ -15,7 +17,8 @@ def idle_out(request: HttpRequest, key: str, idle_seconds: int) -> bool:
     would cost every page a write)."""
     now = int(time.time())
     last = request.session.get(key, now)
-    if now - last > idle_seconds:
+    # the absolute limit too (session_limit): activity never extends a session past it
+    if now - last > idle_seconds or session_limit.expired(request):
         logout(request)
         return True
     if now - last >= 60 or key not in request.session:

@@ -51,3 +51,16 @@ class PortalAccount(models.Model):
     @property
     def verified(self) -> bool:
         return self.email_verified_at is not None
+
+
+class MailQuota(models.Model):
+    """How many e-mails one address, or one source address, asked the portal to send in the
+    current window (registration, password reset, the confirmation link again): the limit in
+    `mail_limit.py`. Addresses are kept as keyed hashes, never in clear."""
+
+    key = models.CharField(max_length=100, unique=True)
+    window_start = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} since {self.window_start:%Y-%m-%d %H:%M}"

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.forms import PasswordResetForm
 
+from appealdesk.accounts import mail_limit
 from appealdesk.accounts.tasks import send_portal_email
 
 
@@ -26,6 +27,16 @@ class QueuedPasswordResetForm(PasswordResetForm):
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         send_portal_email.enqueue(to_email, subject, body)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        # counted whether or not the address has an account, before looking it up, so the
+        # limit says nothing about which addresses do; past it, the same "sent" page follows
+        request = kwargs.get("request")
+        if request is not None and not mail_limit.allow(
+            request, self.cleaned_data["email"], "password reset"
+        ):
+            return
+        super().save(*args, **kwargs)
 
     def get_users(self, email: str) -> Any:
         # portal accounts only: staff reset their passwords through an administrator

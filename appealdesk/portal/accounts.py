@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
@@ -62,9 +63,14 @@ def account_register(
     organization: str = "",
 ) -> PortalAccount | None:
     """Make the account and its party and send the confirmation link; None (and an e-mail to
-    the owner of the address) when the address already has an account."""
+    the owner of the address) when the address already has an account.
+
+    Both paths do the same costly work, so the time of the answer does not tell whether the
+    address has an account (issue 15, item 4: it was ~24 ms against ~350 ms): the password is
+    hashed once (Argon2, the bulk of the time) and one e-mail is queued, on either path."""
     email = normalise_email(email)
     users = get_user_model()
+    hashed = make_password(password)
     if users.objects.filter(username=email).exists():
         send_portal_email.enqueue(
             email,
@@ -78,9 +84,11 @@ def account_register(
         )
         return None
     with transaction.atomic():
-        user = users.objects.create_user(username=email, email=email, password=password)
+        # no password here: create_user would hash it a second time; the hash made above
+        user = users.objects.create_user(username=email, email=email, password=None)
+        user.password = hashed
         user.first_name = name[:150]
-        user.save(update_fields=["first_name"])
+        user.save(update_fields=["password", "first_name"])
         party = Party.objects.create(
             role=kind,
             name=name,

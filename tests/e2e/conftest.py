@@ -32,6 +32,7 @@ from tests.e2e.helpers import (
     sign_in,
     totp,
     unavailable,
+    watch,
 )
 from tests.e2e.portal import PHONE, portal_sign_in
 from tests.mailbox import Mailbox
@@ -196,8 +197,10 @@ def new_context(
 ) -> Iterator[Callable[..., Any]]:
     """new_context(user=None, **options): a fresh browser context, signed in as `user` (each
     user signs in once per session, with password and code; later contexts reuse the cookies).
-    On failure, every open page is saved to var/screenshots/failed-<test>-<n>.png."""
+    On failure, every open page is saved to var/screenshots/failed-<test>-<n>.png. Any CSP
+    violation, script error or console error on any of its pages fails the test."""
     made: list[Any] = []
+    problems: list[str] = []
 
     def make(user: str | None = None, **options: Any) -> Any:
         options.setdefault("viewport", VIEWPORT)
@@ -209,6 +212,7 @@ def new_context(
             options["storage_state"] = desk.states[user]
         context = browser.new_context(**options)
         context.set_default_timeout(10_000)
+        watch(context, problems)
         made.append(context)
         return context
 
@@ -222,10 +226,14 @@ def new_context(
                 page.screenshot(path=str(SCREENSHOTS / f"failed-{request.node.name}-{n}.png"))
     for context in made:
         context.close()
+    if problems:
+        pytest.fail("the browser reported:\n" + "\n".join(problems), pytrace=False)
 
 
 def _signed_in_state(browser: Any, desk: Desk, user: str, options: dict[str, Any]) -> Any:
     context = browser.new_context(**options)
+    problems: list[str] = []
+    watch(context, problems)
     try:
         page = context.new_page()
         sign_in(page, desk.base, user, desk.password)
@@ -233,6 +241,7 @@ def _signed_in_state(browser: Any, desk: Desk, user: str, options: dict[str, Any
         page.fill("#id_token", totp(desk.keys[user]))
         page.get_by_role("button", name="Confirm").click()
         page.wait_for_url(f"{desk.base}/desk/")
+        assert not problems, f"signing in as {user}, the browser reported: {problems}"
         return context.storage_state()
     finally:
         context.close()

@@ -1,4 +1,5 @@
-"""Helpers of the browser tests: one-time codes, keyboard navigation, the axe-core check."""
+"""Helpers of the browser tests: one-time codes, keyboard navigation, the axe-core check, and
+the watch on every page for Content-Security-Policy violations and script errors."""
 
 from __future__ import annotations
 
@@ -94,7 +95,9 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     """Run axe-core (WCAG 2.0/2.1 A and AA rules) on the page; the serious and critical ones."""
     if not AXE.exists():
         unavailable(f"axe-core is not installed ({AXE}): run `npm ci` in tests/e2e")
-    page.add_script_tag(path=str(AXE))
+    # evaluated through the DevTools protocol, not added as an inline <script>: the page's CSP
+    # (no inline script) would refuse that, and rightly
+    page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
     )
@@ -122,6 +125,45 @@ def assert_accessible(page: Any, what: str, *, by_the_way: bool = False) -> None
         report = describe_violations(violations)
         print(f"axe-core on {what} ({page.url}):\n{report}")
         raise AssertionError(f"accessibility violations on {what}:\n{report}")
+
+
+# Runs in every frame before the page's own scripts (injected by DevTools, so the CSP does not
+# apply to it): each violation of the page's policy is reported on the console, marked.
+CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.effectiveDirective} refused ${e.blockedURI || "inline"}`
+    + ` on ${e.documentURI} (${e.sourceFile || "?"}:${e.lineNumber})`);
+});
+"""
+# The browser's own "Failed to load resource: … 404" lines are how tests that expect a refusal
+# (403, 404) look from the console; they are answers, not faults of the page.
+NOT_A_FAULT = "Failed to load resource"
+# htmx logs an aborted request as two errors (afterRequest, then sendAbort); intake's live
+# assessment aborts the previous request on purpose (hx-sync="this:replace") as the user types.
+HTMX_ABORT = ("htmx:afterRequest,", "htmx:sendAbort,")
+
+
+def watch(context: Any, problems: list[str]) -> None:
+    """Collect, from every page of `context`, each CSP violation, uncaught script error and
+    console error into `problems` (the fixtures fail the test on any)."""
+    context.add_init_script(CSP_WATCH)
+
+    def on_console(message: Any) -> None:
+        if message.text.startswith(HTMX_ABORT[1]):
+            # the afterRequest just before it belongs to the same, deliberate abort
+            if problems and HTMX_ABORT[0] in problems[-1]:
+                problems.pop()
+            return
+        if message.type == "error" and not message.text.startswith(NOT_A_FAULT):
+            problems.append(
+                f"console error on {message.page.url if message.page else '?'}: {message.text}"
+            )
+
+    def on_page(page: Any) -> None:
+        page.on("pageerror", lambda error: problems.append(f"script error on {page.url}: {error}"))
+
+    context.on("console", on_console)
+    context.on("page", on_page)
 
 
 def screenshot(page: Any, name: str) -> Path:

@@ -39,6 +39,7 @@ from appealdesk.correspondence.services import (
     letter_send,
 )
 from appealdesk.desk.forms import local_datetime
+from appealdesk.headers import allow_letter_styles
 from appealdesk.policy import default_registry
 
 
@@ -66,6 +67,7 @@ def letters_panel(request: HttpRequest, case: Case) -> dict[str, Any]:
         except DomainError as exc:
             preview = {"kind": wanted, "label": KIND_LABELS[wanted], "error": exc.message}
         else:
+            allow_letter_styles(request, draft.html)  # the srcdoc preview keeps its styles
             preview = {
                 "kind": wanted,
                 "label": KIND_LABELS[wanted],
@@ -369,4 +371,5 @@ def _template_preview(
         data["body"], letter_context(case, kind, now=timezone.now()), checking=True
     )
     unknown = sorted({part.split("⟧", 1)[0] for part in checked.split("⟦")[1:]})
+    allow_letter_styles(request, draft.html)  # the srcdoc preview keeps its styles
     return {"html": draft.html, "subject": draft.subject, "unknown": unknown, "case": number}

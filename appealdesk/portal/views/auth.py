@@ -22,6 +22,7 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from appealdesk.accounts import mail_limit
 from appealdesk.accounts.mfa import enrol, enrolment_device, enrolment_key, verify_code
 from appealdesk.accounts.models import PortalAccount
 from appealdesk.accounts.passwords import QueuedPasswordResetForm
@@ -84,15 +85,17 @@ def register(request: HttpRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        accounts.account_register(
-            kind=data["kind"],
-            name=data["name"],
-            email=data["email"],
-            password=data["password"],
-            subscriber_id=data.get("subscriber_id") or "",
-            npi=(data.get("npi") or "").strip(),
-            organization=data.get("organization") or "",
-        )
+        # past the mail limit nothing is made or sent; the answer below is the same
+        if mail_limit.allow(request, data["email"], "registration"):
+            accounts.account_register(
+                kind=data["kind"],
+                name=data["name"],
+                email=data["email"],
+                password=data["password"],
+                subscriber_id=data.get("subscriber_id") or "",
+                npi=(data.get("npi") or "").strip(),
+                organization=data.get("organization") or "",
+            )
         # the same answer whether or not the address had an account already
         return render(request, "portal/check_email.html", {"email": data["email"]})
     return render(request, "portal/register.html", {"form": form})
@@ -112,7 +115,8 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
 def check_email(request: HttpRequest) -> HttpResponse:
     """Signed in, address not confirmed yet: say so, and offer the link again."""
     if request.method == "POST":
-        accounts.send_verification(request.user)
+        if mail_limit.allow(request, request.user.email, "confirmation link"):
+            accounts.send_verification(request.user)
         messages.info(request, _("We sent the link again."))
     return render(request, "portal/check_email.html", {"email": request.user.email})
 

@@ -32,7 +32,10 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"error: {message}", markup=False)
+    from appealdesk.policy.quoting import clipped
+
+    # one line, whatever a value quoted in it held
+    err.print(f"error: {clipped(' '.join(message.splitlines()))}", markup=False)
     raise typer.Exit(code)
 
 

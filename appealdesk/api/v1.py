@@ -61,6 +61,7 @@ from appealdesk.desk import roles
 from appealdesk.desk.access import case_for, log_reads
 from appealdesk.policy import AssessError, assess, default_registry
 from appealdesk.policy.contract import AssessRequest, AssessResult
+from appealdesk.policy.quoting import quoted
 from appealdesk.reports import api as reports_api
 
 
@@ -368,11 +369,11 @@ def pack_show(request: HttpRequest, program: str, version: str) -> Any:
     """A pack version with every rule and the seed sentence it encodes."""
     registry = default_registry()
     if program not in registry.programs():
-        raise ApiProblem(404, "not_found", f"no program {program!r}")
+        raise ApiProblem(404, "not_found", f"no program {quoted(program)}")
     for loaded in registry.versions(program):
         if loaded.pack.version == version:
             return loaded.pack.model_dump(mode="json", by_alias=True)
-    raise ApiProblem(404, "not_found", f"{program} has no version {version!r}")
+    raise ApiProblem(404, "not_found", f"{program} has no version {quoted(version)}")
 
 
 # -- cases ------------------------------------------------------------------------------------
@@ -615,7 +616,7 @@ def _user_named(name: str | None, field: str) -> Any:
         return None
     user = get_user_model().objects.filter(username=name, is_active=True).first()
     if user is None:
-        raise InvalidInput(f"no active user {name!r}", field=field)
+        raise InvalidInput(f"no active user {quoted(name)}", field=field)
     return user
 
 

@@ -17,6 +17,7 @@ from django.http import FileResponse
 
 from appealdesk.cases.errors import InvalidInput
 from appealdesk.cases.models import Case, Document
+from appealdesk.policy.quoting import quoted
 
 # magic numbers of the accepted types (the first bytes of the file)
 SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -93,7 +94,9 @@ def check_upload(upload: Any) -> str:
 def document_store(upload: Any, *, kind: str, case: Case | None, actor: Any) -> Document:
     """Store an uploaded file; the same content on the same case is stored once."""
     if kind not in DOCUMENT_KINDS:
-        raise InvalidInput(f"kind {kind!r} is not one of {', '.join(DOCUMENT_KINDS)}", field="kind")
+        raise InvalidInput(
+            f"kind {quoted(kind)} is not one of {', '.join(DOCUMENT_KINDS)}", field="kind"
+        )
     content_type = check_upload(upload)
     body = upload.read()
     digest = hashlib.sha256(body).hexdigest()

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator
 
+from appealdesk.policy.quoting import QUOTE_LIMIT, quoted
 from appealdesk.policy.vocabulary import (
     Action,
     Channel,
@@ -34,24 +35,26 @@ def parse_instant(value: str) -> dt.datetime:
     if not _INSTANT.match(value):
         if re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", value):
             raise ValueError(
-                f"{value!r} has no UTC offset; add one, e.g. {value}-08:00 (Pacific) or {value}Z"
+                f"{quoted(value)} has no UTC offset; add one, e.g. {value[:QUOTE_LIMIT]}-08:00 "
+                f"(Pacific) or {value[:QUOTE_LIMIT]}Z"
             )
         raise ValueError(
-            f"{value!r} is not an ISO 8601 time with an offset, e.g. 2026-03-02T10:15:00-08:00"
+            f"{quoted(value)} is not an ISO 8601 time with an offset, "
+            "e.g. 2026-03-02T10:15:00-08:00"
         )
     try:
         return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"{value!r} is not a real time of a real day") from None
+        raise ValueError(f"{quoted(value)} is not a real time of a real day") from None
 
 
 def parse_date(value: str) -> dt.date:
     if not _DATE.match(value):
-        raise ValueError(f"{value!r} is not a date in the form YYYY-MM-DD")
+        raise ValueError(f"{quoted(value)} is not a date in the form YYYY-MM-DD")
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not a real date") from None
+        raise ValueError(f"{quoted(value)} is not a real date") from None
 
 
 class _In(BaseModel):
@@ -126,12 +129,13 @@ class AssessRequest(_In):
     def _events(cls, value: dict[str, str | None]) -> dict[str, str | None]:
         for key, instant in value.items():
             if not key.endswith("_at"):
-                raise ValueError(f"event {key!r} must be named <event>_at, e.g. decided_at")
+                raise ValueError(f"event {quoted(key)} must be named <event>_at, e.g. decided_at")
             if instant is not None:
                 try:
                     parse_instant(instant)
                 except ValueError as exc:
-                    raise ValueError(f"{key}: {exc}") from None
+                    name = key if len(key) <= QUOTE_LIMIT else quoted(key)
+                    raise ValueError(f"{name}: {exc}") from None
         return value
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from appealdesk.cases.errors import InvalidInput
 from appealdesk.cases.models import CHANNEL_CHOICES, KIND_CHOICES
 from appealdesk.desk import roles
+from appealdesk.policy.quoting import quoted
 from appealdesk.reports import charts, http, selectors, universe
 from appealdesk.reports.filters import ReportFilter, programs, today
 from appealdesk.reports.selectors import (
@@ -131,7 +132,7 @@ def timeliness(request: HttpRequest) -> HttpResponse:
     f, error = _filter(request, now, "report_timeliness")
     by = request.GET.get("by") or None
     if by is not None and by not in DIMENSIONS:
-        error, by = f"by: {by!r} is not one of {', '.join(DIMENSIONS)}", None
+        error, by = f"by: {quoted(by)} is not one of {', '.join(DIMENSIONS)}", None
     context = _context(request, "report_timeliness", f, error)
     context["by"] = by
     if error:

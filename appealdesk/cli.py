@@ -48,6 +48,8 @@ def _read_json(source: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         _fail(f"request: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
+    except RecursionError:
+        _fail("request: the JSON is nested too deep to read")
 
 
 @app.command()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from appealdesk.cases.ranges import date_within_range
 from appealdesk.portal import common, filing
 from appealdesk.portal.models import PortalAccount
 from appealdesk.portal.scope import represented_members
@@ -31,6 +32,7 @@ def _date(label: Any, help_text: Any) -> forms.DateField:
         help_text=help_text,
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[date_within_range],
     )
 
 

@@ -19,6 +19,7 @@ from django.db.models import Q
 from appealdesk.cases.errors import InvalidInput
 from appealdesk.cases.models import CHANNEL_CHOICES, KIND_CHOICES, OUTCOME_CHOICES
 from appealdesk.policy import default_registry
+from appealdesk.policy.contract import date_in_range
 from appealdesk.policy.quoting import quoted
 
 BASES = ("received", "due")
@@ -171,6 +172,7 @@ def month_range(month: str, field: str) -> tuple[dt.date, dt.date]:
         raise InvalidInput(
             f"{field}: {quoted(month)} is not a month; use YYYY-MM", field=field
         ) from None
+    _in_range(first, field)
     following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return first, following - dt.timedelta(days=1)
 
@@ -246,11 +248,20 @@ def _date(value: str | None, field: str) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(
             f"{field}: {quoted(value)} is not a date; use YYYY-MM-DD, e.g. 2026-01-01", field=field
         ) from None
+    return _in_range(day, field)
+
+
+def _in_range(day: dt.date, field: str) -> dt.date:
+    # the day after the last one and the start of a day in UTC are computed from it
+    try:
+        return date_in_range(day)
+    except ValueError as exc:
+        raise InvalidInput(f"{field}: {exc}", field=field) from None
 
 
 def _choice(value: str | None, allowed: tuple[str, ...], field: str) -> Any:

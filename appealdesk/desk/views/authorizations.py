@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from appealdesk.cases.documents import document_response
 from appealdesk.cases.errors import DomainError
 from appealdesk.cases.models import Authorization, Party
+from appealdesk.cases.ranges import date_within_range
 from appealdesk.desk import roles
 from appealdesk.desk.access import log_access
 from appealdesk.portal import representation
@@ -44,6 +45,7 @@ class ApproveForm(forms.Form):
         required=False,
         label="Valid until (optional)",
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[date_within_range],
     )
 
     def __init__(self, *args: Any, authorization: Authorization, **kwargs: Any) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
+from appealdesk.cases.addresses import valid_address
 from appealdesk.policy.contract import (
     AssessRequest,
     check_depth,
@@ -157,7 +158,7 @@ class NewParty(Schema):
     subscriber_id: Code = ""  # the lengths of Party's columns (PostgreSQL enforces them)
     phone: Code = ""
     address: Text = ""
-    email: Short = ""
+    email: Annotated[Short, AfterValidator(valid_address)] = ""
     email_consent: bool = Field(
         default=False, description="the party agrees to receive letters by e-mail"
     )

@@ -60,3 +60,14 @@ def test_intake_answers_never_5xx(client, staff, notice_date):
         response = client.post(url, form(backdate_reason="late", notice_date=notice_date))
         assert response.status_code < 500
 
+
+def test_intake_refuses_an_invalid_e_mail_address(client, staff):
+    from appealdesk.cases.models import Party
+
+    client.force_login(staff["alice"])
+    page = client.post(
+        "/desk/intake/?program=ump",
+        form(member_email="a@b@c", member_email_consent="on", backdate_reason="late"),
+    )
+    assert page.status_code == 422 and "Enter a valid email address" in page.content.decode()
+    assert not Party.objects.filter(name="Lee Park").exists()

@@ -16,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse
 
 from appealdesk.cases.errors import InvalidInput
+from appealdesk.cases.images import image_problem
 from appealdesk.cases.models import Case, Document
 from appealdesk.policy.quoting import quoted
 
@@ -88,6 +89,14 @@ def check_upload(upload: Any) -> str:
             "as PDF and upload it again",
             field="documents",
         )
+    if content_type.startswith("image/"):
+        too_big = image_problem(upload)
+        if too_big is not None:
+            raise InvalidInput(
+                f"{upload.name}: {too_big}: scan it at a lower resolution or save it as a PDF "
+                "and upload it again",
+                field="documents",
+            )
     return content_type
 
 

@@ -196,6 +196,8 @@ def init(
     _django()
     from django.conf import settings
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -207,6 +209,11 @@ def init(
         out.print(f"administrator {admin!r} exists", markup=False)
         return
     password = os.environ.get("APPEALDESK_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+    try:
+        # the administrator's password meets the policy of every other account
+        validate_password(password, User(username=admin))
+    except ValidationError as exc:
+        _fail(f"APPEALDESK_ADMIN_PASSWORD: {' '.join(exc.messages)}")
     User.objects.create_superuser(admin, f"{admin}@localhost", password)
     shown = (
         "from $APPEALDESK_ADMIN_PASSWORD" if "APPEALDESK_ADMIN_PASSWORD" in os.environ else password

@@ -32,7 +32,10 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"error: {message}", markup=False)
+    from appealdesk.policy.quoting import clipped
+
+    # one line, whatever a value quoted in it held
+    err.print(f"error: {clipped(' '.join(message.splitlines()))}", markup=False)
     raise typer.Exit(code)
 
 
@@ -45,6 +48,8 @@ def _read_json(source: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         _fail(f"request: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
+    except RecursionError:
+        _fail("request: the JSON is nested too deep to read")
 
 
 @app.command()
@@ -191,6 +196,8 @@ def init(
     _django()
     from django.conf import settings
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -202,6 +209,11 @@ def init(
         out.print(f"administrator {admin!r} exists", markup=False)
         return
     password = os.environ.get("APPEALDESK_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+    try:
+        # the administrator's password meets the policy of every other account
+        validate_password(password, User(username=admin))
+    except ValidationError as exc:
+        _fail(f"APPEALDESK_ADMIN_PASSWORD: {' '.join(exc.messages)}")
     User.objects.create_superuser(admin, f"{admin}@localhost", password)
     shown = (
         "from $APPEALDESK_ADMIN_PASSWORD" if "APPEALDESK_ADMIN_PASSWORD" in os.environ else password

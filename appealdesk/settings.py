@@ -145,8 +145,15 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses a locked-out user before the password
     "django.contrib.auth.backends.ModelBackend",
 ]
+# ASVS V2.1.1: at least 12 characters. V2.1.7: not a password known from breaches, checked
+# offline against the list Django ships and keeps with each release (about 20,000 passwords
+# from breach compilations); no maintained package ships a larger list for offline use, and
+# Have I Been Pwned's API would send a hash prefix of every new password out of the building.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
@@ -215,6 +222,12 @@ AXES_VERBOSE = False
 # Uploads: PDF and images only, sniffed from their content, at most this size.
 UPLOAD_MAX_BYTES = int(os.environ.get("APPEALDESK_UPLOAD_MAX_MB", 20)) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Images: pixels (all pages together) and pages one image may have, read from its headers before
+# anything decodes it (cases/images.py): larger ones are refused at upload and left out of the
+# case-file packet in words. 64 million pixels is a letter page scanned in colour at 600 dpi
+# with room to spare, or 16 fax pages at 200 dpi.
+IMAGE_MAX_PIXELS = int(os.environ.get("APPEALDESK_IMAGE_MAX_PIXELS", 64_000_000))
+IMAGE_MAX_FRAMES = int(os.environ.get("APPEALDESK_IMAGE_MAX_FRAMES", 50))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Letters by e-mail go through Django's SMTP backend (only to parties who agreed to e-mail).

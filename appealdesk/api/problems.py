@@ -10,6 +10,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from appealdesk.cases.errors import DomainError, InvalidTransition, Refused, StaleVersion
+from appealdesk.policy.quoting import clipped
 
 PROBLEM = "application/problem+json"
 BASE = "urn:appealdesk:problem:"
@@ -52,16 +53,18 @@ def problem(
 ) -> HttpResponse:
     import json
 
+    # values are quoted by their first 80 characters where messages are made; clipping here
+    # keeps any message that still carries a long value to one readable line
     body: dict[str, Any] = {
         "type": BASE + code,
         "title": TITLES.get(status, "Error"),
         "status": status,
-        "detail": detail,
+        "detail": clipped(detail),
     }
     if field:
-        body["field"] = field
+        body["field"] = clipped(field, 200)
     if errors is not None:
-        body["errors"] = errors
+        body["errors"] = [{**e, "message": clipped(str(e.get("message", "")))} for e in errors[:20]]
     return HttpResponse(json.dumps(body), status=status, content_type=PROBLEM)
 
 

@@ -9,7 +9,13 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
-from appealdesk.policy.contract import AssessRequest
+from appealdesk.cases.addresses import valid_address
+from appealdesk.policy.contract import (
+    AssessRequest,
+    check_depth,
+    date_in_range,
+    instant_in_range,
+)
 
 
 def _no_nul(value: str) -> str:
@@ -19,7 +25,9 @@ def _no_nul(value: str) -> str:
 
 
 def _no_nul_inside(value: Any) -> Any:
-    """Free JSON (a request, its changes): no NUL in any key or string at any depth."""
+    """Free JSON (a request, its changes): no NUL in any key or string at any depth, and not
+    nested deeper than a request can be (storing it would fail in the serialiser)."""
+    check_depth(value)
     stack = [value]
     while stack:
         item = stack.pop()
@@ -47,7 +55,9 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterVali
 Item = Annotated[str, StringConstraints(min_length=1, max_length=60), AfterValidator(_no_nul)]
 # a reason must say something: not empty, not only spaces
 Reason = Annotated[str, StringConstraints(max_length=2000, pattern=r"\S"), AfterValidator(_no_nul)]
-Instant = AwareDatetime
+# instants and dates inside the range `assess` accepts: past it, the time math overflows
+Instant = Annotated[AwareDatetime, AfterValidator(instant_in_range)]
+Day = Annotated[dt.date, AfterValidator(date_in_range)]
 
 
 class PartyOut(Schema):
@@ -148,7 +158,7 @@ class NewParty(Schema):
     subscriber_id: Code = ""  # the lengths of Party's columns (PostgreSQL enforces them)
     phone: Code = ""
     address: Text = ""
-    email: Short = ""
+    email: Annotated[Short, AfterValidator(valid_address)] = ""
     email_consent: bool = Field(
         default=False, description="the party agrees to receive letters by e-mail"
     )
@@ -217,7 +227,7 @@ class Decide(Schema):
     outcome: Literal["upheld", "overturned", "partially_overturned"]
     action: Literal["", "deny", "modify", "reduce", "terminate"] = ""
     decided_at: Instant | None = None
-    letter_date: dt.date | None = None
+    letter_date: Day | None = None
     reason: Text = ""
 
 

@@ -16,7 +16,9 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse
 
 from appealdesk.cases.errors import InvalidInput
+from appealdesk.cases.images import image_problem
 from appealdesk.cases.models import Case, Document
+from appealdesk.policy.quoting import quoted
 
 # magic numbers of the accepted types (the first bytes of the file)
 SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -87,13 +89,23 @@ def check_upload(upload: Any) -> str:
             "as PDF and upload it again",
             field="documents",
         )
+    if content_type.startswith("image/"):
+        too_big = image_problem(upload)
+        if too_big is not None:
+            raise InvalidInput(
+                f"{upload.name}: {too_big}: scan it at a lower resolution or save it as a PDF "
+                "and upload it again",
+                field="documents",
+            )
     return content_type
 
 
 def document_store(upload: Any, *, kind: str, case: Case | None, actor: Any) -> Document:
     """Store an uploaded file; the same content on the same case is stored once."""
     if kind not in DOCUMENT_KINDS:
-        raise InvalidInput(f"kind {kind!r} is not one of {', '.join(DOCUMENT_KINDS)}", field="kind")
+        raise InvalidInput(
+            f"kind {quoted(kind)} is not one of {', '.join(DOCUMENT_KINDS)}", field="kind"
+        )
     content_type = check_upload(upload)
     body = upload.read()
     digest = hashlib.sha256(body).hexdigest()

@@ -17,12 +17,14 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from appealdesk.access.timeline import describe
 from appealdesk.cases import packs
 from appealdesk.cases.documents import DOCUMENT_KINDS
+from appealdesk.cases.images import image_problem
 from appealdesk.cases.models import Case, Document
 from appealdesk.cases.selectors import case_timeline
 from appealdesk.correspondence.models import Letter
@@ -32,8 +34,6 @@ PURPOSES = {
     "copy": "Copy of the case file, free of charge",
     "iro": "Case file forwarded to the Independent Review Organization",
 }
-# a TIFF scan may hold many pages; more than this is not a scan of a letter
-MAX_IMAGE_FRAMES = 200
 
 
 @dataclass
@@ -191,6 +191,10 @@ def _as_pdf(document: Document, number: int, title: str) -> tuple[bytes, int, st
         except Exception as exc:  # a damaged or protected upload: say so, keep going
             return _placeholder(document, number, title, f"the PDF cannot be read ({exc})")
     if document.content_type.startswith("image/"):
+        # over the pixel or page budget: left out in words, from its headers, never decoded
+        too_big = image_problem(io.BytesIO(data))
+        if too_big is not None:
+            return _placeholder(document, number, title, too_big)
         try:
             return (*_image_pages(data, number, title), note)
         except Exception as exc:
@@ -205,7 +209,7 @@ def _image_pages(data: bytes, number: int, title: str) -> tuple[bytes, int]:
     with Image.open(io.BytesIO(data)) as image:
         sequence = ImageSequence.Iterator(image) if image.format == "TIFF" else [image]
         for index, frame in enumerate(sequence):
-            if index >= MAX_IMAGE_FRAMES:
+            if index >= settings.IMAGE_MAX_FRAMES:  # checked before; a file may change
                 break
             out = io.BytesIO()
             frame.convert("RGB").save(out, format="PNG")

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from appealdesk.cases import services as sv
+from appealdesk.cases.addresses import address_problem
 from appealdesk.cases.documents import document_store, files_undone_on_error
 from appealdesk.cases.errors import InvalidInput, InvalidTransition, Refused
 from appealdesk.cases.models import Case
@@ -150,6 +151,12 @@ def _consented_address(letter: Letter) -> str:
             f"{party.name} has not agreed to receive letters by e-mail: print the letter, mail "
             "it and record it as mailed (or record their consent first)"
         )
+    problem = address_problem(party.email)
+    if problem is not None:
+        raise Refused(
+            f"the address on file for {party.name}, {problem}: correct it on their record, or "
+            "print the letter, mail it and record it as mailed"
+        )
     return party.email
 
 
@@ -175,9 +182,12 @@ def letter_deliver(letter_id: int, *, now: dt.datetime | None = None) -> str:
     )
     actor = letter.send_requested_by
     try:
-        address = _consented_address(letter)  # consent may have been withdrawn meanwhile
+        address = _consented_address(letter)  # consent or the address may have changed
         _email(letter, address)
-    except (Refused, OSError, mail.BadHeaderError) as exc:
+    except Exception as exc:  # whatever stops the send, the letter says so
+        # Every failure ends as `failed` with its reason and an event: one left out here
+        # (a ValueError from an address the mail library cannot parse) kept the letter
+        # "sending" for ever, with nothing on the case saying why.
         error = exc.message if isinstance(exc, Refused) else f"{type(exc).__name__}: {exc}"
         failed_at = now or timezone.now()
         with transaction.atomic():
@@ -192,7 +202,9 @@ def letter_deliver(letter_id: int, *, now: dt.datetime | None = None) -> str:
                 reason=error[:2000],
                 after={"letter": letter.pk, "kind": letter.kind, "to": letter.sent_to},
             )
-        log.warning("letter %s not e-mailed: %s", letter.pk, error)
+        log.warning(
+            "letter %s not e-mailed: %s", letter.pk, error, exc_info=not isinstance(exc, Refused)
+        )
         return LetterStatus.FAILED
     sent_at = now or timezone.now()
     with transaction.atomic():

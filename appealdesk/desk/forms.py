@@ -33,6 +33,7 @@ from appealdesk.cases.models import (
     Team,
 )
 from appealdesk.cases.models import State as S
+from appealdesk.cases.ranges import date_within_range, instant_within_range
 from appealdesk.policy.assess import Program
 
 REQUESTED = [
@@ -75,6 +76,7 @@ def local_datetime(label: str, *, required: bool = True, help_text: str = "") ->
         widget=LocalDateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         help_text=help_text,
+        validators=[instant_within_range],
     )
 
 
@@ -164,10 +166,16 @@ class IntakeForm(forms.Form):
         label="About a network (preferred) provider?", choices=YES_NO_UNKNOWN, required=False
     )
     notice_date = forms.DateField(
-        required=False, widget=DateInput(), help_text="date the member got notice of the action"
+        required=False,
+        widget=DateInput(),
+        help_text="date the member got notice of the action",
+        validators=[date_within_range],
     )
     occurrence_date = forms.DateField(
-        required=False, widget=DateInput(), help_text="date of what the grievance is about"
+        required=False,
+        widget=DateInput(),
+        help_text="date of what the grievance is about",
+        validators=[date_within_range],
     )
     provided = forms.MultipleChoiceField(
         label="Information provided",
@@ -576,7 +584,9 @@ class DecideForm(ActionForm):
         label="What the upheld decision does", choices=ACTIONS_TAKEN, required=False
     )
     decided_at = local_datetime("Decided at", required=False, help_text="empty: now")
-    letter_date = forms.DateField(required=False, widget=DateInput())
+    letter_date = forms.DateField(
+        required=False, widget=DateInput(), validators=[date_within_range]
+    )
     reason = forms.CharField(
         label="Rationale", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -809,7 +819,9 @@ class AskConsentForm(ActionForm):
 
     action, title, button = "ask_consent", "Ask the member for consent online", "Ask"
     clock = forms.ChoiceField()
-    new_due_date = forms.DateField(label="New due date", widget=DateInput())
+    new_due_date = forms.DateField(
+        label="New due date", widget=DateInput(), validators=[date_within_range]
+    )
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="the member reads this: say plainly why more time is needed",

@@ -34,6 +34,7 @@ from appealdesk.policy.loader import (
     UnknownProgram,
     default_registry,
 )
+from appealdesk.policy.quoting import quoted
 from appealdesk.policy.schema import ClockDef, Pack, Process, Rule, Window, holds
 from appealdesk.policy.vocabulary import RECEIVED
 
@@ -223,7 +224,7 @@ class _Assessment:
             if category not in self.pack.categories:
                 raise AssessError(
                     "category",
-                    f"{category!r} is not a category of {self.pack.program}; use one of: "
+                    f"{quoted(category)} is not a category of {self.pack.program}; use one of: "
                     f"{', '.join(self.pack.categories)} (see `appealdesk packs show "
                     f"{self.pack.program}`)",
                 )
@@ -251,10 +252,12 @@ class _Assessment:
             if pack.services:
                 raise AssessError(
                     "service",
-                    f"{service!r} is not a service of {pack.program}; use one of: "
+                    f"{quoted(service)} is not a service of {pack.program}; use one of: "
                     f"{', '.join(pack.services)}",
                 )
-            self.warnings.append(f"service {service!r} ignored: {pack.program} has no services")
+            self.warnings.append(
+                f"service {quoted(service)} ignored: {pack.program} has no services"
+            )
             service = None
         if service is None and c.category is not None:
             service = pack.categories[c.category].service
@@ -507,7 +510,9 @@ class _Assessment:
         for name in self.req.provided:
             item = self.p.aliases.get(name.strip().lower())
             if item is None:
-                self.warnings.append(f"provided: {name!r} is not an item this program asks for")
+                self.warnings.append(
+                    f"provided: {quoted(name)} is not an item this program asks for"
+                )
             else:
                 provided.add(item)
         return [

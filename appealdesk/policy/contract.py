@@ -10,8 +10,17 @@ import datetime as dt
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 
+from appealdesk.policy.quoting import QUOTE_LIMIT, quoted
 from appealdesk.policy.vocabulary import (
     Action,
     Channel,
@@ -25,6 +34,14 @@ from appealdesk.policy.vocabulary import (
     Unit,
 )
 
+# The instants and dates a request may carry. Wide enough for any real filing (a grievance
+# about something decades old, a deadline years ahead) and far enough inside datetime's
+# years 1..9999 that no deadline, time zone shift or window computed from them overflows.
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2199, 12, 31)
+# how deep a request's JSON may nest: the contract's own shape is three levels deep
+MAX_DEPTH = 20
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$")
 
@@ -34,24 +51,72 @@ def parse_instant(value: str) -> dt.datetime:
     if not _INSTANT.match(value):
         if re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", value):
             raise ValueError(
-                f"{value!r} has no UTC offset; add one, e.g. {value}-08:00 (Pacific) or {value}Z"
+                f"{quoted(value)} has no UTC offset; add one, e.g. {value[:QUOTE_LIMIT]}-08:00 "
+                f"(Pacific) or {value[:QUOTE_LIMIT]}Z"
             )
         raise ValueError(
-            f"{value!r} is not an ISO 8601 time with an offset, e.g. 2026-03-02T10:15:00-08:00"
+            f"{quoted(value)} is not an ISO 8601 time with an offset, "
+            "e.g. 2026-03-02T10:15:00-08:00"
         )
     try:
         return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"{value!r} is not a real time of a real day") from None
+        raise ValueError(f"{quoted(value)} is not a real time of a real day") from None
 
 
 def parse_date(value: str) -> dt.date:
     if not _DATE.match(value):
-        raise ValueError(f"{value!r} is not a date in the form YYYY-MM-DD")
+        raise ValueError(f"{quoted(value)} is not a date in the form YYYY-MM-DD")
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not a real date") from None
+        raise ValueError(f"{quoted(value)} is not a real date") from None
+
+
+RANGE = f"{EARLIEST.isoformat()} to {LATEST.isoformat()}"
+_FIRST_INSTANT = dt.datetime.combine(EARLIEST, dt.time(0, 0), tzinfo=dt.UTC)
+_AFTER_LAST_INSTANT = dt.datetime.combine(
+    LATEST + dt.timedelta(days=1), dt.time(0, 0), tzinfo=dt.UTC
+)
+
+
+def instant_in_range(instant: dt.datetime) -> dt.datetime:
+    """An aware instant inside the accepted range (compared in UTC; comparing aware datetimes
+    never converts them, so 0001-01-01T00:00+14:00 is refused, not an OverflowError)."""
+    if not _FIRST_INSTANT <= instant < _AFTER_LAST_INSTANT:
+        raise ValueError(
+            f"{quoted(instant.isoformat())} is outside the accepted range {RANGE} (UTC)"
+        )
+    return instant
+
+
+def date_in_range(day: dt.date) -> dt.date:
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"{quoted(day.isoformat())} is outside the accepted range {RANGE}")
+    return day
+
+
+def check_instant(value: str) -> dt.datetime:
+    """`parse_instant` for input: also inside the accepted range."""
+    return instant_in_range(parse_instant(value))
+
+
+def check_date(value: str) -> dt.date:
+    """`parse_date` for input: also inside the accepted range."""
+    return date_in_range(parse_date(value))
+
+
+def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
+    """Refuse JSON nested deeper than `limit`, walked without recursion: a value hundreds of
+    levels deep otherwise ends in a RecursionError or a serialiser's depth error (a 500)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list | tuple):
+            if depth >= limit:
+                raise ValueError(f"is nested more than {limit} levels deep")
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
 
 
 class _In(BaseModel):
@@ -78,7 +143,7 @@ class PriorIn(_In):
     @classmethod
     def _date(cls, value: str | None) -> str | None:
         if value is not None:
-            parse_date(value)
+            check_date(value)
         return value
 
 
@@ -108,17 +173,23 @@ class AssessRequest(_In):
     )
     text: StrictStr | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _shallow(cls, value: Any) -> Any:
+        check_depth(value)
+        return value
+
     @field_validator("received_at")
     @classmethod
     def _instant(cls, value: str) -> str:
-        parse_instant(value)
+        check_instant(value)
         return value
 
     @field_validator("notice_date", "occurrence_date")
     @classmethod
     def _date(cls, value: str | None) -> str | None:
         if value is not None:
-            parse_date(value)
+            check_date(value)
         return value
 
     @field_validator("events")
@@ -126,12 +197,13 @@ class AssessRequest(_In):
     def _events(cls, value: dict[str, str | None]) -> dict[str, str | None]:
         for key, instant in value.items():
             if not key.endswith("_at"):
-                raise ValueError(f"event {key!r} must be named <event>_at, e.g. decided_at")
+                raise ValueError(f"event {quoted(key)} must be named <event>_at, e.g. decided_at")
             if instant is not None:
                 try:
-                    parse_instant(instant)
+                    check_instant(instant)
                 except ValueError as exc:
-                    raise ValueError(f"{key}: {exc}") from None
+                    name = key if len(key) <= QUOTE_LIMIT else quoted(key)
+                    raise ValueError(f"{name}: {exc}") from None
         return value
 
 

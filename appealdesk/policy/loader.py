@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from appealdesk.policy.quoting import quoted
 from appealdesk.policy.schema import Pack, PackPathError, Source
 
 BUNDLED_DIR = Path(__file__).with_name("packs")
@@ -244,7 +245,7 @@ class PackRegistry:
             return list(self._by_program[program])
         except KeyError:
             raise UnknownProgram(
-                f"unknown program {program!r}; known: {', '.join(self.programs())}"
+                f"unknown program {quoted(program)}; known: {', '.join(self.programs())}"
             ) from None
 
     def in_force(self, program: str, on: dt.date) -> LoadedPack:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from appealdesk.access.scope import represented_members
 from appealdesk.accounts.models import PortalAccount
+from appealdesk.cases.ranges import date_within_range
 from appealdesk.portal import common, filing
 from appealdesk.portal.uploads import FilesField
 
@@ -31,6 +32,7 @@ def _date(label: Any, help_text: Any) -> forms.DateField:
         help_text=help_text,
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[date_within_range],
     )
 
 

@@ -18,6 +18,8 @@ from typing import IO, Annotated, Any, NoReturn
 
 import typer
 
+from appealdesk.policy.quoting import quoted
+
 report_app = typer.Typer(
     help="Reports: timeliness, volumes, outcomes, aging, the case universe.",
     no_args_is_help=True,
@@ -123,7 +125,7 @@ def _run(fmt: str, output: Path | None, write: Callable[[IO[bytes], str], None])
     from appealdesk.cases.errors import DomainError
 
     if fmt not in ("csv", "xlsx", "json"):
-        _fail(f"--format: {fmt!r} is not csv, xlsx or json")
+        _fail(f"--format: {quoted(fmt)} is not csv, xlsx or json")
     if fmt == "xlsx" and output is None and sys.stdout.isatty():
         _fail("--format xlsx: give --output FILE (a workbook is not for the terminal)")
     try:

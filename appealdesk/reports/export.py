@@ -12,6 +12,7 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
@@ -41,6 +42,21 @@ def plain(value: Any) -> Any:
     return value
 
 
+# A text cell starting with one of these is read as a formula by spreadsheets (= + - @), or
+# becomes one once a tab or carriage return is stripped (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def inert(value: Any) -> Any:
+    """A cell value no spreadsheet runs: text that could start a formula gets a leading single
+    quote, which spreadsheets show as text. Numbers stay numbers, and text that is only a
+    negative number ("-3") is left as it is: it cannot be a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
 def csv_chunks(
     header: Sequence[str], batches: Iterable[Sequence[Sequence[Any]]]
 ) -> Iterator[bytes]:
@@ -49,7 +65,7 @@ def csv_chunks(
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
     for batch in batches:
-        writer.writerows(batch)
+        writer.writerows([inert(value) for value in row] for row in batch)
         yield buffer.getvalue().encode()
         buffer.seek(0)
         buffer.truncate()
@@ -73,7 +89,7 @@ def xlsx_file(
                 sheets, room = sheets + 1, SHEET_ROWS
                 sheet = workbook.create_sheet(title=f"{title[:24]} {sheets}")
                 sheet.append(list(header))
-            sheet.append([None if value == "" else value for value in row])
+            sheet.append([None if value == "" else inert(value) for value in row])
             room -= 1
     out = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (the caller reads and closes it)
     workbook.save(out)

@@ -19,6 +19,8 @@ from django.db.models import Q
 from appealdesk.cases.errors import InvalidInput
 from appealdesk.cases.models import CHANNEL_CHOICES, KIND_CHOICES, OUTCOME_CHOICES
 from appealdesk.policy import default_registry
+from appealdesk.policy.contract import date_in_range
+from appealdesk.policy.quoting import quoted
 
 BASES = ("received", "due")
 KINDS = tuple(k for k, _ in KIND_CHOICES)
@@ -52,7 +54,7 @@ class ReportFilter:
         program = text.get("program")
         if program is not None and program not in programs():
             raise InvalidInput(
-                f"program: {program!r} is not a program; use one of {', '.join(programs())}",
+                f"program: {quoted(program)} is not a program; use one of {', '.join(programs())}",
                 field="program",
             )
         found = cls(
@@ -167,7 +169,10 @@ def month_range(month: str, field: str) -> tuple[dt.date, dt.date]:
     try:
         first = dt.date.fromisoformat(f"{month}-01")
     except ValueError:
-        raise InvalidInput(f"{field}: {month!r} is not a month; use YYYY-MM", field=field) from None
+        raise InvalidInput(
+            f"{field}: {quoted(month)} is not a month; use YYYY-MM", field=field
+        ) from None
+    _in_range(first, field)
     following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return first, following - dt.timedelta(days=1)
 
@@ -236,24 +241,33 @@ def ident(value: str | None, field: str) -> str | None:
     NUL byte would be refused by PostgreSQL."""
     if value is None or IDENT.fullmatch(value):
         return value
-    raise InvalidInput(f"{field}: {value[:60]!r} is not an identifier of a pack", field=field)
+    raise InvalidInput(f"{field}: {quoted(value)} is not an identifier of a pack", field=field)
 
 
 def _date(value: str | None, field: str) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(
-            f"{field}: {value!r} is not a date; use YYYY-MM-DD, e.g. 2026-01-01", field=field
+            f"{field}: {quoted(value)} is not a date; use YYYY-MM-DD, e.g. 2026-01-01", field=field
         ) from None
+    return _in_range(day, field)
+
+
+def _in_range(day: dt.date, field: str) -> dt.date:
+    # the day after the last one and the start of a day in UTC are computed from it
+    try:
+        return date_in_range(day)
+    except ValueError as exc:
+        raise InvalidInput(f"{field}: {exc}", field=field) from None
 
 
 def _choice(value: str | None, allowed: tuple[str, ...], field: str) -> Any:
     if value is None or value in allowed:
         return value
-    raise InvalidInput(f"{field}: {value!r} is not one of {', '.join(allowed)}", field=field)
+    raise InvalidInput(f"{field}: {quoted(value)} is not one of {', '.join(allowed)}", field=field)
 
 
 def _level(value: str | None) -> int | None:
@@ -263,7 +277,7 @@ def _level(value: str | None) -> int | None:
         return NO_LEVEL
     if value.isascii() and value.isdigit() and 1 <= int(value) <= 9:
         return int(value)
-    raise InvalidInput(f"level: {value!r} is not a level; use 1, 2 or none", field="level")
+    raise InvalidInput(f"level: {quoted(value)} is not a level; use 1, 2 or none", field="level")
 
 
 def flag(value: str | None, field: str) -> bool | None:
@@ -273,4 +287,4 @@ def flag(value: str | None, field: str) -> bool | None:
         return True
     if value.lower() in FALSE:
         return False
-    raise InvalidInput(f"{field}: {value!r} is not yes or no; use true or false", field=field)
+    raise InvalidInput(f"{field}: {quoted(value)} is not yes or no; use true or false", field=field)

@@ -29,6 +29,7 @@ from django.utils import timezone
 from appealdesk.cases.errors import InvalidInput
 from appealdesk.cases.models import Case, Clock, ClockState
 from appealdesk.policy import default_registry
+from appealdesk.policy.quoting import quoted
 from appealdesk.reports.filters import (
     OUTCOMES,
     ReportFilter,
@@ -171,7 +172,7 @@ def _group(by: str | None, f: ReportFilter) -> Any:
         return _local(TruncMonth, "due_at")
     if by == "week_due":  # the dashboard's chart; no figure of the report pages drills to it
         return _local(TruncWeek, "due_at")
-    raise InvalidInput(f"by: {by!r} is not one of {', '.join(DIMENSIONS)}", field="by")
+    raise InvalidInput(f"by: {quoted(by)} is not one of {', '.join(DIMENSIONS)}", field="by")
 
 
 def _local(trunc: type[TruncBase], field: str) -> Any:
@@ -305,7 +306,7 @@ class VolumeRow:
 def volumes(f: ReportFilter, *, within: Q | None = None, period: str = "month") -> list[VolumeRow]:
     """Cases received per period, by program, kind, category and channel: one statement."""
     if period not in PERIODS:
-        raise InvalidInput(f"period: {period!r} is not month or week", field="period")
+        raise InvalidInput(f"period: {quoted(period)} is not month or week", field="period")
     bucket = YearMonth("received_date") if period == "month" else WeekStart("received_date")
     found = (
         Case.objects.filter(f.case_q(within=within))
@@ -431,7 +432,9 @@ class AgingRow:
 def bucket_q(bucket: str, now: dt.datetime, prefix: str = "") -> Q:
     """Open cases whose age (today's local date minus the local receipt date) is in the bucket."""
     if bucket not in BUCKETS:
-        raise InvalidInput(f"bucket: {bucket!r} is not one of {', '.join(BUCKETS)}", field="bucket")
+        raise InvalidInput(
+            f"bucket: {quoted(bucket)} is not one of {', '.join(BUCKETS)}", field="bucket"
+        )
     youngest, oldest = BUCKETS[bucket]
 
     def ages(tz: Any) -> Q:
@@ -491,18 +494,18 @@ class Drill:
         status = text.get("status")
         if status is not None and status not in STATUSES:
             raise InvalidInput(
-                f"status: {status!r} is not one of {', '.join(STATUSES)}", field="status"
+                f"status: {quoted(status)} is not one of {', '.join(STATUSES)}", field="status"
             )
         outcome = text.get("outcome")
         if outcome is not None and outcome not in (*OUTCOMES, "decided"):
             raise InvalidInput(
-                f"outcome: {outcome!r} is not decided or one of {', '.join(OUTCOMES)}",
+                f"outcome: {quoted(outcome)} is not decided or one of {', '.join(OUTCOMES)}",
                 field="outcome",
             )
         bucket = text.get("bucket")
         if bucket is not None and bucket not in BUCKETS:
             raise InvalidInput(
-                f"bucket: {bucket!r} is not one of {', '.join(BUCKETS)}", field="bucket"
+                f"bucket: {quoted(bucket)} is not one of {', '.join(BUCKETS)}", field="bucket"
             )
         week = None
         if "week" in text:
@@ -596,6 +599,13 @@ class CasePage:
     count: int
     next_cursor: str | None = None
     clock: str | None = field(default=None)
+    case_ids: list[int] = field(default_factory=list)  # of `rows`, for the access log
+
+    def shown(self) -> list[dict[str, object]]:
+        """The cases on this page as the access log names them (id and number)."""
+        return [
+            {"id": i, "number": r.number} for i, r in zip(self.case_ids, self.rows, strict=True)
+        ]
 
 
 def cases_behind(
@@ -641,6 +651,7 @@ def cases_behind(
         count=count,
         next_cursor=str(found[limit - 1][0]) if more else None,
         clock=drill.clock,
+        case_ids=[r[0] for r in found[:limit]],
     )
 
 

@@ -107,7 +107,7 @@ def test_odd_action_bodies_are_422(callers, appeal):
         f"{path}/extend",
         {
             "clock": "decision",
-            "new_due_at": "9999-12-31T23:59:59Z",
+            "new_due_at": "2199-12-31T23:59:59Z",  # the last instant the API takes
             "reason": "x",
             "consent_document_id": 2**63 - 1,
         },

@@ -116,3 +116,16 @@ def test_report_pages_cost_the_same_queries_whatever_the_data(client, world, url
             now=received,
         )
     assert queries(client, url) == few
+
+
+def test_the_cases_behind_a_figure_are_one_logged_read(client, world):
+    """A drill-down page lists case numbers and kinds: one access-log row names them all."""
+    from appealdesk.access.models import AccessLog
+    from appealdesk.cases.models import Case
+
+    url = "/desk/reports/cases/?program=ump&kind=appeal&level=1&outcome=decided"
+    page = signed_in(client, world.people["sam"]).get(url).content.decode()
+    row = AccessLog.objects.get(what="report cases")
+    shown = set(Case.objects.filter(pk__in=row.case_ids).values_list("number", flat=True))
+    assert shown and all(number in page for number in shown)
+    assert row.username == "sam"

@@ -62,7 +62,9 @@ def test_the_database_worker_delivers_and_retries(subscription, receiver, receiv
 def test_serve_on_the_embedded_default_delivers_with_its_worker(tmp_path: Path, receiver):
     """`./dev up` runs `appealdesk serve`: its worker sends webhooks, and stops with it."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(APPEALDESK_DATA_DIR=str(tmp_path / "data"), APPEALDESK_ADMIN_PASSWORD="x-test-p4ss")
+    env.update(
+        APPEALDESK_DATA_DIR=str(tmp_path / "data"), APPEALDESK_ADMIN_PASSWORD="x-test-p4ss-12"
+    )
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(

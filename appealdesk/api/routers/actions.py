@@ -38,6 +38,7 @@ from appealdesk.api.schemas import (
 from appealdesk.cases import services as sv
 from appealdesk.cases.errors import InvalidInput
 from appealdesk.cases.models import Case, Clock, ClockState, Document, Team
+from appealdesk.policy.quoting import quoted
 
 router = Router()
 
@@ -67,7 +68,7 @@ def _user_named(name: str | None, field: str) -> Any:
         return None
     user = get_user_model().objects.filter(username=name, is_active=True).first()
     if user is None:
-        raise InvalidInput(f"no active user {name!r}", field=field)
+        raise InvalidInput(f"no active user {quoted(name)}", field=field)
     return user
 
 

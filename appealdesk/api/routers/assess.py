@@ -13,6 +13,7 @@ from appealdesk.api.problems import ApiProblem
 from appealdesk.api.schemas import PackVersionOut
 from appealdesk.policy import AssessError, assess, default_registry
 from appealdesk.policy.contract import AssessRequest, AssessResult
+from appealdesk.policy.quoting import quoted
 
 router = Router()
 
@@ -62,8 +63,8 @@ def pack_show(request: HttpRequest, program: str, version: str) -> Any:
     """A pack version with every rule and the seed sentence it encodes."""
     registry = default_registry()
     if program not in registry.programs():
-        raise ApiProblem(404, "not_found", f"no program {program!r}")
+        raise ApiProblem(404, "not_found", f"no program {quoted(program)}")
     for loaded in registry.versions(program):
         if loaded.pack.version == version:
             return loaded.pack.model_dump(mode="json", by_alias=True)
-    raise ApiProblem(404, "not_found", f"{program} has no version {version!r}")
+    raise ApiProblem(404, "not_found", f"{program} has no version {quoted(version)}")

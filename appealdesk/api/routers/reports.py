@@ -13,6 +13,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from appealdesk.access import roles
+from appealdesk.access.log import log_reads
 from appealdesk.api.common import need, user_of
 from appealdesk.api.problems import ApiProblem, Problem
 from appealdesk.reports import http, selectors
@@ -169,6 +170,7 @@ def report_cases(request: HttpRequest, q: Query[ReportQuery], d: Query[DrillQuer
         cursor=d.cursor,
         limit=d.limit,
     )
+    log_reads(request, page.shown(), "api report cases", user)
     return {
         "count": page.count,
         "items": [dataclasses.asdict(r) for r in page.rows],

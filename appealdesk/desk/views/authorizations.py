@@ -24,6 +24,7 @@ from appealdesk.cases import authorizations as representation
 from appealdesk.cases.documents import document_response
 from appealdesk.cases.errors import DomainError
 from appealdesk.cases.models import Authorization, Party
+from appealdesk.cases.ranges import date_within_range
 
 CHECKERS = frozenset({roles.INTAKE, roles.SUPERVISOR, roles.ADMINISTRATOR})
 RECENT = 20
@@ -44,6 +45,7 @@ class ApproveForm(forms.Form):
         required=False,
         label="Valid until (optional)",
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[date_within_range],
     )
 
     def __init__(self, *args: Any, authorization: Authorization, **kwargs: Any) -> None:

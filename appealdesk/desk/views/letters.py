@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from appealdesk.access import roles
 from appealdesk.access.log import case_for
 from appealdesk.cases import packs
+from appealdesk.cases.addresses import address_problem
 from appealdesk.cases.errors import DomainError, InvalidInput
 from appealdesk.cases.models import Case
 from appealdesk.correspondence import catalog
@@ -98,7 +99,7 @@ def _sending(letter: Letter, now: dt.datetime) -> dict[str, Any]:
     elif not party.email_consent:
         why = f"{party.name} has not agreed to e-mail"
     else:
-        why = ""
+        why = address_problem(party.email) or ""
     return {
         "can_email": open_to_send and not why,
         "email_why_not": why,

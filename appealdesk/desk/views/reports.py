@@ -17,8 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appealdesk.access import roles
+from appealdesk.access.log import log_reads
 from appealdesk.cases.errors import InvalidInput
 from appealdesk.cases.models import CHANNEL_CHOICES, KIND_CHOICES
+from appealdesk.policy.quoting import quoted
 from appealdesk.reports import charts, http, selectors, universe
 from appealdesk.reports.filters import ReportFilter, programs, today
 from appealdesk.reports.selectors import (
@@ -131,7 +133,7 @@ def timeliness(request: HttpRequest) -> HttpResponse:
     f, error = _filter(request, now, "report_timeliness")
     by = request.GET.get("by") or None
     if by is not None and by not in DIMENSIONS:
-        error, by = f"by: {by!r} is not one of {', '.join(DIMENSIONS)}", None
+        error, by = f"by: {quoted(by)} is not one of {', '.join(DIMENSIONS)}", None
     context = _context(request, "report_timeliness", f, error)
     context["by"] = by
     if error:
@@ -363,6 +365,7 @@ def cases(request: HttpRequest) -> HttpResponse:
             now=now,
             cursor=request.GET.get("cursor"),
         )
+        log_reads(request, page.shown(), "report cases")
     except InvalidInput as exc:
         error, f, drill, page = exc.message, ReportFilter(), Drill(), None
     context = _context(request, "report_cases", f, error)

@@ -56,7 +56,7 @@ class RegisterForm(forms.Form):
     password = forms.CharField(
         label=_l("Password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_l("At least 8 characters, not a common password."),
+        help_text=_l("At least 12 characters, not a common password."),
     )
     password2 = forms.CharField(
         label=_l("Password again"),

@@ -235,6 +235,9 @@ def item_store(
                     "size": len(raw),
                 },
             )
+        from appealdesk.mailroom.reader import queue_read
+
+        queue_read(item)
     except IntegrityError:
         # another process stored the same thing between our look and our insert: theirs stands
         existing = _existing(source, source_id, sha)

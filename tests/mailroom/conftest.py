@@ -13,3 +13,23 @@ __all__ = ["NOW"]
 def _mailroom_settings(settings):
     settings.MAILROOM_MAX_PAGES = 50
     settings.MAILROOM_MAX_ATTACHMENTS = 20
+
+
+def require(*commands: str) -> None:
+    """Skip when a Debian command is missing, except under CI=true where that is a failure (as
+    the PostgreSQL pass does): the real parts are the point of these tests."""
+    import os
+    import shutil
+
+    missing = [c for c in commands if shutil.which(c) is None]
+    if not missing:
+        return
+    message = f"{', '.join(missing)} not installed (./dev installs APT_PACKAGES)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true: {message}")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def ocr():
+    require("ocrmypdf", "tesseract", "gs")

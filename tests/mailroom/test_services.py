@@ -128,9 +128,7 @@ def test_split_makes_items_of_page_ranges_and_refuses_bad_ranges(people):
 
 
 @pytest.mark.django_db
-def test_open_as_case_prefills_intake_with_the_items_receipt_and_attaches_its_pages(
-    people, member
-):
+def test_open_as_case_prefills_intake_with_the_items_receipt_and_attaches_its_pages(people, member):
     item = fax(pdf_of([["I appeal: my claim was denied"]])).item
     item.text = "I appeal: my claim was denied"
     item.program = "ump"

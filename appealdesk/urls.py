@@ -13,5 +13,6 @@ urlpatterns = [
     path("desk/", include("appealdesk.desk.urls")),
     path("api/v1/", api_v1.urls),
     path("portal/", include("appealdesk.portal.urls")),
+    path("mailroom/", include("appealdesk.mailroom.urls")),  # fax services' callbacks
     path("i18n/", include("django.conf.urls.i18n")),  # the portal's language switch
 ]

@@ -12,8 +12,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
 
+from appealdesk.access import roles
 from appealdesk.api.models import SCOPES, ApiKey, digest
-from appealdesk.desk import roles
 from appealdesk.desk.middleware import idle_out
 
 

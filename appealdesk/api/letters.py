@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Path, Query, Schema
 from pydantic import Field
 
+from appealdesk.access import roles
 from appealdesk.api.problems import ApiProblem
 from appealdesk.api.schemas import Instant, Text
 from appealdesk.api.v1 import (
@@ -34,7 +35,6 @@ from appealdesk.correspondence.models import KIND_LABELS, Letter
 from appealdesk.correspondence.packet import PURPOSES, matter_cases, packet_build
 from appealdesk.correspondence.render import letter_draft
 from appealdesk.correspondence.services import letter_generate, letter_mark_mailed, letter_send
-from appealdesk.desk import roles
 
 LETTER_ID = Path(..., ge=1, le=2**63 - 1)
 

@@ -12,9 +12,9 @@ from django.utils import timezone
 from ninja import NinjaAPI, Query, Schema
 from pydantic import Field
 
+from appealdesk.access import roles
 from appealdesk.api.auth import caller
 from appealdesk.api.problems import ApiProblem, Problem
-from appealdesk.desk import roles
 from appealdesk.reports import http, selectors
 from appealdesk.reports.filters import ReportFilter
 from appealdesk.reports.selectors import (

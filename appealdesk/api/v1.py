@@ -23,7 +23,10 @@ from ninja import File, Form, NinjaAPI, Path, Query, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from appealdesk.access import roles
+from appealdesk.access.log import case_for, log_reads
 from appealdesk.api import problems
+from appealdesk.api import reports as reports_api
 from appealdesk.api.auth import AUTH, caller
 from appealdesk.api.models import IdempotencyRecord
 from appealdesk.api.problems import ApiProblem, Problem
@@ -57,11 +60,8 @@ from appealdesk.cases.documents import DOCUMENT_KINDS, document_response, docume
 from appealdesk.cases.errors import InvalidInput
 from appealdesk.cases.models import Case, Clock, ClockState, Document, Party, Team
 from appealdesk.cases.selectors import case_timeline
-from appealdesk.desk import roles
-from appealdesk.desk.access import case_for, log_reads
 from appealdesk.policy import AssessError, assess, default_registry
 from appealdesk.policy.contract import AssessRequest, AssessResult
-from appealdesk.reports import api as reports_api
 
 
 class AppealdeskAPI(NinjaAPI):

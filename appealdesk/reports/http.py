@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
-from appealdesk.desk.access import log_access
+from appealdesk.access.log import log_access
 from appealdesk.reports import export, universe
 from appealdesk.reports.filters import ReportFilter
 

@@ -12,9 +12,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import render
 from django.utils import timezone
 
+from appealdesk.access import roles
 from appealdesk.cases import selectors
 from appealdesk.cases.models import Case, Clock, ClockState, SweepRun
-from appealdesk.desk import roles
 from appealdesk.desk.timeleft import NO_CLOCK_AFTER, status
 
 WEEKS = 13  # about 90 days

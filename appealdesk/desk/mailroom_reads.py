@@ -36,9 +36,7 @@ def programs_of(user: Any) -> list[str] | None:
     cached = getattr(user, "_mailroom_programs", None)
     if cached is None:
         cached = sorted(
-            set(
-                Team.objects.filter(id__in=roles.team_ids(user)).values_list("program", flat=True)
-            )
+            set(Team.objects.filter(id__in=roles.team_ids(user)).values_list("program", flat=True))
         )
         user._mailroom_programs = cached
     return list(cached)

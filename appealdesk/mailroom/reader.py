@@ -203,16 +203,11 @@ def _mark_read(item: Item, now: dt.datetime, **fields: Any) -> None:
 
 
 def _propose(item: Item, now: dt.datetime) -> None:
-    mailbox_program = ""
-    if item.source == "email":
-        mailbox_program = config.setting("MAILROOM_MAILBOX_PROGRAMS", {}).get(
-            item.addressed_to.split(",")[0].strip().lower(), ""
-        )
     matched = matching.match(
         text=item.text,
         subject=item.subject,
         addressed_to=item.addressed_to,
-        mailbox_program=mailbox_program,
+        mailbox_program=item.program,  # the source's (the mailbox's) program
     )
     proposal = matching.propose(
         matched,
@@ -231,7 +226,7 @@ def _propose(item: Item, now: dt.datetime) -> None:
             state=ItemState.PROPOSED,
             proposal=proposal,
             proposal_summary=summary[:300],
-            program=matched.program,
+            program=matched.program or item.program,
             handler=handler,
             urgent=urgent,
             first_due_at=first[0] if first else None,

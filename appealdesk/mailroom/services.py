@@ -156,6 +156,7 @@ def item_store(
     declared_type: str = "",
     parent: Item | None = None,
     page_range: str = "",
+    program: str = "",
     actor: Any = None,
     now: dt.datetime | None = None,
 ) -> Stored:
@@ -166,9 +167,10 @@ def item_store(
     arriving again is recorded on the first item (`seen_count`, `last_seen_at`, an
     `item.seen_again` event) and returned with `created=False`: never a second item. Fax, scan
     and folder items get one `Part` (the document itself); an e-mail's parts are made when it
-    is read. `received_at` is the true receipt instant (the fax's or message's own timestamp,
-    the batch's date-stamp); `received_basis` says which it was. Raises `InvalidInput` for an
-    unknown source, empty bytes, or a receipt instant in the future.
+    is read. `program` is what the source knows (the mailbox's program). `received_at` is the
+    true receipt instant (the fax's or message's own timestamp, the batch's date-stamp);
+    `received_basis` says which it was. Raises `InvalidInput` for an unknown source, empty
+    bytes, or a receipt instant in the future.
     """
     now = _now(now)
     if source not in Source.values:
@@ -209,6 +211,7 @@ def item_store(
                 subject=subject[:500],
                 parent=parent,
                 page_range=page_range,
+                program=program,
                 last_seen_at=now,
             )
             if content_type != "message/rfc822":

@@ -18,13 +18,16 @@ def _mailroom_settings(settings):
 def require(*commands: str) -> None:
     """Skip when a Debian command is missing, except under CI=true where that is a failure (as
     the PostgreSQL pass does): the real parts are the point of these tests."""
-    import os
     import shutil
 
     missing = [c for c in commands if shutil.which(c) is None]
-    if not missing:
-        return
-    message = f"{', '.join(missing)} not installed (./dev installs APT_PACKAGES)"
+    if missing:
+        unavailable(f"{', '.join(missing)} not installed (./dev installs APT_PACKAGES)")
+
+
+def unavailable(message: str) -> None:
+    import os
+
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI=true: {message}")
     pytest.skip(message)

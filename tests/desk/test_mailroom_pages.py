@@ -27,7 +27,7 @@ UMP_FAX = "+1 877 663 7526"  # a UMP handler's fax number in the seed pack
 
 def fax(lines, *, hours_ago=30.0, pages=1, sender="+15035550100", to=UMP_FAX, read=True):
     received = (timezone.now() - dt.timedelta(hours=hours_ago)).replace(microsecond=0)
-    raw = text_pdf([list(lines) + [f"page {n + 1} of {pages}"] for n in range(pages)])
+    raw = text_pdf([[*lines, f"page {n + 1} of {pages}"] for n in range(pages)])
     item = ms.item_store(
         source="fax",
         raw=raw,
@@ -67,10 +67,17 @@ def test_who_may_use_the_mailroom(client, staff):
 
 def test_the_queue_urgent_first_then_oldest_with_the_clock_running(client, staff):
     older = fax(APPEAL, hours_ago=50)
-    newer = fax(["Grievance: the customer service line kept me on hold.", "Pat Doe W1234567"] * 2,
-                hours_ago=5)
-    urgent = fax(["EXPEDITED appeal, urgent: the member needs surgery this week.",
-                  "Denied prior authorization, member ID W1234567"], hours_ago=1)
+    newer = fax(
+        ["Grievance: the customer service line kept me on hold.", "Pat Doe W1234567"] * 2,
+        hours_ago=5,
+    )
+    urgent = fax(
+        [
+            "EXPEDITED appeal, urgent: the member needs surgery this week.",
+            "Denied prior authorization, member ID W1234567",
+        ],
+        hours_ago=1,
+    )
     assert urgent.urgent, urgent.proposal_summary
     client.force_login(staff["alice"])
     before = AccessLog.objects.count()
@@ -85,12 +92,15 @@ def test_the_queue_urgent_first_then_oldest_with_the_clock_running(client, staff
 
 
 def test_the_queue_filters_and_pages_by_keyset(client, staff):
-    items = [fax([f"Appeal number {n}: please review the denied claim for member W1234567"],
-                 hours_ago=100 - n) for n in range(5)]
+    items = [
+        fax(
+            [f"Appeal number {n}: please review the denied claim for member W1234567"],
+            hours_ago=100 - n,
+        )
+        for n in range(5)
+    ]
     client.force_login(staff["bob"])
-    from appealdesk.desk import views  # noqa: F401  (the desk's urls are loaded)
 
-    seen = []
     url = "/desk/mailroom/?source=fax"
     from appealdesk.desk.mailroom_reads import queue
 
@@ -131,10 +141,13 @@ def test_an_item_of_another_program_is_404_and_the_refusal_logged(client, staff,
     assert f'href="/desk/mailroom/{item.pk}/"' not in client.get("/desk/mailroom/").content.decode()
     part = item.parts.get()
     assert client.get(f"/desk/mailroom/{item.pk}/documents/{part.pk}/").status_code == 404
-    assert client.post(
-        f"/desk/mailroom/{item.pk}/not_a_request/",
-        {"not_a_request-version": item.version, "not_a_request-reason": "spam"},
-    ).status_code == 404
+    assert (
+        client.post(
+            f"/desk/mailroom/{item.pk}/not_a_request/",
+            {"not_a_request-version": item.version, "not_a_request-reason": "spam"},
+        ).status_code
+        == 404
+    )
     assert Item.objects.get(pk=item.pk).state != "done"
 
 
@@ -203,19 +216,25 @@ def test_open_as_a_new_case_keeps_the_fax_receipt_instant(client, staff):
 
 
 def test_attach_records_information_received_and_resumes(client, staff, appeal):
-    case_request_information(appeal, actor=staff["bob"], items=["medical_records"],
-                             note="send the records")
+    case_request_information(
+        appeal, actor=staff["bob"], items=["medical_records"], note="send the records"
+    )
     case = Case.objects.get(pk=appeal.pk)
     assert case.state == "awaiting_information"
-    item = fax([f"Re: {case.number}. Here are the medical records you asked for.",
-                "Member ID W1234567"], hours_ago=2)
+    item = fax(
+        [f"Re: {case.number}. Here are the medical records you asked for.", "Member ID W1234567"],
+        hours_ago=2,
+    )
     client.force_login(staff["alice"])
     page = client.get(f"/desk/mailroom/{item.pk}/").content.decode()
     assert f'value="{case.number}"' in page  # the matched case proposed
     response = client.post(
         f"/desk/mailroom/{item.pk}/attach/",
-        {"attach-version": item.version, "attach-case_number": case.number.lower(),
-         "attach-items": ["medical_records"]},
+        {
+            "attach-version": item.version,
+            "attach-case_number": case.number.lower(),
+            "attach-items": ["medical_records"],
+        },
     )
     assert response.status_code == 302 and response["Location"] == f"/desk/cases/{case.number}/"
     case.refresh_from_db()
@@ -241,14 +260,20 @@ def test_attach_to_a_case_the_user_may_not_see_is_refused(client, staff, appeal,
 def test_split_by_page_ranges(client, staff):
     item = fax(APPEAL, pages=3)
     client.force_login(staff["bob"])
-    bad = client.post(f"/desk/mailroom/{item.pk}/split/",
-                      {"split-version": item.version, "split-ranges": "1-2, 2-3"})
+    bad = client.post(
+        f"/desk/mailroom/{item.pk}/split/",
+        {"split-version": item.version, "split-ranges": "1-2, 2-3"},
+    )
     assert bad.status_code == 422 and "overlap" in bad.content.decode()
-    typo = client.post(f"/desk/mailroom/{item.pk}/split/",
-                       {"split-version": item.version, "split-ranges": "one to two"})
+    typo = client.post(
+        f"/desk/mailroom/{item.pk}/split/",
+        {"split-version": item.version, "split-ranges": "one to two"},
+    )
     assert typo.status_code == 422 and "is not a page range" in typo.content.decode()
-    response = client.post(f"/desk/mailroom/{item.pk}/split/",
-                           {"split-version": item.version, "split-ranges": "1, 2-3"})
+    response = client.post(
+        f"/desk/mailroom/{item.pk}/split/",
+        {"split-version": item.version, "split-ranges": "1, 2-3"},
+    )
     assert response.status_code == 302
     children = list(Item.objects.filter(parent=item).order_by("id"))
     assert [c.page_range for c in children] == ["1-1", "2-3"]
@@ -258,13 +283,18 @@ def test_split_by_page_ranges(client, staff):
 def test_not_a_request_needs_a_reason_and_keeps_the_item(client, staff):
     item = fax(["Dear pharmacy, please refill my prescription for lisinopril, thanks"])
     client.force_login(staff["alice"])
-    refused = client.post(f"/desk/mailroom/{item.pk}/not_a_request/",
-                          {"not_a_request-version": item.version, "not_a_request-reason": "other"})
+    refused = client.post(
+        f"/desk/mailroom/{item.pk}/not_a_request/",
+        {"not_a_request-version": item.version, "not_a_request-reason": "other"},
+    )
     assert refused.status_code == 422 and "say why it is not a request" in refused.content.decode()
     done = client.post(
         f"/desk/mailroom/{item.pk}/not_a_request/",
-        {"not_a_request-version": item.version, "not_a_request-reason": "misdirected",
-         "not_a_request-note": "meant for the pharmacy"},
+        {
+            "not_a_request-version": item.version,
+            "not_a_request-reason": "misdirected",
+            "not_a_request-note": "meant for the pharmacy",
+        },
     )
     assert done.status_code == 302
     kept = Item.objects.get(pk=item.pk)
@@ -277,8 +307,10 @@ def test_a_second_clerk_on_the_same_fax_is_told(client, staff):
     seen = item.version
     ms.item_not_a_request(item, reason="spam", actor=staff["bob"])
     client.force_login(staff["alice"])
-    response = client.post(f"/desk/mailroom/{item.pk}/not_a_request/",
-                           {"not_a_request-version": seen, "not_a_request-reason": "duplicate"})
+    response = client.post(
+        f"/desk/mailroom/{item.pk}/not_a_request/",
+        {"not_a_request-version": seen, "not_a_request-reason": "duplicate"},
+    )
     assert response.status_code == 422
     assert "was changed by bob" in response.content.decode()
     assert Item.objects.get(pk=item.pk).outcome_reason == "spam"
@@ -297,16 +329,25 @@ def test_a_batch_of_scans_with_the_date_stamp(client, staff):
     assert response.status_code == 302
     items = list(Item.objects.filter(source="scan"))
     assert len(items) == 2
-    assert {timezone.localtime(i.received_at, timezone=dt.timezone(dt.timedelta(hours=-8))).date()
-            for i in items} == {stamp}
+    assert {
+        timezone.localtime(i.received_at, timezone=dt.timezone(dt.timedelta(hours=-8))).date()
+        for i in items
+    } == {stamp}
     assert Refusal.objects.filter(code="not_a_scan").count() == 1
     messages = client.get("/desk/mailroom/").content.decode()
     assert "notes.txt refused" in messages
     future = client.post(
         "/desk/mailroom/scans/",
-        {"program": "ump", "stamped_on": (stamp + dt.timedelta(days=30)).isoformat(),
-         "files": [SimpleUploadedFile("x.pdf", text_pdf([["x"]]))]},
+        {
+            "program": "ump",
+            "stamped_on": (stamp + dt.timedelta(days=30)).isoformat(),
+            "files": [SimpleUploadedFile("x.pdf", text_pdf([["x"]]))],
+        },
     )
     assert future.status_code == 422 and "in the future" in future.content.decode()
-    assert client.post("/desk/mailroom/scans/", {"program": "ump",
-                       "stamped_on": stamp.isoformat()}).status_code == 422
+    assert (
+        client.post(
+            "/desk/mailroom/scans/", {"program": "ump", "stamped_on": stamp.isoformat()}
+        ).status_code
+        == 422
+    )

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.cases.conftest import NOW, _fast_settings, member, people, receive, team  # noqa: F401
+from tests.mailroom.dovecot import dovecot  # noqa: F401
+from tests.mailroom.needs import require
+from tests.sweep.test_kill import database  # noqa: F401 (a SQLite file, or a PostgreSQL database)
 
 __all__ = ["NOW"]
 
@@ -13,24 +16,6 @@ __all__ = ["NOW"]
 def _mailroom_settings(settings):
     settings.MAILROOM_MAX_PAGES = 50
     settings.MAILROOM_MAX_ATTACHMENTS = 20
-
-
-def require(*commands: str) -> None:
-    """Skip when a Debian command is missing, except under CI=true where that is a failure (as
-    the PostgreSQL pass does): the real parts are the point of these tests."""
-    import shutil
-
-    missing = [c for c in commands if shutil.which(c) is None]
-    if missing:
-        unavailable(f"{', '.join(missing)} not installed (./dev installs APT_PACKAGES)")
-
-
-def unavailable(message: str) -> None:
-    import os
-
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true: {message}")
-    pytest.skip(message)
 
 
 @pytest.fixture

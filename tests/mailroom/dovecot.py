@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.mailroom.conftest import require, unavailable
+from tests.mailroom.needs import require, unavailable
 
 CONFIG = """\
 protocols = imap

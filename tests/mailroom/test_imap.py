@@ -11,7 +11,7 @@ from imapclient import IMAPClient
 
 from appealdesk.mailroom.imap import Mailbox, mailbox_poll
 from appealdesk.mailroom.models import Item, Refusal
-from tests.mailroom.dovecot import Imap, dovecot  # noqa: F401 (the fixture)
+from tests.mailroom.dovecot import Imap
 
 
 def message(n: int, *, subject: str = "", body: str = "", size: int = 0) -> bytes:

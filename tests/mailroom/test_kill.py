@@ -11,11 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
-from tests.mailroom.dovecot import dovecot  # noqa: F401 (the fixture)
 from tests.mailroom.test_imap import append, count, message
-from tests.sweep.test_kill import database  # noqa: F401 (the fixture: SQLite file or PostgreSQL)
 
 APPEALDESK = [sys.executable, "-m", "appealdesk.cli"]
 MESSAGES = 300

@@ -195,3 +195,25 @@ def test_a_batch_of_scans_is_received_on_its_date_stamp_and_a_non_scan_refused(p
     assert stored.item.received_basis == "date-stamp 2026-03-01"
     assert result.refused[0][0] == "notes.txt" and "not a PDF" in result.refused[0][1]
     assert Refusal.objects.get().code == "not_a_scan"
+
+
+@pytest.mark.django_db
+def test_attach_resumes_a_clock_paused_for_the_information(receive, people):
+    from appealdesk.cases.models import Clock
+
+    case = receive()
+    decision = case.clocks.get(clock_id="decision")
+    Clock.objects.filter(pk=decision.pk).update(pausable=True)  # as a pack with pausable: true
+    decision.refresh_from_db()
+    due = decision.due_at
+    sv.case_request_information(case, actor=people["bob"], items=["eob"], now=NOW)
+    sv.clock_pause(decision, actor=people["bob"], reason="waiting for the EOB", now=NOW)
+    later = NOW + dt.timedelta(days=2)
+    reply = fax(pdf_of([["EOB"]]), fax_id="fax-eob").item
+    ms.item_attach(reply, case=case, actor=people["bob"], items=["eob"], now=later)
+    decision.refresh_from_db()
+    assert decision.state == "running" and decision.due_at == due + dt.timedelta(days=2)
+    reply.refresh_from_db()
+    assert ItemEvent.objects.get(item=reply, action="item.attached").after["clocks_resumed"] == [
+        "decision"
+    ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from appealdesk.demo.data import load_demo
@@ -38,8 +39,6 @@ def test_the_demo_mailroom(demo, client):
     assert "medical records" in reply.text and reply.quoted
     misdirected = items["fax-refill.pdf"]
     assert "lisinopril" in misdirected.text
-    from django.contrib.auth import get_user_model
-
     client.force_login(get_user_model().objects.get(username="sam"))
     page = client.get("/desk/mailroom/").content.decode()
     for item in (appeal, reply, misdirected):

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,11 +81,9 @@ def _wait(port: int, seconds: float) -> None:
     raise RuntimeError(f"Dovecot did not answer on port {port} within {seconds:.0f} s")
 
 
-@pytest.fixture
-def dovecot() -> Iterator[Imap]:
-    require("dovecot")
-    if os.geteuid() != 0:
-        unavailable("Dovecot's master process must start as root (run the tests as root)")
+@contextmanager
+def dovecot_server() -> Iterator[Imap]:
+    """Start Dovecot (as root) on 127.0.0.1 and a free port; stop it by its PID on exit."""
     nobody = pwd.getpwnam("nobody")
     # not under pytest's tmp_path: its parents are private to root, and mail is nobody's
     root = Path(tempfile.mkdtemp(prefix="appealdesk-dovecot-"))
@@ -105,7 +104,7 @@ def dovecot() -> Iterator[Imap]:
         pid_file = root / "run" / "master.pid"
         if pid_file.exists():
             pid = int(pid_file.read_text().strip())
-            os.kill(pid, signal.SIGTERM)  # only the master this fixture started
+            os.kill(pid, signal.SIGTERM)  # only the master this server started
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline:
                 try:
@@ -114,3 +113,12 @@ def dovecot() -> Iterator[Imap]:
                     break
                 time.sleep(0.1)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Imap]:
+    require("dovecot")
+    if os.geteuid() != 0:
+        unavailable("Dovecot's master process must start as root (run the tests as root)")
+    with dovecot_server() as imap:
+        yield imap

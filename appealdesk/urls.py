@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -16,3 +17,8 @@ urlpatterns = [
     path("mailroom/", include("appealdesk.mailroom.urls")),  # fax services' callbacks
     path("i18n/", include("django.conf.urls.i18n")),  # the portal's language switch
 ]
+
+# e-mail services' inbound webhooks (django-anymail), only once their shared secret is set:
+# without it anymail's views would take any request
+if getattr(settings, "ANYMAIL", {}).get("WEBHOOK_SECRET"):
+    urlpatterns.append(path("mailroom/anymail/", include("anymail.urls")))

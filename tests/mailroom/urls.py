@@ -1,5 +1,9 @@
-"""Only the mailroom's endpoints: the fax tests do not depend on the other surfaces' URLs."""
+"""Only the mailroom's endpoints (and anymail's inbound webhooks): the mailroom's tests do not
+depend on the other surfaces' URLs."""
 
 from django.urls import include, path
 
-urlpatterns = [path("mailroom/", include("appealdesk.mailroom.urls"))]
+urlpatterns = [
+    path("mailroom/anymail/", include("anymail.urls")),
+    path("mailroom/", include("appealdesk.mailroom.urls")),
+]

@@ -40,9 +40,9 @@ def text_pdf(pages: Sequence[Sequence[str]]) -> bytes:
     )
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
-    for number, body in enumerate(objects, start=1):
+    for number, definition in enumerate(objects, start=1):
         offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, definition)
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     for offset in offsets:

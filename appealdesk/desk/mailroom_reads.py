@@ -24,7 +24,7 @@ WAITING = (ItemState.NEW, ItemState.READ, ItemState.PROPOSED)
 # the queue's state filter: the waiting ones together (the default), or one state
 STATE_FILTERS = {
     "waiting": "waiting (not processed yet)",
-    **{s.value: s.label for s in ItemState},
+    **dict(ItemState.choices),
 }
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from imapclient import IMAPClient
 
 from appealdesk.mailroom import config
-from appealdesk.mailroom.services import item_refuse, item_store
+from appealdesk.mailroom.services import Arrival, item_refuse, items_store_many
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +218,7 @@ def mailbox_poll(
             _move(client, large, mailbox.refused_folder)
             fetched = client.fetch(small, ["BODY.PEEK[]", "INTERNALDATE"]) if small else {}
             done: list[int] = []
+            arrivals: list[Arrival] = []
             for uid in small:
                 data = fetched.get(uid)
                 if not data:  # expunged by someone else since SEARCH
@@ -227,28 +228,30 @@ def mailbox_poll(
                 if received_at.tzinfo is None:
                     received_at = received_at.replace(tzinfo=dt.UTC)
                 headers = _headers(raw)
-                stored = item_store(
-                    source="email",
-                    raw=raw,
-                    received_at=min(received_at, now or received_at),
-                    received_basis=f"IMAP INTERNALDATE ({mailbox.name})",
-                    source_id=headers["message_id"],
-                    sender=headers["sender"],
-                    sender_name=headers["sender_name"],
-                    addressed_to=headers["to"],
-                    subject=headers["subject"],
-                    name=f"{headers['subject'][:80] or 'message'}.eml",
-                    declared_type="message/rfc822",
-                    program=mailbox.program,
-                    now=now,
+                arrivals.append(
+                    Arrival(
+                        source="email",
+                        raw=raw,
+                        received_at=min(received_at, now or received_at),
+                        received_basis=f"IMAP INTERNALDATE ({mailbox.name})",
+                        source_id=headers["message_id"],
+                        sender=headers["sender"],
+                        sender_name=headers["sender_name"],
+                        addressed_to=headers["to"],
+                        subject=headers["subject"],
+                        name=f"{headers['subject'][:80] or 'message'}.eml",
+                        declared_type="message/rfc822",
+                        program=mailbox.program,
+                    )
                 )
+                done.append(uid)
+            for stored in items_store_many(arrivals, now=now):
                 result.items.append(stored.item.pk)
                 if stored.created:
                     result.stored += 1
                 else:
                     result.seen_again += 1
-                done.append(uid)
-            # committed above, item by item: only now may the server forget them
+            # the batch committed above: only now may the server forget these messages
             _move(client, done, mailbox.processed_folder)
             result.moved += len(done)
     return result

@@ -45,6 +45,24 @@ def queue_read(item: Item) -> None:
     transaction.on_commit(enqueue)
 
 
+@task()
+def read_items_task(item_ids: list[int]) -> str:
+    """The queue's task for a batch stored together (an IMAP fetch): read each in turn."""
+    return "; ".join(item_read(item_id) for item_id in item_ids)
+
+
+def queue_read_many(item_ids: list[int]) -> None:
+    """Queue one reading task for a batch once it commits."""
+
+    def enqueue() -> None:
+        try:
+            read_items_task.enqueue(item_ids)
+        except Exception:  # the worker's safety net reads them within a minute
+            log.exception("could not queue the reading of %d mailroom items", len(item_ids))
+
+    transaction.on_commit(enqueue)
+
+
 def _claim(item_id: int, now: dt.datetime) -> bool:
     return (
         Item.objects.filter(pk=item_id, state=ItemState.NEW, read_attempts__lt=MAX_READ_ATTEMPTS)

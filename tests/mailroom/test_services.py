@@ -217,3 +217,31 @@ def test_attach_resumes_a_clock_paused_for_the_information(receive, people):
     assert ItemEvent.objects.get(item=reply, action="item.attached").after["clocks_resumed"] == [
         "decision"
     ]
+
+
+@pytest.mark.django_db
+def test_a_batch_is_stored_like_one_by_one_in_one_transaction(django_capture_on_commit_callbacks):
+    known = fax(pdf_of([["known"]]), fax_id="fax-known").item
+    arrivals = [
+        ms.Arrival(
+            source="fax",
+            raw=raw,
+            received_at=RECEIVED,
+            received_basis="test",
+            source_id=source_id,
+        )
+        for raw, source_id in [
+            (b"%PDF-1.4 one", "b1"),
+            (b"%PDF-1.4 two", "b2"),
+            (b"%PDF-1.4 one", "b1"),  # twice in the same batch
+            (known.raw.open("rb").read(), "fax-known"),  # stored before
+        ]
+    ]
+    with django_capture_on_commit_callbacks() as callbacks:
+        stored = ms.items_store_many(arrivals, now=NOW)
+    assert sorted(s.created for s in stored) == [False, False, True, True]
+    assert Item.objects.count() == 3
+    one = Item.objects.get(source_id="b1")
+    assert one.seen_count == 2 and actions(one) == ["item.stored", "item.seen_again"]
+    assert Item.objects.get(pk=known.pk).seen_count == 2
+    assert len(callbacks) == 1  # one reading task for the batch

@@ -7,6 +7,7 @@ item) and moves it. Password or OAuth2 (XOAUTH2, Microsoft 365 and Google) sign-
 from __future__ import annotations
 
 import datetime as dt
+import email.errors
 import email.header
 import email.utils
 import json
@@ -164,6 +165,9 @@ def _move(client: IMAPClient, uids: list[int], folder: str) -> None:
 
 
 def _headers(raw: bytes) -> dict[str, str]:
+    """What the item row keeps of a message's headers. A header that cannot be decoded (an
+    unknown charset in an encoded word) is kept as it is written: one bad header must not stop
+    the mailbox (the reader says more when it reads the message)."""
     parsed = BytesHeaderParser().parsebytes(raw)
     to = [
         address.lower()
@@ -173,9 +177,11 @@ def _headers(raw: bytes) -> dict[str, str]:
         if address
     ]
     name, sender = email.utils.parseaddr(str(parsed.get("From") or ""))
-    subject = str(
-        email.header.make_header(email.header.decode_header(str(parsed.get("Subject") or "")))
-    )
+    written = str(parsed.get("Subject") or "")
+    try:
+        subject = str(email.header.make_header(email.header.decode_header(written)))
+    except (LookupError, UnicodeError, email.errors.HeaderParseError):
+        subject = written
     return {
         "message_id": str(parsed.get("Message-ID") or "").strip().strip("<>"),
         "sender": sender.lower(),

@@ -351,3 +351,13 @@ def test_a_batch_of_scans_with_the_date_stamp(client, staff):
         ).status_code
         == 422
     )
+
+
+def test_a_filing_window_without_its_start_date_is_not_called_too_late(client, staff):
+    # a fax names no notice date: assess cannot tell the last day (timely is None)
+    item = fax(APPEAL)
+    assert item.proposal["assessment"]["filing"]["timely"] is None
+    client.force_login(staff["alice"])
+    page = client.get(f"/desk/mailroom/{item.pk}/").content.decode()
+    assert "Not known yet: the last day to file counts from a date not given" in page
+    assert "Too late" not in page

@@ -97,3 +97,16 @@ def test_a_wrong_password_fails_loudly(dovecot):
 
     with pytest.raises(LoginError):
         mailbox_poll(mailbox(dovecot, password="wrong"))
+
+
+def test_a_subject_in_an_unknown_charset_does_not_stop_the_mailbox():
+    from appealdesk.mailroom.imap import _headers
+
+    raw = (
+        b"From: Ana <ana@example.org>\r\nTo: appeals@plan.example\r\n"
+        b"Subject: =?x-no-such-charset?q?Apelaci=F3n?=\r\n"
+        b"Message-ID: <h1@example.org>\r\n\r\nhi\r\n"
+    )
+    headers = _headers(raw)
+    assert headers["subject"] == "=?x-no-such-charset?q?Apelaci=F3n?="
+    assert headers["message_id"] == "h1@example.org" and headers["sender"] == "ana@example.org"

@@ -99,3 +99,40 @@ def test_an_emailed_reply_becomes_information_received(page_as, desk):
         number,
     )
     assert at == received  # information received at the e-mail's own instant
+
+
+def test_a_batch_of_paper_scans_with_its_date_stamp(page_as, desk, tmp_path):
+    from appealdesk.demo.mail import text_pdf
+
+    files = []
+    for n in (1, 2):
+        path = tmp_path / f"paper-{n}.pdf"
+        path.write_bytes(text_pdf([[f"Grievance letter {n}: nobody called me back, W1000000"]]))
+        files.append(str(path))
+    page = page_as("alice")
+    page.goto(desk.url("/desk/mailroom/"))
+    page.get_by_role("link", name="Upload scanned mail").click()
+    assert_accessible(page, "the scan upload")
+    page.select_option("#id_program", "ump")
+    page.fill("#id_stamped_on", "2026-11-30")
+    page.set_input_files("#id_files", files)
+    page.get_by_role("button", name="Store the batch").click()
+    page.wait_for_url(desk.url("/desk/mailroom/"))
+    expect(page.locator(".messages")).to_contain_text("2 scan(s) stored as received on Nov 30")
+    rows = desk.query(
+        "SELECT received_basis FROM mailroom_item WHERE raw_name IN ('paper-1.pdf', 'paper-2.pdf')"
+    )
+    assert rows == [("date-stamp 2026-11-30",)] * 2
+
+
+def test_another_programs_clerk_gets_no_such_item(page_as, desk):
+    fax_id, _ = _item(desk, "raw_name = ?", "fax-appeal.pdf")
+    page = page_as("gina")  # intake on the Genex team only
+    answer = page.goto(desk.url(f"/desk/mailroom/{fax_id}/"))
+    assert answer is not None and answer.status == 404
+    [(allowed,)] = desk.query(
+        "SELECT allowed FROM desk_accesslog WHERE username = 'gina' AND case_number = ? "
+        "ORDER BY id DESC LIMIT 1",
+        f"mailroom item {fax_id}",
+    )
+    assert allowed == 0

@@ -110,3 +110,47 @@ def test_a_subject_in_an_unknown_charset_does_not_stop_the_mailbox():
     headers = _headers(raw)
     assert headers["subject"] == "=?x-no-such-charset?q?Apelaci=F3n?="
     assert headers["message_id"] == "h1@example.org" and headers["sender"] == "ana@example.org"
+
+
+def test_an_oauth2_access_token_is_fetched_with_the_refresh_token_or_client_credentials():
+    import json
+    import threading
+    import urllib.parse
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from appealdesk.mailroom.imap import OAuth2, access_token
+
+    seen: list[dict[str, list[str]]] = []
+
+    class Endpoint(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            form = urllib.parse.parse_qs(
+                self.rfile.read(int(self.headers["Content-Length"])).decode()
+            )
+            seen.append(form)
+            ok = form.get("client_secret") == ["s3cret"]
+            body = json.dumps({"access_token": "tok-1"} if ok else {"error": "invalid_client"})
+            self.send_response(200 if ok else 401)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Endpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/token"
+    try:
+        delegated = OAuth2(
+            url, "app", "s3cret", refresh_token="r-1", scope="https://mail.google.com/"
+        )
+        assert access_token(delegated) == "tok-1"
+        assert seen[-1]["grant_type"] == ["refresh_token"] and seen[-1]["refresh_token"] == ["r-1"]
+        app_only = OAuth2(url, "app", "s3cret", scope="https://outlook.office365.com/.default")
+        assert access_token(app_only) == "tok-1"
+        assert seen[-1]["grant_type"] == ["client_credentials"]
+        with pytest.raises(ConnectionError, match="refused the sign-in \\(401\\)"):
+            access_token(OAuth2(url, "app", "wrong"))
+    finally:
+        server.shutdown()

@@ -22,9 +22,12 @@ from appealdesk.mailroom.selectors import QueuePage, QueueRow, _decode, _encode,
 
 WAITING = (ItemState.NEW, ItemState.READ, ItemState.PROPOSED)
 # the queue's state filter: the waiting ones together (the default), or one state
-STATE_FILTERS = {
-    "waiting": "waiting (not processed yet)",
-    **dict(ItemState.choices),
+STATE_FILTERS: dict[str, str] = {
+    "waiting": "waiting (not done)",
+    ItemState.NEW.value: "new (not read yet)",
+    ItemState.READ.value: "read (no proposal yet)",
+    ItemState.PROPOSED.value: "proposed",
+    ItemState.DONE.value: "done",
 }
 
 

@@ -21,13 +21,13 @@ from appealdesk.mailroom.models import Item, ItemState, Source
 from appealdesk.mailroom.selectors import QueuePage, QueueRow, _decode, _encode, due_words
 
 WAITING = (ItemState.NEW, ItemState.READ, ItemState.PROPOSED)
-# the queue's state filter: the waiting ones together (the default), or one state
+# the queue's state filter: the waiting ones together (the default), or one of `ItemState`
 STATE_FILTERS: dict[str, str] = {
     "waiting": "waiting (not done)",
-    ItemState.NEW.value: "new (not read yet)",
-    ItemState.READ.value: "read (no proposal yet)",
-    ItemState.PROPOSED.value: "proposed",
-    ItemState.DONE.value: "done",
+    "new": "new (not read yet)",
+    "read": "read (no proposal yet)",
+    "proposed": "proposed",
+    "done": "done",
 }
 
 

@@ -15,8 +15,9 @@ from appealdesk.access.models import AccessLog
 from appealdesk.cases.models import Case, Document, Team
 from appealdesk.cases.services import case_request_information
 from appealdesk.demo.mail import text_pdf
+from appealdesk.desk.mailroom_reads import STATE_FILTERS
 from appealdesk.mailroom import services as ms
-from appealdesk.mailroom.models import Item, ItemEvent, Refusal
+from appealdesk.mailroom.models import Item, ItemEvent, ItemState, Refusal
 from appealdesk.mailroom.reader import item_read
 from tests.desk.conftest import make_user
 
@@ -113,6 +114,7 @@ def test_the_queue_filters_and_pages_by_keyset(client, staff):
     assert len(seen) == 5
     assert "Nothing waiting" in client.get("/desk/mailroom/?source=email").content.decode()
     assert client.get("/desk/mailroom/?state=bogus").status_code == 302
+    assert set(STATE_FILTERS) == {"waiting", *ItemState.values}
 
 
 def test_the_queue_costs_the_same_queries_for_3_or_25_items(

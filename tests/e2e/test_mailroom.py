@@ -62,6 +62,7 @@ def test_an_intake_clerk_turns_a_fax_into_a_case(page_as, desk):
     if not page.locator("input[name=member]:checked").count():
         expect(page.locator("#id_member_name")).not_to_have_value("")
     assert_accessible(page, "intake from a mailroom item")
+    print("screenshot:", screenshot(page, "mailroom-intake"))
     page.get_by_role("button", name="Confirm and take in").click()
     page.wait_for_url(CASE_URL)
     number = CASE_URL.search(page.url).group(1)
@@ -88,6 +89,7 @@ def test_an_emailed_reply_becomes_information_received(page_as, desk):
     page.goto(desk.url(f"/desk/mailroom/{reply_id}/"))
     expect(page.locator("#item-text")).to_contain_text("medical records")
     expect(page.locator("#id_attach-case_number")).to_have_value(number)
+    print("screenshot:", screenshot(page, "mailroom-reply"))
     page.get_by_role("button", name="Attach").click()
     page.wait_for_url(desk.case_url(number))
     expect(page.locator(".messages")).to_contain_text("Attached to")

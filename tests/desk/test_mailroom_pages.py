@@ -361,5 +361,5 @@ def test_a_filing_window_without_its_start_date_is_not_called_too_late(client, s
     assert item.proposal["assessment"]["filing"]["timely"] is None
     client.force_login(staff["alice"])
     page = client.get(f"/desk/mailroom/{item.pk}/").content.decode()
-    assert "Not known yet: the last day to file counts from a date not given" in page
+    assert "Not known yet: the last day to file counts from a date not given (" in page
     assert "Too late" not in page

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from appealdesk.access import roles
@@ -78,7 +79,12 @@ def queue(
     deferred. Raises `InvalidInput` for an unknown filter value or a bad cursor."""
     now = now or timezone.now()
     limit = max(1, min(limit, 200))
-    rows = visible_items(user).defer("text", "quoted", "proposal")
+    # the matched member's id read from the JSON in the same query: the access log names them
+    rows = (
+        visible_items(user)
+        .defer("text", "quoted", "proposal")
+        .annotate(matched_member=KT("proposal__matched__member_id"))
+    )
     if state == "waiting":
         rows = rows.filter(state__in=WAITING)
     elif state in ItemState.values:

@@ -66,7 +66,7 @@ def test_who_may_use_the_mailroom(client, staff):
     assert 'id="mailroom-link"' not in client.get("/desk/").content.decode()
 
 
-def test_the_queue_urgent_first_then_oldest_with_the_clock_running(client, staff):
+def test_the_queue_urgent_first_then_oldest_with_the_clock_running(client, staff, member):
     older = fax(APPEAL, hours_ago=50)
     newer = fax(
         ["Grievance: the customer service line kept me on hold.", "Pat Doe W1234567"] * 2,
@@ -86,6 +86,8 @@ def test_the_queue_urgent_first_then_oldest_with_the_clock_running(client, staff
     assert AccessLog.objects.count() == before + 1  # one row per page view
     row = AccessLog.objects.first()
     assert row.what == "mailroom queue" and row.allowed and row.username == "alice"
+    matched = {i.proposal["matched"].get("member_id") for i in (older, newer, urgent)}
+    assert matched - {None} and row.member_ids == sorted(matched - {None})
     positions = [page.index(f'href="/desk/mailroom/{i.pk}/"') for i in (urgent, older, newer)]
     assert positions == sorted(positions)
     assert re.search(r"due in \d+ hours?", page) or "overdue by" in page

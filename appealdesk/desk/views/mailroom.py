@@ -98,7 +98,7 @@ def mailroom_queue(request: HttpRequest) -> HttpResponse:
         None,
         "mailroom queue",
         True,
-        member_ids=None,
+        member_ids=_shown_members(page.rows),
     )
     query = request.GET.copy()
     query.pop("after", None)
@@ -123,6 +123,16 @@ def mailroom_queue(request: HttpRequest) -> HttpResponse:
         "can_upload": True,
     }
     return render(request, "desk/mailroom.html", context)
+
+
+def _shown_members(rows: list[Any]) -> list[int]:
+    """The members the queue page named (the matched member of each row's proposal)."""
+    found = set()
+    for row in rows:
+        value = getattr(row.item, "matched_member", None)
+        if value not in (None, "", "null") and str(value).isdigit():
+            found.add(int(value))
+    return sorted(found)
 
 
 # -- one item ---------------------------------------------------------------------------------

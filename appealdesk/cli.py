@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from appealdesk.mailroom.cli import mailroom_app
 from appealdesk.reports.cli import report_app
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app = typer.Typer(
 packs_app = typer.Typer(help="Policy packs: list, show, validate.", no_args_is_help=True)
 app.add_typer(packs_app, name="packs")
 app.add_typer(report_app, name="report")
+app.add_typer(mailroom_app, name="mailroom")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -309,12 +311,13 @@ def worker(
     ] = 1.0,
 ) -> None:
     """Run the task worker (Django's db_worker): sends webhook deliveries and retries them;
-    every minute it queues again any delivery whose task was lost, and sweeps the clocks
-    (`appealdesk sweep`)."""
+    every minute it queues again any delivery whose task was lost, sweeps the clocks
+    (`appealdesk sweep`) and runs the mailroom (mailboxes, reading, unprocessed warnings)."""
     _django()
     from django.core.management import call_command
 
     from appealdesk.cases.sweeper import sweep_start
+    from appealdesk.mailroom.worker import mailroom_start
     from appealdesk.webhooks.tasks import deliveries_requeue_overdue, safety_net_start
 
     deliveries_requeue_overdue()  # whatever was lost while no worker ran
@@ -324,6 +327,7 @@ def worker(
         return
     safety_net_start(every_seconds=60)
     sweep_start(every_seconds=60)
+    mailroom_start(every_seconds=60)  # mailboxes, unread items, unprocessed-item warnings
     call_command("db_worker", *options)
 
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -13,5 +14,11 @@ urlpatterns = [
     path("desk/", include("appealdesk.desk.urls")),
     path("api/v1/", api_v1.urls),
     path("portal/", include("appealdesk.portal.urls")),
+    path("mailroom/", include("appealdesk.mailroom.urls")),  # fax services' callbacks
     path("i18n/", include("django.conf.urls.i18n")),  # the portal's language switch
 ]
+
+# e-mail services' inbound webhooks (django-anymail), only once their shared secret is set:
+# without it anymail's views would take any request
+if getattr(settings, "ANYMAIL", {}).get("WEBHOOK_SECRET"):
+    urlpatterns.append(path("mailroom/anymail/", include("anymail.urls")))

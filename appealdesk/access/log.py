@@ -43,9 +43,16 @@ def _entry(
 
 
 def log_access(
-    request: HttpRequest, number: str, case: Any, what: str, ok: bool, user: Any = None
+    request: HttpRequest,
+    number: str,
+    case: Any,
+    what: str,
+    ok: bool,
+    user: Any = None,
+    *,
+    member_ids: list[int] | None = None,
 ) -> None:
-    _entry(request, user or request.user, number, case, what, ok).save()
+    _entry(request, user or request.user, number, case, what, ok, member_ids=member_ids).save()
 
 
 def log_reads(request: HttpRequest, cases: Iterable[Any], what: str, user: Any = None) -> None:

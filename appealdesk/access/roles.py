@@ -58,6 +58,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "ask_consent": frozenset({ANALYST, SUPERVISOR}),
     "case_file_sent": frozenset({INTAKE, ANALYST, SUPERVISOR}),
     "bulk_assign": frozenset({SUPERVISOR}),
+    # the mailroom: read what arrived by fax, mail and e-mail and turn it into cases
+    "mailroom": frozenset({INTAKE, ANALYST, SUPERVISOR}),
     "administer": frozenset({ADMINISTRATOR}),
 }
 

@@ -235,12 +235,25 @@ def _email(letter: Letter, address: str) -> None:
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[address],
+        reply_to=[reply_address(case.number)],
         headers={"X-Appealdesk-Letter": str(letter.pk)},
     )
     with letter.document.file.open("rb") as stored:
         message.attach(f"{case.number}-{letter.kind}.pdf", stored.read(), "application/pdf")
     connection = mail.get_connection(fail_silently=False, timeout=SMTP_TIMEOUT_SECONDS)
     connection.send_messages([message])
+
+
+def reply_address(case_number: str) -> str:
+    """Where a reply about a case goes: the letters' address with the case number after a "+"
+    (appeals+UMP-2026-0000012@plan.example; Microsoft 365 and Google deliver such addresses to
+    the mailbox itself), so the mailroom threads the reply back to its case by its address
+    even when the subject was changed. LETTERS_REPLY_TO overrides the mailbox's address."""
+    address = getattr(settings, "LETTERS_REPLY_TO", "") or settings.DEFAULT_FROM_EMAIL
+    name, at, domain = address.rpartition("@")
+    if not at:
+        return address
+    return f"{name.split('+', 1)[0]}+{case_number}@{domain}"
 
 
 def letter_mark_mailed(

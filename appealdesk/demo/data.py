@@ -18,6 +18,7 @@ from django.utils import timezone
 from appealdesk.cases import services as sv
 from appealdesk.cases.errors import DomainError
 from appealdesk.cases.models import Case, Document, Party, StaffProfile, Team
+from appealdesk.demo.mail import load_mailroom
 
 DEMO_PASSWORD = "appealdesk-demo"
 
@@ -306,6 +307,7 @@ def load_demo(
         if (i + 1) % 100 == 0:
             say(f"  {i + 1} requests taken in")
     refreshed = sv.clocks_refresh(now=now)
+    load_mailroom(now=now, say=say)  # what arrived by fax, mail and e-mail, waiting to be read
     return {
         "cases": sum(states.values()),
         "states": dict(states),

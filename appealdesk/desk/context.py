@@ -7,9 +7,11 @@ from django.http import HttpRequest
 
 from appealdesk.access import roles
 from appealdesk.cases.models import Notification
+from appealdesk.desk.mailroom_reads import waiting_count
 from appealdesk.desk.middleware import mfa_pending
 
 SECTIONS = {"worklist": "worklist", "intake": "intake", "dashboard": "dashboard"}
+SECTIONS |= {name: "mailroom" for name in ("mailroom", "mailroom_item", "mailroom_upload")}
 REPORT_PAGES = {
     "report_timeliness",
     "report_volumes",
@@ -37,5 +39,7 @@ def desk(request: HttpRequest) -> dict[str, Any]:
         "can_receive": roles.may(user, "receive"),
         "can_supervise": roles.SUPERVISOR in mine or roles.ADMINISTRATOR in mine,
         "can_administer": roles.ADMINISTRATOR in mine,
+        # "Mailroom (N)": one count of the items waiting for the user's programs
+        "mailroom_waiting": waiting_count(user) if roles.may(user, "mailroom") else None,
         "unread_notifications": Notification.objects.filter(recipient=user, read_at=None).count(),
     }

@@ -48,6 +48,7 @@ urlpatterns = [
         name="letter_mailed",
     ),
     path("cases/<str:number>/<slug:action>/", cases.case_action, name="case_action"),
+    path("mailroom/", include("appealdesk.desk.mailroom_urls")),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("notifications/", notifications.notifications, name="notifications"),
     path("reports/", reports.timeliness, name="report_timeliness"),

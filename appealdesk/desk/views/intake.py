@@ -21,6 +21,7 @@ from appealdesk.cases.errors import DomainError
 from appealdesk.cases.models import Authorization, Party
 from appealdesk.cases.services import case_receive
 from appealdesk.desk.forms import IntakeForm, member_party
+from appealdesk.desk.views import intake_mail as mail
 from appealdesk.policy import AssessError, assess, default_registry
 from appealdesk.policy.assess import Program, program_for
 
@@ -39,20 +40,30 @@ def _program(request: HttpRequest) -> tuple[Program, list[tuple[str, str]]]:
 def intake(request: HttpRequest) -> HttpResponse:
     if not roles.may(request.user, "receive"):
         return HttpResponseForbidden("Taking in requests is for intake, analysts and supervisors.")
+    # opened from a mailroom item: the form starts from what reading found (`mail.prefill`)
+    item = mail.item_for_intake(request)
     program, programs = _program(request)
     with timezone.override(program.tz):
+        receipt = {"received_at": item.received_at} if item is not None else None
         if request.method != "POST":
-            form = IntakeForm(
-                program=program,
-                user=request.user,
-                initial={"received_at": timezone.localtime().replace(second=0, microsecond=0)},
-            )
-            return _page(request, form, program, programs)
-        form = IntakeForm(request.POST, request.FILES, program=program, user=request.user)
+            initial: dict[str, Any] = {
+                "received_at": timezone.localtime().replace(second=0, microsecond=0)
+            }
+            member = None
+            if item is not None:
+                prefilled, member = mail.prefill(item, request)
+                initial.update(prefilled)
+            form = IntakeForm(program=program, user=request.user, initial=initial)
+            mail.lock_receipt(form, item)
+            return _page(request, form, program, programs, member=member)
+        form = IntakeForm(
+            request.POST, request.FILES, program=program, user=request.user, initial=receipt
+        )
+        mail.lock_receipt(form, item)
         if not form.is_valid() or "preview" in request.POST:
             return _page(request, form, program, programs, status=200 if form.is_valid() else 422)
         try:
-            case = _receive(request, form)
+            case = _receive(request, form, item)
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             return _page(request, form, program, programs, status=422)
@@ -64,7 +75,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     return redirect("desk:case", number=case.number)
 
 
-def _receive(request: HttpRequest, form: IntakeForm) -> Any:
+def _receive(request: HttpRequest, form: IntakeForm, item: Any = None) -> Any:
     d = form.cleaned_data
     with transaction.atomic(), files_undone_on_error():
         member = member_party(d["member"], request.user)
@@ -86,7 +97,7 @@ def _receive(request: HttpRequest, form: IntakeForm) -> Any:
                 role="authorized_rep", name=d["representative_name"]
             )
         case = case_receive(
-            request=form.request_dict(),
+            request=mail.exact_receipt(form.request_dict(), item),
             actor=request.user,
             member=member,
             representative=representative,
@@ -107,6 +118,8 @@ def _receive(request: HttpRequest, form: IntakeForm) -> Any:
             )
         for upload in request.FILES.getlist("documents"):
             document_store(upload, kind="evidence", case=case, actor=request.user)
+        if item is not None:  # the item's pages become the case's, or nothing is taken in
+            mail.opened_as_case(request, item, case)
     return case
 
 
@@ -116,13 +129,15 @@ def _page(
     program: Program,
     programs: list[tuple[str, str]],
     status: int = 200,
+    member: Party | None = None,
 ) -> HttpResponse:
     context = {
         "form": form,
         "program": program,
         "programs": programs,
         "panel": _panel(form, program),
-        "member": _chosen_member(request, form),
+        "member": member or _chosen_member(request, form),
+        "item": mail.item_of(form),
     }
     return render(request, "desk/intake.html", context, status=status)
 
@@ -162,7 +177,10 @@ def intake_assess(request: HttpRequest) -> HttpResponse:
         return HttpResponseForbidden()
     program, _ = _program(request)
     with timezone.override(program.tz):
-        form = IntakeForm(request.POST, program=program, user=request.user)
+        item = mail.item_for_assess(request)
+        receipt = {"received_at": item.received_at} if item is not None else None
+        form = IntakeForm(request.POST, program=program, user=request.user, initial=receipt)
+        mail.lock_receipt(form, item)
         form.is_valid()
         return render(
             request, "desk/_assessment.html", {"panel": _panel(form, program), "program": program}

@@ -1,0 +1,107 @@
+"""Reading the mailroom: the queue (keyset-paginated, two queries a page whatever its size) and
+one item with its parts and history."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from appealdesk.mailroom.errors import InvalidInput
+from appealdesk.mailroom.models import Item, ItemState
+
+WAITING = (ItemState.NEW, ItemState.READ, ItemState.PROPOSED)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    item: Item  # without its large text fields (deferred)
+    due_words: str  # "acknowledge due in 61 hours", "acknowledge overdue by 3 hours", ""
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    next_cursor: str | None  # pass back as `after` for the next page; None on the last page
+
+
+def _hours(delta: dt.timedelta) -> str:
+    hours = int(abs(delta).total_seconds() // 3600)
+    if hours >= 1:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    minutes = int(abs(delta).total_seconds() // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def due_words(item: Item, now: dt.datetime) -> tuple[str, bool]:
+    """The clock already running from the item's receipt, in words: the first deadline of its
+    proposal ("acknowledge due in 61 hours"), or "" when reading found none yet."""
+    if item.first_due_at is None:
+        return "", False
+    label = item.first_due_label or "first deadline"
+    if item.first_due_at < now:
+        return f"{label} overdue by {_hours(now - item.first_due_at)}", True
+    return f"{label} due in {_hours(item.first_due_at - now)}", False
+
+
+def _encode(item: Item) -> str:
+    raw = f"{int(item.urgent)}|{item.received_at.isoformat()}|{item.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[bool, dt.datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        urgent, received, pk = base64.urlsafe_b64decode(padded).decode().split("|")
+        return urgent == "1", dt.datetime.fromisoformat(received), int(pk)
+    except ValueError:
+        raise InvalidInput("the page cursor is not valid: start from the first page") from None
+
+
+def queue_page(
+    *,
+    after: str | None = None,
+    limit: int = 50,
+    program: str | None = None,
+    now: dt.datetime | None = None,
+) -> QueuePage:
+    """Items waiting (new, read, proposed): urgent first, then oldest receipt first. One query
+    for the page (the text fields deferred); `after` is the previous page's `next_cursor`.
+    `program` limits the queue to items proposed for that program (and those not yet known).
+    Raises `InvalidInput` for a cursor that is not one of ours."""
+    now = now or timezone.now()
+    limit = max(1, min(limit, 200))
+    rows = Item.objects.filter(state__in=WAITING).defer("text", "quoted", "proposal")
+    if program:
+        rows = rows.filter(Q(program=program) | Q(program=""))
+    if after:
+        urgent, received_at, pk = _decode(after)
+        later = Q(received_at__gt=received_at) | Q(received_at=received_at, id__gt=pk)
+        rows = rows.filter(
+            Q(urgent=False) | (Q(urgent=True) & later) if urgent else Q(urgent=False) & later
+        )
+    page = list(rows.order_by("-urgent", "received_at", "id")[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    out = []
+    for item in page:
+        words, overdue = due_words(item, now)
+        out.append(QueueRow(item, words, overdue))
+    return QueuePage(out, _encode(page[-1]) if more and page else None)
+
+
+def item_detail(item_id: int) -> dict[str, Any]:
+    """One item for its page: the item, its parts in order, its events oldest first, and its
+    children (split items). Raises `Item.DoesNotExist`."""
+    item = Item.objects.select_related("case", "parent", "done_by").get(pk=item_id)
+    return {
+        "item": item,
+        "parts": list(item.parts.order_by("position")),
+        "events": list(item.events.order_by("at", "id")),
+        "children": list(item.children.order_by("id")),
+    }

@@ -1,0 +1,771 @@
+"""Every change to a mailroom item: one function each, one transaction, one `ItemEvent` row.
+
+Why a mailroom event model and not the core's `Event` with `case=None`: most of an item's life
+happens before there is a case (stored, seen again, read, proposed, split, not a request), and
+the core's log is the case's legal timeline; an item's history must be found by item. When an
+item touches a case (opened as a case, attached), the case gets its own core event as well
+(`case.information_received` from the core service, `mailroom.documents_attached` here).
+
+The desk calls: `item_intake_prefill`, `item_opened_as_case`, `item_attach`, `item_split`,
+`item_not_a_request`, `scans_store_batch`; the sources call `item_store` and `item_refuse`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from appealdesk.cases import services as case_services
+from appealdesk.cases.models import OPEN_STATES, Case, ClockState, Document, Party
+from appealdesk.mailroom import storage
+from appealdesk.mailroom.errors import InvalidInput, InvalidTransition, StaleItem
+from appealdesk.mailroom.models import (
+    Item,
+    ItemEvent,
+    ItemState,
+    NotARequest,
+    Part,
+    Refusal,
+    Source,
+)
+
+log = logging.getLogger(__name__)
+
+# an item's receipt instant may be a little ahead of our clock (the fax service's clock)
+FUTURE_GRACE = dt.timedelta(minutes=5)
+WAITING = (ItemState.NEW, ItemState.READ, ItemState.PROPOSED)
+CHANNEL_OF_SOURCE = {
+    Source.EMAIL: "email",
+    Source.FAX: "fax",
+    Source.SCAN: "mail",
+    Source.FOLDER: "mail",
+}
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What `item_store` did: the item, and whether it is new (False: seen again)."""
+
+    item: Item
+    created: bool
+
+
+# -- helpers ----------------------------------------------------------------------------------
+def _label(actor: Any) -> str:
+    if actor is None:
+        return "system"
+    return str(getattr(actor, "get_username", lambda: str(actor))())
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) else None
+
+
+def _event(
+    item: Item,
+    action: str,
+    *,
+    actor: Any,
+    at: dt.datetime,
+    reason: str = "",
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> ItemEvent:
+    return ItemEvent.objects.create(
+        item=item,
+        at=at,
+        actor=_user(actor),
+        actor_label=_label(actor),
+        action=action,
+        reason=reason,
+        before=case_services._jsonable(before),
+        after=case_services._jsonable(after),
+    )
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or timezone.now()
+
+
+def _fresh(item: Item, expected_version: int | None) -> tuple[Item, int]:
+    """The item reloaded and locked for this transaction, and the version the change is based on."""
+    expected = item.version if expected_version is None else expected_version
+    current = Item.objects.select_for_update().get(pk=item.pk)
+    if current.version != expected:
+        last = ItemEvent.objects.filter(item=current).order_by("-at", "-id").first()
+        who = last.actor_label if last else "someone"
+        when = last.at.isoformat(timespec="seconds") if last else "an unknown time"
+        raise StaleItem(
+            f"item {current.pk} was changed by {who} at {when} (version {current.version}, you "
+            f"had {expected}): reload it and apply your change again"
+        )
+    return current, expected
+
+
+def _waiting(item: Item) -> None:
+    if item.state == ItemState.DONE:
+        raise InvalidTransition(
+            f"item {item.pk} is already done ({item.get_outcome_display()}): nothing to do"
+        )
+
+
+def _finish(
+    item: Item,
+    expected: int,
+    *,
+    outcome: str,
+    actor: Any,
+    now: dt.datetime,
+    **changes: Any,
+) -> None:
+    updated = Item.objects.filter(pk=item.pk, version=expected).update(
+        state=ItemState.DONE,
+        outcome=outcome,
+        done_at=now,
+        done_by=_user(actor),
+        version=F("version") + 1,
+        **changes,
+    )
+    if updated != 1:  # cannot happen under select_for_update; a guard, not a path
+        raise StaleItem(f"item {item.pk} changed while it was being saved: reload it")
+    item.refresh_from_db()
+
+
+# -- storing what arrived ---------------------------------------------------------------------
+def item_store(
+    *,
+    source: str,
+    raw: bytes,
+    received_at: dt.datetime,
+    received_basis: str,
+    source_id: str = "",
+    sender: str = "",
+    sender_name: str = "",
+    addressed_to: str = "",
+    subject: str = "",
+    name: str = "",
+    declared_type: str = "",
+    parent: Item | None = None,
+    page_range: str = "",
+    program: str = "",
+    actor: Any = None,
+    now: dt.datetime | None = None,
+) -> Stored:
+    """Store what arrived, in one transaction, before the caller acknowledges the source.
+
+    The bytes go to the document storage (named by SHA-256), then the item row and its
+    `item.stored` event commit. The same bytes, or the same `source_id` from the same source,
+    arriving again is recorded on the first item (`seen_count`, `last_seen_at`, an
+    `item.seen_again` event) and returned with `created=False`: never a second item. Fax, scan
+    and folder items get one `Part` (the document itself); an e-mail's parts are made when it
+    is read. `program` is what the source knows (the mailbox's program). `received_at` is the
+    true receipt instant (the fax's or message's own timestamp, the batch's date-stamp);
+    `received_basis` says which it was. Raises `InvalidInput` for an unknown source, empty
+    bytes, or a receipt instant in the future.
+    """
+    now = _now(now)
+    if source not in Source.values:
+        raise InvalidInput(f"source {source!r} is not one of {', '.join(Source.values)}")
+    if not raw:
+        raise InvalidInput("the item is empty (0 bytes): nothing to store", field="raw")
+    if timezone.is_naive(received_at):
+        raise InvalidInput("received_at needs a time zone", field="received_at")
+    if received_at > now + FUTURE_GRACE:
+        raise InvalidInput(
+            f"received_at {received_at.isoformat()} is in the future: check the sender's clock",
+            field="received_at",
+        )
+    sha = storage.digest(raw)
+    source_id = source_id.strip()[:500]
+    existing = _existing(source, source_id, sha)
+    if existing is not None:
+        return Stored(_seen_again(existing, source_id=source_id, sha=sha, now=now), False)
+    content_type = storage.content_type_of(raw, declared=declared_type)
+    name = _plain_name(name) or f"{source}-{sha[:12]}.{storage.EXTENSIONS.get(content_type, 'bin')}"
+    stored_name = storage.store_bytes(raw, folder=f"{received_at:%Y/%m}", content_type=content_type)
+    try:
+        with transaction.atomic():
+            item = Item.objects.create(
+                source=source,
+                source_id=source_id,
+                sha256=sha,
+                raw=stored_name,
+                raw_content_type=content_type,
+                raw_name=name,
+                size=len(raw),
+                received_at=received_at,
+                received_basis=received_basis[:60],
+                stored_at=now,
+                sender=sender[:300],
+                sender_name=sender_name[:300],
+                addressed_to=addressed_to[:300],
+                subject=subject[:500],
+                parent=parent,
+                page_range=page_range,
+                program=program,
+                last_seen_at=now,
+            )
+            if content_type != "message/rfc822":
+                Part.objects.create(
+                    item=item,
+                    position=1,
+                    name=name,
+                    content_type=content_type,
+                    size=len(raw),
+                    sha256=sha,
+                    file=stored_name,
+                )
+            _event(
+                item,
+                "item.stored",
+                actor=actor,
+                at=now,
+                after={
+                    "source": source,
+                    "source_id": source_id,
+                    "sha256": sha,
+                    "received_at": received_at,
+                    "received_basis": received_basis,
+                    "size": len(raw),
+                },
+            )
+        from appealdesk.mailroom.reader import queue_read
+
+        queue_read(item)
+    except IntegrityError:
+        # another process stored the same thing between our look and our insert: theirs stands
+        existing = _existing(source, source_id, sha)
+        if existing is None:
+            raise
+        return Stored(_seen_again(existing, source_id=source_id, sha=sha, now=now), False)
+    return Stored(item, True)
+
+
+def _existing(source: str, source_id: str, sha: str) -> Item | None:
+    match = Q(sha256=sha)
+    if source_id:
+        match |= Q(source=source, source_id=source_id)
+    return Item.objects.filter(match).order_by("id").first()
+
+
+def _seen_again(item: Item, *, source_id: str, sha: str, now: dt.datetime) -> Item:
+    with transaction.atomic():
+        Item.objects.filter(pk=item.pk).update(seen_count=F("seen_count") + 1, last_seen_at=now)
+        _event(
+            item,
+            "item.seen_again",
+            actor=None,
+            at=now,
+            reason="the same content or source id arrived again; kept on this item",
+            after={"source_id": source_id, "sha256": sha, "same_bytes": sha == item.sha256},
+        )
+    item.refresh_from_db()
+    return item
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One message of a batch for `items_store_many` (item_store's arguments)."""
+
+    source: str
+    raw: bytes
+    received_at: dt.datetime
+    received_basis: str
+    source_id: str = ""
+    sender: str = ""
+    sender_name: str = ""
+    addressed_to: str = ""
+    subject: str = ""
+    name: str = ""
+    declared_type: str = ""
+    program: str = ""
+
+
+def items_store_many(
+    arrivals: Sequence[Arrival], *, now: dt.datetime | None = None
+) -> list[Stored]:
+    """Store a batch of arrivals (a fetch of an IMAP mailbox) as `item_store` would, one by
+    one, but in one transaction: one query for what is known already, the new items and their
+    `item.stored` events written together, one reading task for the batch. The caller may
+    acknowledge the whole batch once this returns. If another process stored one of them
+    meanwhile, the batch falls back to `item_store` for each (same result, slower)."""
+    now = _now(now)
+    for arrival in arrivals:
+        if not arrival.raw or timezone.is_naive(arrival.received_at):
+            raise InvalidInput("each arrival needs bytes and a zoned received_at")
+    shas = [storage.digest(a.raw) for a in arrivals]
+    ids = {(a.source, a.source_id.strip()[:500]) for a in arrivals if a.source_id.strip()}
+    known = Q(sha256__in=set(shas))
+    for source in {s for s, _ in ids}:
+        known |= Q(source=source, source_id__in=[i for s, i in ids if s == source])
+    existing = list(Item.objects.filter(known)) if arrivals else []
+    by_sha = {i.sha256: i for i in existing}
+    by_id = {(i.source, i.source_id): i for i in existing if i.source_id}
+    plan: list[tuple[Arrival, str, Item | None]] = []
+    fresh: list[Item] = []
+    for arrival, sha in zip(arrivals, shas, strict=True):
+        key = (arrival.source, arrival.source_id.strip()[:500])
+        first = by_sha.get(sha) or (by_id.get(key) if key[1] else None)
+        if first is not None:
+            plan.append((arrival, sha, first))
+            continue
+        content_type = storage.content_type_of(arrival.raw, declared=arrival.declared_type)
+        extension = storage.EXTENSIONS.get(content_type, "bin")
+        item = Item(
+            source=arrival.source,
+            source_id=key[1],
+            sha256=sha,
+            raw=storage.store_bytes(
+                arrival.raw, folder=f"{arrival.received_at:%Y/%m}", content_type=content_type
+            ),
+            raw_content_type=content_type,
+            raw_name=_plain_name(arrival.name) or f"{arrival.source}-{sha[:12]}.{extension}",
+            size=len(arrival.raw),
+            received_at=min(arrival.received_at, now + FUTURE_GRACE),
+            received_basis=arrival.received_basis[:60],
+            stored_at=now,
+            sender=arrival.sender[:300],
+            sender_name=arrival.sender_name[:300],
+            addressed_to=arrival.addressed_to[:300],
+            subject=arrival.subject[:500],
+            program=arrival.program,
+            last_seen_at=now,
+        )
+        fresh.append(item)
+        by_sha[sha] = item  # the same message twice in one batch: seen again, once stored
+        if key[1]:
+            by_id[key] = item
+        plan.append((arrival, sha, None))
+    try:
+        with transaction.atomic():
+            Item.objects.bulk_create(fresh)
+            ItemEvent.objects.bulk_create(
+                ItemEvent(
+                    item=item,
+                    at=now,
+                    actor_label="system",
+                    action="item.stored",
+                    after=case_services._jsonable(
+                        {
+                            "source": item.source,
+                            "source_id": item.source_id,
+                            "sha256": item.sha256,
+                            "received_at": item.received_at,
+                            "received_basis": item.received_basis,
+                            "size": item.size,
+                        }
+                    ),
+                )
+                for item in fresh
+            )
+            stored = [Stored(item, True) for item in fresh]
+            for arrival, sha, first in plan:
+                if first is not None:
+                    again = _seen_again(first, source_id=arrival.source_id, sha=sha, now=now)
+                    stored.append(Stored(again, False))
+            if fresh:
+                from appealdesk.mailroom.reader import queue_read_many
+
+                queue_read_many([item.pk for item in fresh])
+    except IntegrityError:
+        return [
+            item_store(now=now, **{f: getattr(a, f) for f in Arrival.__dataclass_fields__})
+            for a in arrivals
+        ]
+    return stored
+
+
+def _plain_name(name: str) -> str:
+    """A sender's file name for display only: no directories, no control characters."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in base if ch.isprintable())[:300]
+
+
+def item_refuse(
+    *,
+    source: str,
+    code: str,
+    reason: str,
+    source_id: str = "",
+    sender: str = "",
+    addressed_to: str = "",
+    size: int = 0,
+    detail: Mapping[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> Refusal:
+    """Record something that was not stored as an item (bad signature, oversized, replayed):
+    nothing that reaches the mailroom disappears without a trace. Its own transaction."""
+    refusal = Refusal.objects.create(
+        at=_now(now),
+        source=source,
+        source_id=source_id[:500],
+        sender=sender[:300],
+        addressed_to=addressed_to[:300],
+        size=size,
+        code=code[:40],
+        reason=reason,
+        detail=dict(detail or {}),
+    )
+    log.warning("mailroom refused a %s item (%s): %s", source, code, reason)
+    return refusal
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """A batch of scans: the items stored (new or seen again) and the files refused, each
+    refused file with its reason."""
+
+    stored: list[Stored]
+    refused: list[tuple[str, str]]  # (file name, reason)
+
+
+def scans_store_batch(
+    files: Sequence[Any],
+    *,
+    stamped_on: dt.date,
+    tz: dt.tzinfo,
+    actor: Any,
+    now: dt.datetime | None = None,
+) -> BatchResult:
+    """Store a batch of uploaded scans (PDF or TIFF, as the desk's upload form gives them:
+    objects with `.name`, `.size`, `.read()`), each an item received on `stamped_on`, the
+    date-stamp on the paper (start of that day in `tz`, the program's zone: the mailroom's
+    stamp does not say the hour). A file that is not a PDF or TIFF, or is over the upload
+    limit, is refused with its reason (and a `Refusal` row); the others are stored. Raises
+    `InvalidInput` for a date-stamp in the future or an empty batch."""
+    from django.conf import settings
+
+    now = _now(now)
+    if not files:
+        raise InvalidInput("choose at least one scanned file", field="files")
+    received_at = dt.datetime.combine(stamped_on, dt.time(0, 0), tzinfo=tz)
+    if received_at > now + FUTURE_GRACE:
+        raise InvalidInput(
+            f"the date-stamp {stamped_on.isoformat()} is in the future", field="stamped_on"
+        )
+    stored: list[Stored] = []
+    refused: list[tuple[str, str]] = []
+    for upload in files:
+        name = _plain_name(getattr(upload, "name", "") or "scan")
+        size = int(getattr(upload, "size", 0) or 0)
+        if size > settings.UPLOAD_MAX_BYTES:
+            reason = (
+                f"{name} is {size / 1e6:.1f} MB; scans may be at most "
+                f"{settings.UPLOAD_MAX_BYTES / 1e6:.0f} MB: scan it in parts"
+            )
+        else:
+            raw = upload.read()
+            kind = storage.content_type_of(raw)
+            if kind in ("application/pdf", "image/tiff", "image/png", "image/jpeg"):
+                stored.append(
+                    item_store(
+                        source="scan",
+                        raw=raw,
+                        received_at=received_at,
+                        received_basis=f"date-stamp {stamped_on.isoformat()}",
+                        source_id="",
+                        name=name,
+                        actor=actor,
+                        now=now,
+                    )
+                )
+                continue
+            reason = f"{name} is not a PDF or an image (TIFF, PNG, JPEG): scan it again as PDF"
+        item_refuse(source="scan", code="not_a_scan", reason=reason, size=size, now=now)
+        refused.append((name, reason))
+    return BatchResult(stored, refused)
+
+
+# -- the desk's actions -----------------------------------------------------------------------
+def item_intake_prefill(item: Item) -> dict[str, Any]:
+    """What the intake form starts from when an item is opened as a case (nothing is written).
+
+    Returns {"request": the assess input (program, received_at = the item's receipt instant
+    in ISO form, channel from the source, and filed_by / requested / category / service /
+    expedited / notice_date when reading proposed them, text = the item's text),
+    "member": the matched member `Party` or None, "summary": the first lines of the text,
+    "backdate_reason": why the receipt instant is earlier than now, "item_id": item.pk}.
+    """
+    matched = (item.proposal or {}).get("matched", {})
+    assessed = (item.proposal or {}).get("assessment") or {}
+    request: dict[str, Any] = {
+        "program": item.program or matched.get("program") or "",
+        "received_at": item.received_at.isoformat(),
+        "channel": CHANNEL_OF_SOURCE[Source(item.source)],
+        "text": item.text,
+    }
+    for key in ("filed_by", "requested", "category", "service", "notice_date"):
+        value = (item.proposal or {}).get("request", {}).get(key)
+        if value:
+            request[key] = value
+    if assessed.get("expedited") or item.urgent:
+        request["expedited"] = True
+    member = None
+    if matched.get("member_id"):
+        member = Party.objects.filter(pk=matched["member_id"], role="member").first()
+    summary = " ".join(item.text.split())[:500]
+    return {
+        "request": request,
+        "member": member,
+        "summary": summary,
+        "backdate_reason": (
+            f"received by {item.get_source_display()} at {item.received_at.isoformat()} "
+            f"({item.received_basis}); mailroom item {item.pk}"
+        ),
+        "item_id": item.pk,
+    }
+
+
+def _attach_documents(item: Item, case: Case, *, actor: Any, now: dt.datetime) -> list[Document]:
+    """The item's documents become the case's (same stored files; an item is never deleted,
+    so the files stay). An e-mail without attachments gives its text as a document."""
+    documents = []
+    parts = list(item.parts.order_by("position"))
+    for part in parts:
+        if Document.objects.filter(case=case, sha256=part.sha256).exists():
+            continue
+        documents.append(
+            Document.objects.create(
+                case=case,
+                kind="correspondence",
+                name=part.name[:200],
+                content_type=part.content_type,
+                size=part.size,
+                sha256=part.sha256,
+                file=part.file.name,
+                uploaded_by=_user(actor),
+            )
+        )
+    case_services._event(
+        case,
+        "mailroom.documents_attached",
+        actor=actor,
+        at=now,
+        reason=f"from mailroom item {item.pk} ({item.get_source_display()})",
+        after={
+            "item_id": item.pk,
+            "received_at": item.received_at,
+            "documents": [d.pk for d in documents],
+        },
+    )
+    return documents
+
+
+def item_opened_as_case(
+    item: Item,
+    *,
+    case: Case,
+    actor: Any,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Item:
+    """After intake confirmed the case made from `item_intake_prefill`: the item's pages
+    become documents of `case` (kind "correspondence"), the item is done (opened_as_case).
+    Raises `InvalidTransition` when the item is already done, `StaleItem` when it changed.
+    Call it in the same transaction as `case_receive` so both stand or fall together."""
+    now = _now(now)
+    with transaction.atomic():
+        item, expected = _fresh(item, expected_version)
+        _waiting(item)
+        documents = _attach_documents(item, case, actor=actor, now=now)
+        _finish(item, expected, outcome="opened_as_case", actor=actor, now=now, case=case)
+        _event(
+            item,
+            "item.opened_as_case",
+            actor=actor,
+            at=now,
+            after={"case": case.number, "documents": [d.pk for d in documents]},
+        )
+    return item
+
+
+def item_attach(
+    item: Item,
+    *,
+    case: Case,
+    actor: Any,
+    items: Sequence[str] = (),
+    note: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Item:
+    """Attach the item to an open case as information received at the item's receipt instant
+    (`case_receive_information`, with `items` naming what it provides, e.g. "medical
+    records"): a case awaiting information goes back to review and its paused clocks resume.
+    The item's documents become the case's. Raises `InvalidTransition` when the item is done or
+    the case is closed (reopen it first), `StaleItem` when the item changed."""
+    now = _now(now)
+    with transaction.atomic():
+        item, expected = _fresh(item, expected_version)
+        _waiting(item)
+        case = Case.objects.get(pk=case.pk)
+        if case.state not in OPEN_STATES:
+            raise InvalidTransition(
+                f"case {case.number} is {case.state}: reopen it first, or mark the item not a "
+                "request (duplicate)"
+            )
+        case = case_services.case_receive_information(
+            case,
+            actor=actor,
+            items=list(items),
+            received_at=item.received_at,
+            note=note or f"mailroom item {item.pk} ({item.get_source_display()})",
+            now=now,
+        )
+        resumed = []
+        for clock in case.clocks.filter(state=ClockState.PAUSED).order_by("id"):
+            case_services.clock_resume(
+                clock,
+                actor=actor,
+                reason=f"information received (mailroom item {item.pk})",
+                expected_version=Case.objects.get(pk=case.pk).version,
+                now=now,
+            )
+            resumed.append(clock.clock_id)
+        documents = _attach_documents(item, case, actor=actor, now=now)
+        _finish(item, expected, outcome="attached", actor=actor, now=now, case=case)
+        _event(
+            item,
+            "item.attached",
+            actor=actor,
+            at=now,
+            reason=note,
+            after={
+                "case": case.number,
+                "items": list(items),
+                "clocks_resumed": resumed,
+                "documents": [d.pk for d in documents],
+            },
+        )
+    return item
+
+
+def item_split(
+    item: Item,
+    *,
+    ranges: Sequence[tuple[int, int]],
+    actor: Any,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> list[Item]:
+    """Split an item whose document is one PDF (a fax or scan holding several requests) into
+    new items, one per page range (1-based, inclusive, e.g. [(1, 2), (3, 5)]), each with the
+    parent's receipt instant, sender and addressed-to, waiting to be read; the parent is done
+    (split). Ranges must lie within the pages and not overlap; pages left out stay only on the
+    parent. Raises `InvalidInput` for bad ranges or an item that is not one PDF."""
+    from pypdf import PdfReader, PdfWriter
+
+    now = _now(now)
+    with transaction.atomic():
+        item, expected = _fresh(item, expected_version)
+        _waiting(item)
+        parts = list(item.parts.all())
+        if len(parts) != 1 or parts[0].content_type != "application/pdf" or parts[0].problem:
+            raise InvalidInput(
+                f"item {item.pk} is not one readable PDF: only a fax or scanned PDF can be split",
+                field="ranges",
+            )
+        with default_storage.open(parts[0].file.name, "rb") as handle:
+            reader = PdfReader(io.BytesIO(handle.read()))
+        total = len(reader.pages)
+        cleaned = _check_ranges(ranges, total)
+        children = []
+        for first, last in cleaned:
+            writer = PdfWriter()
+            for number in range(first, last + 1):
+                writer.add_page(reader.pages[number - 1])
+            out = io.BytesIO()
+            writer.write(out)
+            label = f"{first}-{last}"
+            stored = item_store(
+                source=item.source,
+                raw=out.getvalue(),
+                received_at=item.received_at,
+                received_basis=item.received_basis,
+                source_id=f"{item.source_id or f'item-{item.pk}'}#pages={label}",
+                sender=item.sender,
+                sender_name=item.sender_name,
+                addressed_to=item.addressed_to,
+                subject=item.subject,
+                name=f"{parts[0].name.rsplit('.', 1)[0]} pages {label}.pdf",
+                parent=item,
+                page_range=label,
+                actor=actor,
+                now=now,
+            )
+            children.append(stored.item)
+        _finish(item, expected, outcome="split", actor=actor, now=now)
+        _event(
+            item,
+            "item.split",
+            actor=actor,
+            at=now,
+            after={"ranges": [f"{a}-{b}" for a, b in cleaned], "items": [c.pk for c in children]},
+        )
+    return children
+
+
+def _check_ranges(ranges: Sequence[tuple[int, int]], total: int) -> list[tuple[int, int]]:
+    if not ranges:
+        raise InvalidInput("give at least one page range, e.g. 1-2", field="ranges")
+    cleaned = sorted((int(a), int(b)) for a, b in ranges)
+    previous_last = 0
+    for first, last in cleaned:
+        if first < 1 or last < first or last > total:
+            raise InvalidInput(
+                f"pages {first}-{last} are not within 1-{total} (the item has {total} pages)",
+                field="ranges",
+            )
+        if first <= previous_last:
+            raise InvalidInput(f"pages {first}-{last} overlap another range", field="ranges")
+        previous_last = last
+    if len(cleaned) == 1 and cleaned[0] == (1, total):
+        raise InvalidInput("one range of all pages is not a split", field="ranges")
+    return cleaned
+
+
+def item_not_a_request(
+    item: Item,
+    *,
+    reason: str,
+    note: str = "",
+    actor: Any,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Item:
+    """Mark the item not a request: `reason` one of misdirected, duplicate, spam, other
+    (`NotARequest`), `note` saying more (required for other). The item is kept, never deleted.
+    Raises `InvalidInput` for an unknown reason or a missing note, `InvalidTransition` when
+    the item is already done, `StaleItem` when it changed."""
+    now = _now(now)
+    if reason not in NotARequest.values:
+        raise InvalidInput(
+            f"reason {reason!r} is not one of {', '.join(NotARequest.values)}", field="reason"
+        )
+    if reason == NotARequest.OTHER and not note.strip():
+        raise InvalidInput("say why it is not a request", field="note")
+    with transaction.atomic():
+        item, expected = _fresh(item, expected_version)
+        _waiting(item)
+        _finish(
+            item,
+            expected,
+            outcome="not_a_request",
+            actor=actor,
+            now=now,
+            outcome_reason=reason,
+            outcome_note=note,
+        )
+        _event(
+            item, "item.not_a_request", actor=actor, at=now, reason=note, after={"reason": reason}
+        )
+    return item

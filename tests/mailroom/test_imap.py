@@ -1,0 +1,156 @@
+"""E-mail from a real IMAP server (Dovecot, messages put there with IMAP APPEND): stored, then
+moved; the same message again is seen again; an oversized one refused and set aside."""
+
+from __future__ import annotations
+
+import datetime as dt
+from email.message import EmailMessage
+
+import pytest
+from imapclient import IMAPClient
+
+from appealdesk.mailroom.imap import Mailbox, mailbox_poll
+from appealdesk.mailroom.models import Item, Refusal
+from tests.mailroom.dovecot import Imap
+
+
+def message(n: int, *, subject: str = "", body: str = "", size: int = 0) -> bytes:
+    mail = EmailMessage()
+    mail["From"] = f"Member {n} <member{n}@example.org>"
+    mail["To"] = "appeals@plan.example"
+    mail["Subject"] = subject or f"Appeal {n}"
+    mail["Date"] = "Mon, 02 Mar 2026 09:05:00 -0800"
+    mail["Message-ID"] = f"<appeal-{n}@example.org>"
+    mail.set_content((body or f"I appeal the denial of claim {n}.") + "x" * size)
+    return mail.as_bytes()
+
+
+def client(imap: Imap) -> IMAPClient:
+    c = IMAPClient(imap.host, port=imap.port, ssl=False)
+    c.login(imap.username, imap.password)
+    return c
+
+
+def append(imap: Imap, messages: list[bytes], when: dt.datetime | None = None) -> None:
+    c = client(imap)
+    for raw in messages:
+        c.append("INBOX", raw, msg_time=when)
+    c.logout()
+
+
+def count(imap: Imap, folder: str) -> int:
+    c = client(imap)
+    if not c.folder_exists(folder):
+        return 0
+    c.select_folder(folder, readonly=True)
+    n = len(c.search("ALL"))
+    c.logout()
+    return n
+
+
+def mailbox(imap: Imap, **fields) -> Mailbox:
+    values = {
+        "name": "appeals",
+        "host": imap.host,
+        "port": imap.port,
+        "ssl": False,
+        "username": imap.username,
+        "password": imap.password,
+        "program": "ump",
+    }
+    return Mailbox(**(values | fields))
+
+
+@pytest.mark.django_db
+def test_messages_are_stored_then_moved_and_a_repeat_is_seen_again(dovecot):
+    arrived = dt.datetime(2026, 3, 2, 17, 6, tzinfo=dt.UTC)
+    append(dovecot, [message(1), message(2)], when=arrived)
+    result = mailbox_poll(mailbox(dovecot))
+    assert (result.stored, result.moved) == (2, 2)
+    assert count(dovecot, "INBOX") == 0 and count(dovecot, "appealdesk-processed") == 2
+    item = Item.objects.get(source_id="appeal-1@example.org")
+    assert item.source == "email" and item.raw_content_type == "message/rfc822"
+    assert item.received_at == arrived  # INTERNALDATE: when the server took it in
+    assert item.sender == "member1@example.org" and item.subject == "Appeal 1"
+    assert item.addressed_to == "appeals@plan.example" and item.program == "ump"
+    assert item.raw.open("rb").read().replace(b"\r\n", b"\n") == message(1).replace(b"\r\n", b"\n")
+
+    append(dovecot, [message(1)])  # delivered twice (a forwarding loop, a resend)
+    again = mailbox_poll(mailbox(dovecot))
+    assert (again.stored, again.seen_again, again.moved) == (0, 1, 1)
+    assert Item.objects.count() == 2 and Item.objects.get(pk=item.pk).seen_count == 2
+
+
+@pytest.mark.django_db
+def test_an_oversized_message_is_refused_and_set_aside_untouched(dovecot):
+    append(dovecot, [message(1), message(2, size=20_000)])
+    result = mailbox_poll(mailbox(dovecot, max_bytes=10_000))
+    assert (result.stored, result.refused) == (1, 1)
+    assert count(dovecot, "appealdesk-refused") == 1
+    refusal = Refusal.objects.get()
+    assert refusal.code == "too_large" and "appealdesk-refused" in refusal.reason
+
+
+@pytest.mark.django_db
+def test_a_wrong_password_fails_loudly(dovecot):
+    from imapclient.exceptions import LoginError
+
+    with pytest.raises(LoginError):
+        mailbox_poll(mailbox(dovecot, password="wrong"))
+
+
+def test_a_subject_in_an_unknown_charset_does_not_stop_the_mailbox():
+    from appealdesk.mailroom.imap import _headers
+
+    raw = (
+        b"From: Ana <ana@example.org>\r\nTo: appeals@plan.example\r\n"
+        b"Subject: =?x-no-such-charset?q?Apelaci=F3n?=\r\n"
+        b"Message-ID: <h1@example.org>\r\n\r\nhi\r\n"
+    )
+    headers = _headers(raw)
+    assert headers["subject"] == "=?x-no-such-charset?q?Apelaci=F3n?="
+    assert headers["message_id"] == "h1@example.org" and headers["sender"] == "ana@example.org"
+
+
+def test_an_oauth2_access_token_is_fetched_with_the_refresh_token_or_client_credentials():
+    import json
+    import threading
+    import urllib.parse
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from appealdesk.mailroom.imap import OAuth2, access_token
+
+    seen: list[dict[str, list[str]]] = []
+
+    class Endpoint(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            form = urllib.parse.parse_qs(
+                self.rfile.read(int(self.headers["Content-Length"])).decode()
+            )
+            seen.append(form)
+            ok = form.get("client_secret") == ["s3cret"]
+            body = json.dumps({"access_token": "tok-1"} if ok else {"error": "invalid_client"})
+            self.send_response(200 if ok else 401)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Endpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/token"
+    try:
+        delegated = OAuth2(
+            url, "app", "s3cret", refresh_token="r-1", scope="https://mail.google.com/"
+        )
+        assert access_token(delegated) == "tok-1"
+        assert seen[-1]["grant_type"] == ["refresh_token"] and seen[-1]["refresh_token"] == ["r-1"]
+        app_only = OAuth2(url, "app", "s3cret", scope="https://outlook.office365.com/.default")
+        assert access_token(app_only) == "tok-1"
+        assert seen[-1]["grant_type"] == ["client_credentials"]
+        with pytest.raises(ConnectionError, match="refused the sign-in \\(401\\)"):
+            access_token(OAuth2(url, "app", "wrong"))
+    finally:
+        server.shutdown()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator
 
@@ -29,6 +29,15 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$")
 
 
+def quote(value: object, limit: int = 80) -> str:
+    """`value` for an error message: its repr, cut at `limit` characters, so that a 1 MB value
+    is not echoed whole into a one-line error."""
+    text = str(value)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
+
+
 def parse_instant(value: str) -> dt.datetime:
     """An ISO 8601 instant that says its UTC offset (a local time alone is ambiguous)."""
     if not _INSTANT.match(value):
@@ -37,7 +46,7 @@ def parse_instant(value: str) -> dt.datetime:
                 f"{value!r} has no UTC offset; add one, e.g. {value}-08:00 (Pacific) or {value}Z"
             )
         raise ValueError(
-            f"{value!r} is not an ISO 8601 time with an offset, e.g. 2026-03-02T10:15:00-08:00"
+            f"{quote(value)} is not an ISO 8601 time with an offset, e.g. 2026-03-02T10:15:00-08:00"
         )
     try:
         return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -47,7 +56,7 @@ def parse_instant(value: str) -> dt.datetime:
 
 def parse_date(value: str) -> dt.date:
     if not _DATE.match(value):
-        raise ValueError(f"{value!r} is not a date in the form YYYY-MM-DD")
+        raise ValueError(f"{quote(value)} is not a date in the form YYYY-MM-DD")
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -126,7 +135,7 @@ class AssessRequest(_In):
     def _events(cls, value: dict[str, str | None]) -> dict[str, str | None]:
         for key, instant in value.items():
             if not key.endswith("_at"):
-                raise ValueError(f"event {key!r} must be named <event>_at, e.g. decided_at")
+                raise ValueError(f"event {quote(key)} must be named <event>_at, e.g. decided_at")
             if instant is not None:
                 try:
                     parse_instant(instant)
@@ -184,6 +193,10 @@ class DeadlineOut(_Out):
     notice: str | None = None
     extension: dict[str, Any] | None = None
     governed_by: str | None = None
+    provisional: bool | None = Field(
+        default=None,
+        description="true while the kind is a proposal intake has not confirmed",
+    )
 
 
 class NextLevelOut(_Out):
@@ -194,13 +207,35 @@ class NextLevelOut(_Out):
     starts: str
 
 
+class ProposalOut(_Out):
+    value: str
+    probability: float
+    status: Literal["proposed", "needs_review"]
+    runner_up: dict[str, Any] | None
+    evidence: list[str]
+
+
+class KindOut(_Out):
+    status: Literal["given", "proposed", "needs_review"]
+    reason: str | None = Field(description="why the kind needs intake's review")
+
+
 class ClassificationOut(_Out):
+    """SPEC 7 names `status` … `candidates`; the rest are additions (docs/classifier.md)."""
+
     status: str
     category: str | None
     class_: str | None = Field(alias="class")
     confidence: float
     matched: list[str]
     candidates: list[dict[str, Any]]
+    method: Literal["given", "model", "phrases"] | None = None
+    review_reason: str | None = None
+    evidence: list[dict[str, Any]] = Field(default_factory=list)
+    runner_up: dict[str, Any] | None = None
+    requested: ProposalOut | None = None
+    expedited: ProposalOut | None = None
+    kind: KindOut | None = None
 
 
 class AssessResult(_Out):

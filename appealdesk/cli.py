@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from appealdesk.classifier_cli import classifier_app
 from appealdesk.reports.cli import report_app
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app = typer.Typer(
 packs_app = typer.Typer(help="Policy packs: list, show, validate.", no_args_is_help=True)
 app.add_typer(packs_app, name="packs")
 app.add_typer(report_app, name="report")
+app.add_typer(classifier_app, name="classifier")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -154,16 +154,17 @@ def _out_of_domain(model: textmodel.TextModel, text: str, v: textmodel.Vector) -
     if not text.strip():
         return "the text is empty"
     letters = [t for t in v.tokens if not t.isdigit()]
-    if len(letters) < MIN_WORDS:
-        return (
-            f"too little text to read ({len(letters)} word{'s' if len(letters) != 1 else ''}"
-            f"{', the rest numbers' if len(letters) < len(v.tokens) else ''})"
-        )
-    if v.known_share < MIN_KNOWN_SHARE:
+    # The language test comes first: a line of Chinese is two "words" to the tokenizer.
+    if letters and v.known_share < MIN_KNOWN_SHARE:
         names = ", ".join(LANGUAGE_NAMES.get(lang, lang) for lang in model.languages)
         return (
             f"most of its words ({1 - v.known_share:.0%}) are new to the classifier, which was "
             f"trained on requests in {names}: another language or another subject"
+        )
+    if len(letters) < MIN_WORDS:
+        return (
+            f"too little text to read ({len(letters)} word{'s' if len(letters) != 1 else ''}"
+            f"{', the rest numbers' if len(letters) < len(v.tokens) else ''})"
         )
     if len(text) > textmodel.MAX_CHARS:
         return (
@@ -198,7 +199,10 @@ def classify_model(pack: Pack, model: textmodel.TextModel, text: str | None) -> 
         cls = pack.categories[cid].class_
         by_class[cls] = by_class.get(cls, 0.0) + p
     best_class, class_p = max(by_class.items(), key=lambda kv: (kv[1], kv[0]))
-    category_class = None if out_of_domain or class_p < CLASS_CONFIDENCE else best_class
+    if reason is None:
+        category_class: str | None = pack.categories[top].class_
+    else:
+        category_class = None if out_of_domain or class_p < CLASS_CONFIDENCE else best_class
     evidence = tuple(model.evidence(v, "category", top))
     requested = _proposal(model, "requested", scores.requested, v, out_of_domain is not None)
     exp_p = round(scores.expedited, 4)

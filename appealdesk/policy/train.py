@@ -40,6 +40,7 @@ C = 20.0
 # A pack phrase found is worth this much in the feature vector (TF-IDF rows have length 1).
 PHRASE_WEIGHT = 0.5
 MIN_DF = 2
+TOL = 1e-6
 HEADS = ("category", "requested", "expedited")
 REBUILD = "rebuild with: python -m appealdesk.policy.train"
 
@@ -120,6 +121,14 @@ def _features(
 
 
 def fit(rows: Sequence[Mapping[str, Any]], pack: Pack) -> Fitted:
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS thread: the problem is small, and the result must not depend on the thread count.
+    with threadpool_limits(limits=1):
+        return _fit(rows, pack)
+
+
+def _fit(rows: Sequence[Mapping[str, Any]], pack: Pack) -> Fitted:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -153,7 +162,7 @@ def fit(rows: Sequence[Mapping[str, Any]], pack: Pack) -> Fitted:
             coef = np.zeros((1, x.shape[1]))
             intercept = np.zeros(1)
         else:
-            clf = LogisticRegression(C=C, max_iter=5000, tol=1e-8, random_state=SEED)
+            clf = LogisticRegression(C=C, max_iter=5000, tol=TOL, random_state=SEED)
             clf.fit(x, y)
             estimators[head] = clf
             classes = [str(c) for c in clf.classes_]

@@ -65,33 +65,46 @@ def char_ngrams(word: str) -> list[str]:
     return out
 
 
+def token_features(token: str) -> list[str]:
+    """The features one word contributes: itself, and its character n-grams (not a number's)."""
+    feats = [f"w:{token}"]
+    if not token.isdigit():
+        feats.extend(f"c:{g}" for g in char_ngrams(token))
+    return feats
+
+
+def bigrams(tokens: Sequence[str]) -> list[str]:
+    return [f"w:{a} {b}" for a, b in itertools.pairwise(tokens)]
+
+
 def analyse(text: str) -> list[str]:
     """The text features of `text` (used unchanged as scikit-learn's analyzer at build time)."""
     tokens = words(normalise(text))
-    feats = [f"w:{t}" for t in tokens]
-    feats.extend(f"w:{a} {b}" for a, b in itertools.pairwise(tokens))
-    for token in tokens:
-        if not token.isdigit():
-            feats.extend(f"c:{g}" for g in char_ngrams(token))
-    return feats
+    return [f for t in tokens for f in token_features(t)] + bigrams(tokens)
 
 
 def phrase_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(rf"\b{re.escape(normalise(phrase))}\b")
 
 
-PhraseSet = tuple[tuple[str, str, re.Pattern[str]], ...]
+# (category, phrase, pattern, the phrase's words): a phrase can only match a text that has all
+# its words as whole words (the pattern is bounded by \b), so most patterns are never run.
+PhraseSet = tuple[tuple[str, str, re.Pattern[str], frozenset[str]], ...]
 
 
 def compile_phrases(phrases: Iterable[tuple[str, str]]) -> PhraseSet:
     """(category, phrase) pairs of a pack as patterns over normalised text."""
-    return tuple((cid, phrase, phrase_pattern(phrase)) for cid, phrase in phrases)
+    return tuple(
+        (cid, phrase, phrase_pattern(phrase), frozenset(words(normalise(phrase))))
+        for cid, phrase in phrases
+    )
 
 
 def phrase_hits(phrases: PhraseSet, normalised: str) -> dict[str, list[str]]:
+    present = set(words(normalised))
     hits: dict[str, list[str]] = {}
-    for cid, phrase, pattern in phrases:
-        if pattern.search(normalised):
+    for cid, phrase, pattern, needed in phrases:
+        if needed <= present and pattern.search(normalised):
             hits.setdefault(cid, []).append(phrase)
     return hits
 
@@ -181,6 +194,10 @@ class TextModel:
         self.phrase_weight = phrase_weight
         self.heads = heads
         self.phrases = phrases
+        # word -> the vocabulary columns of its features; words repeat across requests
+        self._token_cols: dict[str, tuple[int, ...]] = {}
+        self._token_ucols: dict[str, npt.NDArray[np.intp]] = {}
+        self._push_rows: dict[tuple[str, str], FloatArray] = {}
 
     @property
     def n_features(self) -> int:
@@ -191,8 +208,12 @@ class TextModel:
         """The same numbers as scikit-learn's TfidfVectorizer(sublinear_tf, l2) + phrase block."""
         normalised = normalise(text)
         tokens = words(normalised)
-        counts = Counter(f for f in analyse(text) if f in self.index)
-        cols = np.fromiter((self.index[f] for f in counts), dtype=np.intp, count=len(counts))
+        counts: Counter[int] = Counter()
+        for token in tokens:
+            counts.update(self._cols_of(token))
+        index = self.index
+        counts.update(i for i in map(index.get, bigrams(tokens)) if i is not None)
+        cols = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
         tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
         vals = (np.log(tf) + 1.0) * self.idf[cols]
         norm = math.sqrt(float(vals @ vals))
@@ -211,6 +232,25 @@ class TextModel:
         known = sum(1 for t in alpha if t in self.known_words)
         return Vector(cols, vals, tokens, known / len(alpha) if alpha else 0.0, hits)
 
+    def _cols_of(self, token: str) -> tuple[int, ...]:
+        cols = self._token_cols.get(token)
+        if cols is None:
+            if len(self._token_cols) > 200_000:  # bound the cache (a flood of nonsense words)
+                self._token_cols.clear()
+            index = self.index
+            cols = tuple(i for i in map(index.get, token_features(token)) if i is not None)
+            self._token_cols[token] = cols
+        return cols
+
+    def _unique_cols_of(self, token: str) -> npt.NDArray[np.intp]:
+        cols = self._token_ucols.get(token)
+        if cols is None:
+            if len(self._token_ucols) > 200_000:
+                self._token_ucols.clear()
+            cols = np.unique(np.array(self._cols_of(token), dtype=np.intp))
+            self._token_ucols[token] = cols
+        return cols
+
     def score(self, text: str) -> Scores:
         v = self.vectorise(text)
         return Scores(
@@ -226,6 +266,17 @@ class TextModel:
         return float(proba[head.classes.index("yes")]) if "yes" in head.classes else 0.0
 
     # -- explanations -----------------------------------------------------------------------
+    def _push_row(self, head: str, label: str) -> FloatArray | None:
+        """Weights toward `label` less the mean over the head's classes (None: nothing learnt)."""
+        key = (head, label)
+        if key not in self._push_rows:
+            h = self.heads[head]
+            if label not in h.classes or len(h.classes) == 1:
+                return None
+            row = h.row(label)
+            self._push_rows[key] = row - h.coef.mean(axis=0) if h.coef.shape[0] > 1 else row
+        return self._push_rows[key]
+
     def evidence(self, v: Vector, head: str, label: str, limit: int = 8) -> list[tuple[str, float]]:
         """The words of the text that pushed most toward `label`, with how much.
 
@@ -233,30 +284,28 @@ class TextModel:
         the head's classes. Character n-grams are credited to the word they came from, so the
         answer is in the writer's words; a pack phrase found counts as that phrase.
         """
-        h = self.heads[head]
-        if label not in h.classes or len(h.classes) == 1:
+        row = self._push_row(head, label)
+        if row is None:
             return []
-        row = h.row(label)
-        if h.coef.shape[0] > 1:
-            row = row - h.coef.mean(axis=0)
-        value = dict(zip(v.cols.tolist(), v.vals.tolist(), strict=True))
+        dense = np.zeros(self.n_features)
+        dense[v.cols] = v.vals * row[v.cols]
+        push = dict(zip(v.cols.tolist(), dense[v.cols].tolist(), strict=True))
+        unique = list(dict.fromkeys(v.tokens))
         pushes: dict[str, float] = {}
-        for token in dict.fromkeys(v.tokens):
-            feats = [f"w:{token}", *(f"c:{g}" for g in char_ngrams(token))]
-            pushes[token] = sum(
-                value.get(i, 0.0) * float(row[i])
-                for i in (self.index.get(f) for f in feats)
-                if i is not None
-            )
-        for a, b in itertools.pairwise(v.tokens):
-            i = self.index.get(f"w:{a} {b}")
-            if i is not None and i in value:
-                pushes[f"{a} {b}"] = pushes.get(f"{a} {b}", 0.0) + value[i] * float(row[i])
+        if unique:
+            per_token = [self._unique_cols_of(t) for t in unique]
+            owner = np.repeat(np.arange(len(unique)), [len(c) for c in per_token])
+            cols = np.concatenate(per_token)
+            sums = np.bincount(owner, weights=dense[cols], minlength=len(unique))
+            pushes = dict(zip(unique, sums.tolist(), strict=True))
+        for pair, i in zip(bigrams(v.tokens), map(self.index.get, bigrams(v.tokens)), strict=True):
+            if i is not None and i in push:
+                pushes[pair[2:]] = push[i]
         for cid, found in v.phrases.items():
             i = self.phrase_index.get(cid)
-            if i is not None and i in value:
+            if i is not None and i in push:
                 for phrase in found:
-                    pushes[phrase] = value[i] / len(found) * float(row[i])
+                    pushes[phrase] = push[i] / len(found)
         ranked = sorted(
             ((t, w) for t, w in pushes.items() if w > 0), key=lambda tw: (-tw[1], tw[0])
         )

@@ -25,10 +25,29 @@ import yaml
 CORPUS_DIR = Path(__file__).resolve().parent
 PACKS_DIR = CORPUS_DIR.parent / "packs"
 
-FIELDS = ("id", "program", "lang", "text", "category", "requested", "expedited", "author", "form", "seed")
+FIELDS = (
+    "id",
+    "program",
+    "lang",
+    "text",
+    "category",
+    "requested",
+    "expedited",
+    "author",
+    "form",
+    "seed",
+)
 LANGS = frozenset({"en", "es"})
 AUTHORS = frozenset(
-    {"member", "representative", "provider_office", "injured_worker", "attorney", "employer", "other"}
+    {
+        "member",
+        "representative",
+        "provider_office",
+        "injured_worker",
+        "attorney",
+        "employer",
+        "other",
+    }
 )
 FORMS = frozenset({"phone_note", "email", "letter", "fax_cover", "portal", "web_form"})
 
@@ -100,7 +119,9 @@ def _seed_text(pack: Mapping[str, Any]) -> str | None:
     return _squash(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
-def validate(rows: Iterable[Mapping[str, Any]], packs: Mapping[str, Mapping[str, Any]]) -> list[str]:
+def validate(
+    rows: Iterable[Mapping[str, Any]], packs: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
     """Problems found in `rows` against `packs` (program id -> raw pack YAML); empty when clean."""
     problems: list[str] = []
     seen: dict[str, str] = {}
@@ -131,8 +152,8 @@ def validate(rows: Iterable[Mapping[str, Any]], packs: Mapping[str, Mapping[str,
             problems.append(f"{where}: category {row['category']!r} is not in the {program} pack")
         if row["requested"] not in allowed[program]:
             problems.append(
-                f"{where}: requested {row['requested']!r} is not tested by the {program} kind rules "
-                f"({', '.join(sorted(allowed[program]))})"
+                f"{where}: requested {row['requested']!r} is not tested by the {program} kind "
+                f"rules ({', '.join(sorted(allowed[program]))})"
             )
         if not isinstance(row["expedited"], bool):
             problems.append(f"{where}: expedited must be true or false")

@@ -102,14 +102,17 @@ def _print_report(r: object) -> None:
         f"{r.kind_wrong_unflagged:.1%}  calibration error (ECE) {r.ece:.3f}",
         markup=False,
     )
-    table = Table("true \\ proposed", *(label[:10] for label in r.labels), "F1", title=None)
-    for label, row in zip(r.labels, r.confusion, strict=True):
+    # columns are numbered (the labels are long); row n is the true category n
+    numbers = [str(i) for i in range(1, len(r.labels) + 1)]
+    table = Table("true \\ proposed", *numbers, "F1", title="confusion matrix", box=None)
+    for n, label, row in zip(numbers, r.labels, r.confusion, strict=True):
         f1 = r.f1.get(label)
-        table.add_row(label, *map(str, row), f"{f1:.2f}" if f1 is not None else "")
+        cells = [f"[bold]{k}[/bold]" if i == int(n) - 1 else str(k) for i, k in enumerate(row)]
+        table.add_row(f"{n} {label}", *cells, f"{f1:.2f}" if f1 is not None else "")
     out.print(table)
     rel = Table("probability", "requests", "mean probability", "share right", title="reliability")
-    for name, n, mean_p, acc in r.reliability:
-        rel.add_row(name, str(n), f"{mean_p:.3f}", f"{acc:.3f}")
+    for name, count, mean_p, acc in r.reliability:
+        rel.add_row(name, str(count), f"{mean_p:.3f}", f"{acc:.3f}")
     out.print(rel)
     for rid, truth, guess, p, text in r.mistakes:
         out.print(f"  wrong, not flagged: {rid} {truth} → {guess} ({p:.2f}): {text}", markup=False)

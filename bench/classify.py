@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from appealdesk.policy import assess, default_registry, textmodel, train  # noqa: E402
-from appealdesk.policy.classify import (  # noqa: E402
+from appealdesk.policy import assess, default_registry, textmodel, train
+from appealdesk.policy.classify import (
     classify_model,
     classify_text,
     compile_patterns,
@@ -131,7 +131,8 @@ def main() -> None:
     )
     print(f"            feature extraction alone p50 {features:.1f} us")
     print(
-        f"    ratios: classify / dot product = {ours / dot:,.0f}x, classify / phrases = {ours / phrases:.1f}x"
+        f"    ratios: classify / dot product = {ours / dot:,.0f}x, "
+        f"classify / phrases = {ours / phrases:.1f}x"
     )
     print("(b) assess with text only (category, requested and urgency proposed from the text)")
     print(f"    p50 {assess_text:8.1f} us   (target <= 5000 us)")
@@ -139,7 +140,8 @@ def main() -> None:
     print(f"    ratio = {assess_text / assess_given:.1f}x")
     print("(c) memory the models add (both programs)")
     print(
-        f"    Python allocations {mem['traced_mb']:.1f} MB (peak while loading {mem['peak_mb']:.1f} MB), "
+        f"    Python allocations {mem['traced_mb']:.1f} MB "
+        f"(peak while loading {mem['peak_mb']:.1f} MB), "
         f"RSS +{mem['rss_mb']:.1f} MB   (target <= 50 MB)"
     )
     ok = ours <= 2000 and assess_text <= 5000 and max(mem["rss_mb"], mem["peak_mb"]) <= 50

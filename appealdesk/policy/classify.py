@@ -187,10 +187,10 @@ def classify_model(pack: Pack, model: textmodel.TextModel, text: str | None) -> 
     (top, p1), (_, p2) = ranked[0], ranked[1] if len(ranked) > 1 else ("", 0.0)
     out_of_domain = _out_of_domain(model, text, v)
     reason = out_of_domain
-    if reason is None and p1 < pack.classifier.min_confidence:
+    if reason is None and p1 < pack.classifier.min_probability:
         reason = (
             f"no category is likely enough: {top} has {p1:.2f} "
-            f"(below {pack.classifier.min_confidence})"
+            f"(below {pack.classifier.min_probability})"
         )
     if reason is None and p1 - p2 < MARGIN:
         reason = f"{top} ({p1:.2f}) and {ranked[1][0]} ({p2:.2f}) are close"

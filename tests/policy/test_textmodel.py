@@ -63,7 +63,8 @@ def test_the_features_are_sklearn_tfidf_of_the_same_analyzer(fitted):
 def test_char_ngrams_are_sklearn_char_wb():
     from sklearn.feature_extraction.text import CountVectorizer
 
-    analyzer = CountVectorizer(analyzer="char_wb", ngram_range=textmodel.CHAR_NGRAMS).build_analyzer()
+    vectorizer = CountVectorizer(analyzer="char_wb", ngram_range=textmodel.CHAR_NGRAMS)
+    analyzer = vectorizer.build_analyzer()
     for word in ("a", "ab", "mri", "denied", "reclamacion"):
         assert textmodel.char_ngrams(word) == analyzer(word)
 
@@ -138,7 +139,11 @@ def _hand_model(margin_logit: float, pack) -> textmodel.TextModel:
     [(0.55, "needs_review"), (0.59, "needs_review"), (0.61, "classified"), (0.9, "classified")],
 )
 def test_top_two_closer_than_the_margin_need_review(p_top, status):
+    # a pack that trusts the model from 0.5 up: the margin decides
     pack = default_registry().latest("ump").pack
+    pack = pack.model_copy(
+        update={"classifier": pack.classifier.model_copy(update={"min_probability": 0.5})}
+    )
     # softmax of (0.5 * w, 0) = p  <=>  w = 2 * logit(p)
     model = _hand_model(2 * np.log(p_top / (1 - p_top)), pack)
     c = classify.classify_model(pack, model, "alpha beta gamma delta")
@@ -152,10 +157,11 @@ def test_top_two_closer_than_the_margin_need_review(p_top, status):
         assert c.category == "claim_payment" and c.review_reason is None
 
 
-def test_min_confidence_of_the_pack_is_the_floor():
+def test_min_probability_of_the_pack_is_the_floor():
     pack = default_registry().latest("ump").pack
+    assert pack.classifier.min_probability == 0.8
     strict = pack.model_copy(
-        update={"classifier": pack.classifier.model_copy(update={"min_confidence": 0.95})}
+        update={"classifier": pack.classifier.model_copy(update={"min_probability": 0.95})}
     )
     model = _hand_model(2 * np.log(0.9 / 0.1), pack)
     assert classify.classify_model(pack, model, "alpha beta gamma delta").status == "classified"

@@ -338,7 +338,9 @@ class _Assessment:
             for asked in requested:
                 for exp in urgent:
                     outcome = self._kind_of(category, asked, exp)
-                    outcomes.setdefault(outcome, f"{category or 'no category'}, {asked}")
+                    outcomes.setdefault(
+                        outcome, f"category {category or 'unknown'}, requested {asked}"
+                    )
         doubts = []
         if c.status == "needs_review":
             doubts.append(f"the category needs review ({c.review_reason})")

@@ -74,10 +74,13 @@ def _kind_of(program: Program, request: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def evaluate_program(
-    loaded: LoadedPack, rows: Sequence[Mapping[str, Any]], seed: int = train.SEED
+    loaded: LoadedPack,
+    rows: Sequence[Mapping[str, Any]],
+    seed: int = train.SEED,
+    pairs: Mapping[str, str] | None = None,
 ) -> ProgramReport:
     pack = loaded.pack
-    fit_rows, test = train.split(rows, seed=seed)
+    fit_rows, test = train.split(rows, seed=seed, pairs=pairs)
     fitted = train.fit(fit_rows, pack)
     model = fitted.model
     # The held-out model, in a Program of its own (the shipped one is not touched).
@@ -170,6 +173,8 @@ def evaluate(
 ) -> list[ProgramReport]:
     registry = registry or default_registry()
     return [
-        evaluate_program(loaded, rows, seed)
+        evaluate_program(
+            loaded, rows, seed, train.read_pairs(train.corpus_dirs_for(loaded, corpus))
+        )
         for loaded, rows in train.programs_with_examples(registry, corpus).values()
     ]

@@ -306,8 +306,10 @@ class TextModel:
             if i is not None and i in push:
                 for phrase in found:
                     pushes[phrase] = push[i] / len(found)
+        # numbers (read as 0000) weigh in the score but say nothing to a reader
         ranked = sorted(
-            ((t, w) for t, w in pushes.items() if w > 0), key=lambda tw: (-tw[1], tw[0])
+            ((t, w) for t, w in pushes.items() if w > 0 and not t.replace(" ", "").isdigit()),
+            key=lambda tw: (-tw[1], tw[0]),
         )
         # Words far weaker than the strongest ("it", "for") explain nothing to a reader.
         floor = ranked[0][1] * EVIDENCE_FLOOR if ranked else 0.0

@@ -175,22 +175,54 @@ def _fit(rows: Sequence[Mapping[str, Any]], pack: Pack) -> Fitted:
     return Fitted(arrays, model, vectorizer, estimators)
 
 
+def read_pairs(folders: Sequence[Path]) -> dict[str, str]:
+    """Translation pairs (`translations.tsv`: es_id, en_id, …) as id -> the id it renders."""
+    pairs: dict[str, str] = {}
+    for folder in folders:
+        path = folder / "translations.tsv"
+        if not path.exists():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+            cells = line.split("\t")
+            if len(cells) >= 2 and cells[0] and cells[1]:
+                pairs[cells[0]] = cells[1]
+    return pairs
+
+
 def split(
-    rows: Sequence[Mapping[str, Any]], share: float = 0.2, seed: int = SEED
+    rows: Sequence[Mapping[str, Any]],
+    share: float = 0.2,
+    seed: int = SEED,
+    pairs: Mapping[str, str] | None = None,
 ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
-    """A held-out `share` of every category (stratified), the same for the same seed and rows."""
-    by_category: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    """A held-out `share` of every category (stratified), the same for the same seed and rows.
+
+    A request and its translation (`pairs`) stay on the same side: a Spanish rendering of a
+    training request would otherwise make the held-out score a memory test.
+    """
+    pairs = pairs or {}
+    groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for row in sorted(rows, key=lambda r: str(r["id"])):
-        by_category[str(row["category"])].append(row)
+        rid = str(row["id"])
+        groups[pairs.get(rid, rid)].append(row)
+    by_category: dict[str, list[list[Mapping[str, Any]]]] = defaultdict(list)
+    for key in sorted(groups):
+        by_category[str(groups[key][0]["category"])].append(groups[key])
     rng = random.Random(seed)
     train: list[Mapping[str, Any]] = []
     test: list[Mapping[str, Any]] = []
     for category in sorted(by_category):
-        group = list(by_category[category])
-        rng.shuffle(group)
-        n_test = round(len(group) * share) if len(group) > 1 else 0
-        test.extend(group[:n_test])
-        train.extend(group[n_test:])
+        bunch = list(by_category[category])
+        rng.shuffle(bunch)
+        size = sum(len(g) for g in bunch)
+        want = round(size * share) if size > 1 else 0
+        taken = 0
+        for group in bunch:
+            if taken < want:
+                test.extend(group)
+                taken += len(group)
+            else:
+                train.extend(group)
     return train, test
 
 

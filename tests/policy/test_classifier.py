@@ -221,6 +221,13 @@ def test_bad_text_needs_review_with_a_reason(text, reason, program):
     assert any("provisional" in r for r in result["reasons"])
 
 
+def test_numbers_are_never_shown_as_evidence():
+    result = assess(email("Case 2026-0042 claim 88812 denied 03/04/2026, pay 1,200 now"))
+    c = result["classification"]
+    shown = [e["term"] for e in c["evidence"]] + c["requested"]["evidence"]
+    assert shown and all(any(ch.isalpha() for ch in term) for term in shown)
+
+
 def test_a_megabyte_is_read_in_milliseconds_not_seconds():
     import time
 

@@ -102,6 +102,24 @@ def test_split_is_stratified_disjoint_and_fixed(fixture_rows):
     assert [r["id"] for r in train.split(fixture_rows, seed=1)[1]] != [r["id"] for r in test_rows]
 
 
+def test_a_translation_stays_on_the_side_of_its_original(fixture_rows):
+    _, test_rows = train.split(fixture_rows)
+    held = next(r["id"] for r in test_rows if r["category"] == "wait_time")
+    partner = next(
+        r["id"] for r in fixture_rows if r["category"] == "wait_time" and r["id"] != held
+    )
+    for pairs in ({partner: held}, {held: partner}):
+        train_rows, test_rows = train.split(fixture_rows, pairs=pairs)
+        sides = {r["id"]: "test" for r in test_rows} | {r["id"]: "train" for r in train_rows}
+        assert sides[held] == sides[partner]
+        assert len(train_rows) + len(test_rows) == len(fixture_rows)
+
+
+def test_translation_pairs_are_read_from_the_corpus_folder(tmp_path):
+    (tmp_path / "translations.tsv").write_text("es_id\ten_id\tmatched_on\nx-es-1\tx-en-9\tname\n")
+    assert train.read_pairs([tmp_path]) == {"x-es-1": "x-en-9"}
+
+
 def test_evidence_names_the_writers_words(fitted):
     v = fitted.model.vectorise("Receptionist was rude to me and yelled")
     words = [w for w, _ in fitted.model.evidence(v, "category", "staff_attitude")]

@@ -1,7 +1,8 @@
 """Request classifier benchmark (issue 17). Ratios are measured in the same run.
 
 (a) classification p50 per request (the trained model: features, three heads, evidence, review
-    checks) over the corpus texts, with its ratio to two floors measured on the same texts: the
+    checks) over distinct corpus texts, cold (a fresh model: every word new to its cache) and
+    warm, with its ratio to two floors measured on the same texts: the
     bare NumPy dot product of the category head on a ready feature vector, and the old phrase
     matcher (target: p50 <= 2 ms);
 (b) `assess` with text and no category/requested p50, with its ratio to `assess` of the same
@@ -27,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from appealdesk.policy import assess, default_registry, textmodel, train
+from appealdesk.policy.assess import program_for
 from appealdesk.policy.classify import (
     classify_model,
     classify_text,
@@ -35,16 +37,20 @@ from appealdesk.policy.classify import (
 )
 
 RECEIVED_AT = "2026-03-02T10:15:00-08:00"
+# Wall time by default; --cpu counts only this thread's CPU time, for a machine shared with
+# other work (the wall time then mostly measures the wait for a core).
+CLOCK = time.perf_counter
 
 
-def p50_us(fn: Callable[[str], object], texts: Sequence[str]) -> float:
-    for text in texts[:50]:
-        fn(text)  # warm caches
+def p50_us(fn: Callable[[str], object], texts: Sequence[str], warm: bool = True) -> float:
+    if warm:
+        for text in texts:
+            fn(text)  # every text once: the model's per-word cache holds all their words
     samples = []
     for text in texts:
-        start = time.perf_counter()
+        start = CLOCK()
         fn(text)
-        samples.append(time.perf_counter() - start)
+        samples.append(CLOCK() - start)
     return statistics.median(samples) * 1e6
 
 
@@ -82,8 +88,12 @@ def memory() -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--cpu", action="store_true", help="time by CPU time, not wall time")
     args = parser.parse_args()
+    global CLOCK
+    if args.cpu:
+        CLOCK = time.thread_time
 
     mem = memory()  # first, before anything else loads the models
     registry = default_registry()
@@ -93,8 +103,12 @@ def main() -> None:
     assert model is not None
     rows = train.read_rows(train.corpus_dirs_for(loaded), "ump")
     texts = [str(r["text"]) for r in rows]
-    texts = (texts * (args.requests // max(len(texts), 1) + 1))[: args.requests]
+    texts = texts[: args.requests]  # distinct texts: the cold pass sees each word once
 
+    # cold: a fresh model that has seen none of the words (a new process); warm: seen them all
+    cold_model = model_for(loaded)
+    assert cold_model is not None
+    cold = p50_us(lambda t: classify_model(pack, cold_model, t), texts, warm=False)
     ours = p50_us(lambda t: classify_model(pack, model, t), texts)
     head = model.heads["category"]
     vectors = {t: model.vectorise(t) for t in texts}
@@ -119,13 +133,16 @@ def main() -> None:
             }
         )
 
+    program_for(loaded).model = model_for(loaded)  # a cold model for assess too
+    assess_cold = p50_us(with_text, texts, warm=False)
     assess_text = p50_us(with_text, texts)
     assess_given = p50_us(given, texts)
 
+    print(f"timed by {'CPU' if args.cpu else 'wall'} time")
     print(
         f"(a) classification of {len(texts):,} corpus requests (UMP, {model.n_features:,} features)"
     )
-    print(f"    p50 {ours:8.1f} us   (target <= 2000 us)")
+    print(f"    p50 {ours:8.1f} us warm, {cold:8.1f} us cold   (target <= 2000 us)")
     print(
         f"    floors: bare dot product p50 {dot:.1f} us, old phrase matcher p50 {phrases:.1f} us,"
     )
@@ -135,7 +152,7 @@ def main() -> None:
         f"classify / phrases = {ours / phrases:.1f}x"
     )
     print("(b) assess with text only (category, requested and urgency proposed from the text)")
-    print(f"    p50 {assess_text:8.1f} us   (target <= 5000 us)")
+    print(f"    p50 {assess_text:8.1f} us warm, {assess_cold:8.1f} us cold   (target <= 5000 us)")
     print(f"    floor: assess with category and requested given p50 {assess_given:.1f} us;")
     print(f"    ratio = {assess_text / assess_given:.1f}x")
     print("(c) memory the models add (both programs)")
@@ -144,7 +161,11 @@ def main() -> None:
         f"(peak while loading {mem['peak_mb']:.1f} MB), "
         f"RSS +{mem['rss_mb']:.1f} MB   (target <= 50 MB)"
     )
-    ok = ours <= 2000 and assess_text <= 5000 and max(mem["rss_mb"], mem["peak_mb"]) <= 50
+    ok = (
+        max(ours, cold) <= 2000
+        and max(assess_text, assess_cold) <= 5000
+        and max(mem["rss_mb"], mem["peak_mb"]) <= 50
+    )
     print("targets:", "met" if ok else "NOT MET")
 
 

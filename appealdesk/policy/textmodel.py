@@ -187,6 +187,9 @@ class TextModel:
         self.languages = tuple(languages)
         self.vocabulary = tuple(vocabulary)
         self.index = {term: i for i, term in enumerate(self.vocabulary)}
+        # the same columns keyed without their prefix, so a new word costs no string building
+        self._word_index = {t[2:]: i for t, i in self.index.items() if t.startswith("w:")}
+        self._char_index = {t[2:]: i for t, i in self.index.items() if t.startswith("c:")}
         self.idf = idf
         self.known_words = frozenset(known_words)
         self.phrase_categories = tuple(phrase_categories)
@@ -237,8 +240,10 @@ class TextModel:
         if cols is None:
             if len(self._token_cols) > 200_000:  # bound the cache (a flood of nonsense words)
                 self._token_cols.clear()
-            index = self.index
-            cols = tuple(i for i in map(index.get, token_features(token)) if i is not None)
+            # token_features(token), looked up without building its prefixed strings
+            word = self._word_index.get(token)
+            grams = () if token.isdigit() else map(self._char_index.get, char_ngrams(token))
+            cols = tuple(i for i in (word, *grams) if i is not None)
             self._token_cols[token] = cols
         return cols
 

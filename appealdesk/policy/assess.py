@@ -37,6 +37,7 @@ from appealdesk.policy.loader import (
     default_registry,
 )
 from appealdesk.policy.schema import ClockDef, Pack, Process, Rule, Window, holds
+from appealdesk.policy.textmodel import TextModel
 from appealdesk.policy.vocabulary import RECEIVED
 
 EXPEDITABLE = frozenset({"expedited_appeal", "external_review"})
@@ -240,7 +241,7 @@ class _Assessment:
                 )
             return given(self.pack, category)
         if self.p.model is not None:
-            return self._classify_model()
+            return self._classify_model(self.p.model)
         result = classify_text(self.pack, self.p.patterns, self.req.text)
         if result.status == "classified":
             self.reasons.append(
@@ -257,9 +258,8 @@ class _Assessment:
             self.unknown.append("category")
         return result
 
-    def _classify_model(self) -> Classification:
-        assert self.p.model is not None
-        result = classify_model(self.pack, self.p.model, self.req.text)
+    def _classify_model(self, model: TextModel) -> Classification:
+        result = classify_model(self.pack, model, self.req.text)
         if result.status == "classified":
             words = ", ".join(repr(t) for t, _ in result.evidence) or "no single word"
             runner = result.runner_up

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from appealdesk.classifier_cli import classifier_app
 from appealdesk.mailroom.cli import mailroom_app
 from appealdesk.reports.cli import report_app
 
@@ -28,6 +29,7 @@ packs_app = typer.Typer(help="Policy packs: list, show, validate.", no_args_is_h
 app.add_typer(packs_app, name="packs")
 app.add_typer(report_app, name="report")
 app.add_typer(mailroom_app, name="mailroom")
+app.add_typer(classifier_app, name="classifier")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

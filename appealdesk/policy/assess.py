@@ -22,9 +22,11 @@ from appealdesk.policy.calendar import Calendar
 from appealdesk.policy.classify import (
     Classification,
     Patterns,
+    classify_model,
     classify_text,
     compile_patterns,
     given,
+    model_for,
 )
 from appealdesk.policy.contract import AssessRequest, parse_date, parse_instant
 from appealdesk.policy.loader import (
@@ -36,6 +38,7 @@ from appealdesk.policy.loader import (
 )
 from appealdesk.policy.quoting import quoted
 from appealdesk.policy.schema import ClockDef, Pack, Process, Rule, Window, holds
+from appealdesk.policy.textmodel import TextModel
 from appealdesk.policy.vocabulary import RECEIVED
 
 EXPEDITABLE = frozenset({"expedited_appeal", "external_review"})
@@ -59,6 +62,7 @@ class Program:
         self.tz = ZoneInfo(self.pack.time_zone)
         self.calendar = Calendar(self.pack.calendar, owner=loaded.key)
         self.patterns: Patterns = compile_patterns(self.pack)
+        self.model = model_for(loaded)
         self.handlers = {
             hid: {
                 "id": hid,
@@ -155,18 +159,24 @@ class _Assessment:
         self.warnings: list[str] = []
         self.received_at, self.received_date = self._effective_receipt()
         self.facts: dict[str, Any] = {}
+        self.expedited: bool | None = req.expedited  # as given, or proposed from the text
+        self.kind_review: str | None = None
 
     # -- the pipeline ---------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
         classification = self._classify()
         self._build_facts(classification)
         draft = self._kind()
+        kind_status = self._kind_certainty(classification, draft)
         self._handler(draft)
         self._admit(draft)
         process = self.pack.process_for(draft.kind, draft.level)
         filing = self._filing(draft, process)
         accepted = draft.disposition == "accept"
         deadlines = self._deadlines(process) if accepted and process else []
+        if self.kind_review is not None:
+            for deadline in deadlines:
+                deadline["provisional"] = True
         missing = (
             self._missing(process)
             if process and draft.disposition in ("accept", "informal")
@@ -179,9 +189,8 @@ class _Assessment:
             else []
         )
         if self.req.model_extra:
-            self.warnings.append(
-                f"ignored unknown fields: {', '.join(sorted(self.req.model_extra))}"
-            )
+            names = ", ".join(quoted(k) for k in sorted(self.req.model_extra))
+            self.warnings.append(f"ignored unknown fields: {names}")
         return {
             "program": self.pack.program,
             "pack_version": self.pack.version,
@@ -199,7 +208,10 @@ class _Assessment:
             "deadlines": deadlines,
             "missing": missing,
             "next_level": next_level,
-            "classification": classification.as_dict(),
+            "classification": {
+                **classification.as_dict(),
+                "kind": {"status": kind_status, "reason": self.kind_review},
+            },
             "notes": notes,
             "unknown": self.unknown,
             "warnings": self.warnings,
@@ -229,6 +241,8 @@ class _Assessment:
                     f"{self.pack.program}`)",
                 )
             return given(self.pack, category)
+        if self.p.model is not None:
+            return self._classify_model(self.p.model)
         result = classify_text(self.pack, self.p.patterns, self.req.text)
         if result.status == "classified":
             self.reasons.append(
@@ -244,6 +258,129 @@ class _Assessment:
         else:
             self.unknown.append("category")
         return result
+
+    def _classify_model(self, model: TextModel) -> Classification:
+        result = classify_model(self.pack, model, self.req.text)
+        if result.status == "classified":
+            words = ", ".join(repr(t) for t, _ in result.evidence) or "no single word"
+            runner = result.runner_up
+            self.reasons.append(
+                f"category {result.category} proposed from the text (probability "
+                f"{result.confidence}; the words {words}"
+                + (f"; runner-up {runner[0]} {runner[1]}" if runner else "")
+                + ")"
+            )
+        elif result.status == "needs_review":
+            self.reasons.append(
+                f"the text does not settle the category: needs review by intake "
+                f"({result.review_reason})"
+                + (f"; it reads as {result.category_class}" if result.category_class else "")
+            )
+            self.unknown.append("category")
+        else:
+            self.unknown.append("category")
+        return result
+
+    def _proposed_requested(self, c: Classification) -> str | None:
+        """`requested` as given, or as the text proposes it (flagged when unsure)."""
+        if self.req.requested is not None or c.requested is None:
+            return self.req.requested
+        proposal = c.requested
+        self.reasons.append(
+            f"requested not given: {proposal.value} proposed from the text (probability "
+            f"{proposal.probability}"
+            + (
+                f"; the words {', '.join(repr(t) for t, _ in proposal.evidence)}"
+                if proposal.evidence
+                else ""
+            )
+            + ")"
+        )
+        if proposal.status != "proposed":
+            self.unknown.append("requested")
+        return proposal.value
+
+    def _proposed_expedited(self, c: Classification) -> bool | None:
+        """`expedited` as given, or True when the text asks for urgency in so many words."""
+        proposal = c.expedited
+        if self.req.expedited is not None or proposal is None:
+            return self.req.expedited
+        if proposal.value == "yes" and proposal.status == "proposed":
+            words = ", ".join(repr(t) for t, _ in proposal.evidence)
+            self.reasons.append(
+                f"the text asks for urgent handling ({words}; probability "
+                f"{proposal.probability}): the expedited track is proposed"
+            )
+            return True
+        return None
+
+    def _kind_certainty(self, c: Classification, draft: _Draft) -> str:
+        """given | proposed | needs_review: whether the kind rests on proposals that could be
+        otherwise. Every plausible reading of the text (category, requested, urgency) is run
+        through the pack's kind rules; when they disagree, the kind needs intake's review and
+        its clocks are provisional."""
+        proposed_requested = self.req.requested is None and c.requested is not None
+        proposed_expedited = self.req.expedited is None and c.expedited is not None
+        if c.status in ("given", "unknown"):
+            return "given"  # no text was read: the kind follows from what the request says
+        if c.method != "model":
+            return "proposed"  # the phrase matcher (no trained model) knows no alternatives
+        categories: list[str | None] = list(c.plausible()) or [None]
+        requested: list[str | None] = [self.facts["requested"]]
+        if proposed_requested and c.requested is not None:
+            requested = list(c.requested.plausible())
+        urgent: list[bool | None] = [self.expedited]
+        if proposed_expedited and c.expedited is not None:
+            urgent = [True if v == "yes" else None for v in c.expedited.plausible()]
+        outcomes: dict[tuple[str | None, str | None], str] = {
+            (draft.kind, draft.disposition): "this reading"
+        }
+        for category in categories:
+            for asked in requested:
+                for exp in urgent:
+                    outcome = self._kind_of(category, asked, exp)
+                    outcomes.setdefault(
+                        outcome, f"category {category or 'unknown'}, requested {asked}"
+                    )
+        doubts = []
+        if c.status == "needs_review":
+            doubts.append(f"the category needs review ({c.review_reason})")
+        if proposed_requested and c.requested is not None and c.requested.status != "proposed":
+            doubts.append(
+                f"what is asked for is unclear ({c.requested.value} {c.requested.probability})"
+            )
+        if len(outcomes) > 1:
+            others = [f"{k or 'none'} ({how})" for (k, _), how in list(outcomes.items())[1:]]
+            doubts.append(f"the text could also be read as {', '.join(others)}")
+        if not doubts:
+            return "proposed"
+        self.kind_review = (
+            f"{draft.kind} is a proposal: {'; '.join(doubts)}. Its clocks are provisional "
+            "until intake confirms the kind"
+        )
+        self.reasons.append(self.kind_review)
+        return "needs_review"
+
+    def _kind_of(
+        self, category: str | None, requested: str | None, expedited: bool | None
+    ) -> tuple[str | None, str | None]:
+        """The kind and disposition the pack's rules give for one reading, without side effects."""
+        facts = dict(self.facts)
+        cat = self.pack.categories.get(category) if category else None
+        facts.update(
+            {
+                "category": category,
+                "category.class": cat.class_ if cat else self.facts["category.class"],
+                "requested": requested,
+                "expedited": expedited,
+            }
+        )
+        if cat is not None and self.req.service is None:
+            facts["service"] = cat.service
+        rule = next((r for r in self.pack.rules.kind if holds(r, facts)), None)
+        if rule is None:
+            return None, None
+        return rule.then.kind, rule.then.disposition or "accept"
 
     def _build_facts(self, c: Classification) -> None:
         req, pack = self.req, self.pack
@@ -269,8 +406,9 @@ class _Assessment:
                 f"{req.channel.replace('_', ' ')}"
             )
         prior = req.prior
+        self.expedited = self._proposed_expedited(c)
         self.facts = {
-            "requested": req.requested,
+            "requested": self._proposed_requested(c),
             "category": c.category,
             "category.class": c.category_class,
             "service": service,
@@ -278,7 +416,7 @@ class _Assessment:
             "filed_by": req.filed_by,
             "written": written,
             "written_response_requested": req.written_response_requested,
-            "expedited": req.expedited,
+            "expedited": self.expedited,
             "network_provider": req.network_provider,
             "level": req.level,
             "prior.given": prior is not None,
@@ -317,7 +455,7 @@ class _Assessment:
         draft.expedited = (
             then.expedited
             if then.expedited is not None
-            else bool(self.req.expedited) and kind in EXPEDITABLE
+            else bool(self.expedited) and kind in EXPEDITABLE
         )
         # A redirected request is decided elsewhere: it has no level of this program.
         draft.level = (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -256,6 +256,10 @@ class DeadlineOut(_Out):
     notice: str | None = None
     extension: dict[str, Any] | None = None
     governed_by: str | None = None
+    provisional: bool | None = Field(
+        default=None,
+        description="true while the kind is a proposal intake has not confirmed",
+    )
 
 
 class NextLevelOut(_Out):
@@ -266,13 +270,35 @@ class NextLevelOut(_Out):
     starts: str
 
 
+class ProposalOut(_Out):
+    value: str
+    probability: float
+    status: Literal["proposed", "needs_review"]
+    runner_up: dict[str, Any] | None
+    evidence: list[str]
+
+
+class KindOut(_Out):
+    status: Literal["given", "proposed", "needs_review"]
+    reason: str | None = Field(description="why the kind needs intake's review")
+
+
 class ClassificationOut(_Out):
+    """SPEC 7 names `status` … `candidates`; the rest are additions (docs/classifier.md)."""
+
     status: str
     category: str | None
     class_: str | None = Field(alias="class")
     confidence: float
     matched: list[str]
     candidates: list[dict[str, Any]]
+    method: Literal["given", "model", "phrases"] | None = None
+    review_reason: str | None = None
+    evidence: list[dict[str, Any]] = Field(default_factory=list)
+    runner_up: dict[str, Any] | None = None
+    requested: ProposalOut | None = None
+    expedited: ProposalOut | None = None
+    kind: KindOut | None = None
 
 
 class AssessResult(_Out):

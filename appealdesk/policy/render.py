@@ -167,6 +167,8 @@ def print_assessment(result: dict[str, Any], out: Console) -> None:
             column.overflow = "fold"
         for d in result["deadlines"]:
             due = _when(d["due_at"]) if d.get("due_at") else "[dim]pending[/dim]"
+            if d.get("provisional"):
+                due += " [yellow](provisional: the kind needs review)[/yellow]"
             grid.add_row(
                 d["clock"], f"{d['length']} {d['unit'].replace('_', ' ')}", d["starts"], due
             )

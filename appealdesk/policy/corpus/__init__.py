@@ -1,0 +1,1 @@
+"""The labelled request corpus of the request classifier (see README.md)."""

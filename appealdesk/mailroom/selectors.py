@@ -8,11 +8,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from appealdesk.mailroom.errors import InvalidInput
-from appealdesk.mailroom.models import Item, ItemState
+from appealdesk.mailroom.models import Item, ItemState, Source
+from appealdesk.policy.quoting import quoted
 
 WAITING = (ItemState.NEW, ItemState.READ, ItemState.PROPOSED)
 
@@ -65,18 +67,40 @@ def _decode(cursor: str) -> tuple[bool, dt.datetime, int]:
 
 def queue_page(
     *,
+    items: QuerySet[Item] | None = None,
+    state: str = "waiting",
+    source: str = "",
+    program: str | None = None,
     after: str | None = None,
     limit: int = 50,
-    program: str | None = None,
     now: dt.datetime | None = None,
 ) -> QueuePage:
-    """Items waiting (new, read, proposed): urgent first, then oldest receipt first. One query
-    for the page (the text fields deferred); `after` is the previous page's `next_cursor`.
-    `program` limits the queue to items proposed for that program (and those not yet known).
-    Raises `InvalidInput` for a cursor that is not one of ours."""
+    """The queue: urgent first, then oldest receipt first, one query a page (the text fields
+    deferred; the matched member's id read from the proposal in the same query, for the access
+    log). `items` is where to look (the desk passes the items a user may see; all by default);
+    `state` is "waiting" (new, read, proposed) or one `ItemState`; `source` one `Source`;
+    `program` limits the queue to items proposed for that program (and those not yet known);
+    `after` is the previous page's `next_cursor`. Raises `InvalidInput` for an unknown filter
+    value or a cursor that is not one of ours."""
     now = now or timezone.now()
     limit = max(1, min(limit, 200))
-    rows = Item.objects.filter(state__in=WAITING).defer("text", "quoted", "proposal")
+    rows = (
+        (items if items is not None else Item.objects.all())
+        .defer("text", "quoted", "proposal")
+        .annotate(matched_member=KT("proposal__matched__member_id"))
+    )
+    if state == "waiting":
+        rows = rows.filter(state__in=WAITING)
+    elif state in ItemState.values:
+        rows = rows.filter(state=state)
+    else:
+        raise InvalidInput(
+            f"state {quoted(state)} is not one of waiting, {', '.join(ItemState.values)}"
+        )
+    if source:
+        if source not in Source.values:
+            raise InvalidInput(f"source {quoted(source)} is not one of {', '.join(Source.values)}")
+        rows = rows.filter(source=source)
     if program:
         rows = rows.filter(Q(program=program) | Q(program=""))
     if after:
@@ -90,7 +114,7 @@ def queue_page(
     page = page[:limit]
     out = []
     for item in page:
-        words, overdue = due_words(item, now)
+        words, overdue = due_words(item, now) if item.state in WAITING else ("", False)
         out.append(QueueRow(item, words, overdue))
     return QueuePage(out, _encode(page[-1]) if more and page else None)
 

@@ -24,7 +24,10 @@ def image_problem(stream: IO[bytes]) -> str | None:
     cannot read at all is not this check's business (the packet says so when it tries)."""
     max_pixels: int = settings.IMAGE_MAX_PIXELS
     max_frames: int = settings.IMAGE_MAX_FRAMES
-    # Pillow's own guard, the same budget: it warns above it and refuses twice over it
+    # Pillow's own guard, the same budget while this check reads (it warns above it and
+    # refuses twice over it); put back afterwards: a process-wide setting must not depend on
+    # which check ran last (the mailroom's reader has budgets of its own)
+    pillow_guard = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = max_pixels
     budget = f"an image may have at most {_million(max_pixels)}"
     try:
@@ -62,5 +65,6 @@ def image_problem(stream: IO[bytes]) -> str | None:
     except (OSError, SyntaxError, ValueError):
         return None
     finally:
+        Image.MAX_IMAGE_PIXELS = pillow_guard
         stream.seek(0)
     return None

@@ -819,9 +819,8 @@ class AskConsentForm(ActionForm):
 
     action, title, button = "ask_consent", "Ask the member for consent online", "Ask"
     clock = forms.ChoiceField()
-    new_due_date = forms.DateField(
-        label="New due date", widget=DateInput(), validators=[date_within_range]
-    )
+    # no range validator: "at most a year ahead" (clean_new_due_date) is stricter, and says so
+    new_due_date = forms.DateField(label="New due date", widget=DateInput())
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="the member reads this: say plainly why more time is needed",

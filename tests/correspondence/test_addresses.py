@@ -42,15 +42,18 @@ def test_a_stuck_letter_no_more_an_address_broken_after_queueing_fails_with_an_e
 
 
 @pytest.mark.django_db
-def test_any_error_of_the_mail_backend_fails_the_send_with_its_reason(cases, smtp, monkeypatch):
+def test_any_error_of_the_mail_backend_fails_the_send_with_its_reason(
+    cases, smtp, monkeypatch, settings
+):
     from django.core.mail.backends.smtp import EmailBackend
 
     def broken(self, messages):
         raise ValueError("the backend could not encode a header")
 
     monkeypatch.setattr(EmailBackend, "send_messages", broken)
-    settings_tasks = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    monkeypatch.setattr("django.conf.settings.TASKS", settings_tasks, raising=False)
+    # through the settings fixture: its signal resets django-tasks' cached backends (patching
+    # the attribute left the database backend cached for every later test)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     case = recent_appeal(cases)
     letter = letter_generate(case, kind="acknowledgement", actor=None)
     letter_send(letter, actor=cases.people["bob"])

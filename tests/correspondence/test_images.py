@@ -85,8 +85,11 @@ def test_the_budgets_are_settings(settings):
     settings.IMAGE_MAX_FRAMES = 3
     assert image_problem(io.BytesIO(tiff_bomb(10, 10, 3))) is None
     assert "more than 3 pages" in image_problem(io.BytesIO(tiff_bomb(10, 10, 4)))
-    # Pillow's own guard is the same budget (it refuses what is twice over it while opening)
-    assert Image.MAX_IMAGE_PIXELS == 1_000_000
+    # Pillow's own guard is the same budget while checking (it refuses what is twice over it
+    # while opening), and the process-wide guard is put back afterwards
+    guard = Image.MAX_IMAGE_PIXELS
+    assert "more than 2 million" in image_problem(io.BytesIO(png_bomb(1500, 1500)))
+    assert Image.MAX_IMAGE_PIXELS == guard
 
 
 @pytest.mark.django_db

@@ -109,7 +109,21 @@ def world(maria, staff, settings) -> dict[str, Any]:
     ruth = make_account("ruth@example.org", "authorized_rep", name="Ruth Adams")
     authorization = authorize(ruth, maria.party)
     ApiKey.issue(user=staff["root"], name="walk", scopes=sorted(SCOPES))
+    # a faxed page in the mailroom: its queue, page, viewer and page images carry PHI too
+    from appealdesk.mailroom.services import item_store
+
+    item = item_store(
+        source="fax",
+        raw=PDF,
+        received_at=timezone.now(),
+        received_basis="fax provider's timestamp",
+        source_id="walk-1",
+        program="ump",
+    ).item
     return {
+        "item_id": item.pk,
+        "part_id": item.parts.order_by("position").first().pk,
+        "page": 1,
         "case": case,
         "number": case.number,
         "document_id": document.pk,

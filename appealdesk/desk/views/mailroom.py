@@ -381,7 +381,7 @@ def mailroom_viewer(request: HttpRequest, item_id: int, part_id: int) -> HttpRes
     response["X-Content-Type-Options"] = "nosniff"
     # no script, no form, no plugin; same origin kept so the page images carry the session
     response["Content-Security-Policy"] = (
-        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox allow-same-origin"
+        "default-src 'none'; img-src 'self'; style-src 'self'; sandbox allow-same-origin"
     )
     return response
 

@@ -89,7 +89,7 @@ def test_the_budgets_are_settings(settings):
     # while opening), and the process-wide guard is put back afterwards
     guard = Image.MAX_IMAGE_PIXELS
     assert "more than 2 million" in image_problem(io.BytesIO(png_bomb(1500, 1500)))
-    assert Image.MAX_IMAGE_PIXELS == guard
+    assert guard == Image.MAX_IMAGE_PIXELS
 
 
 @pytest.mark.django_db

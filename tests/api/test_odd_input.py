@@ -150,3 +150,22 @@ def test_an_upload_with_an_odd_name_and_kind(callers, appeal):
         "POST", f"/cases/{appeal.number}/documents", files={"file": upload, "kind": "eob\x00"}
     )
     assert status_and_field(bad_kind) == (422, "kind")
+
+
+def test_an_upload_with_fields_it_does_not_take_is_refused(callers, appeal):
+    """Found by schemathesis: a multipart part with no name (and `kind` sent twice) was dropped
+    and the file stored as "evidence" (201); now 422, nothing stored."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from appealdesk.cases.models import Document
+    from tests.api.conftest import PDF
+
+    def upload() -> SimpleUploadedFile:
+        return SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf")
+
+    path = f"/cases/{appeal.number}/documents"
+    stray = callers["bob"].call("POST", path, files={"file": upload(), "": '{"x": false}'})
+    assert stray.status_code == 422 and "unknown form field" in stray.json()["detail"]
+    twice = callers["bob"].call("POST", path, files={"file": upload(), "kind": ["eob", "evidence"]})
+    assert twice.status_code == 422
+    assert not Document.objects.filter(case=appeal).exists()

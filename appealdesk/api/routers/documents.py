@@ -13,7 +13,9 @@ from appealdesk.api.common import ERRORS, allow, load, name_of, need, user_of
 from appealdesk.api.problems import ApiProblem
 from appealdesk.api.schemas import DocumentOut
 from appealdesk.cases.documents import DOCUMENT_KINDS, document_response, document_store
+from appealdesk.cases.errors import InvalidInput
 from appealdesk.cases.models import Document
+from appealdesk.policy.quoting import quoted
 
 router = Router()
 
@@ -48,10 +50,19 @@ def document_upload(
     kind: str = Form("evidence", pattern=f"^({'|'.join(DOCUMENT_KINDS)})$"),
 ) -> Any:
     """PDF or an image (recognised by content), at most the configured size; the same
-    content on the same case is stored once."""
+    content on the same case is stored once. Fields other than `file` and `kind`, or either
+    of them twice, are refused (422), never silently dropped."""
     need(request, "cases:write")
     case = load(request, number, "upload")
     allow(request, "upload")
+    unknown = sorted((set(request.POST) - {"kind"}) | (set(request.FILES) - {"file"}))
+    if unknown:
+        names = ", ".join(quoted(n) for n in unknown)
+        raise InvalidInput(
+            f"unknown form field(s) {names}: send `file` and `kind` only", field="file"
+        )
+    if len(request.POST.getlist("kind")) > 1 or len(request.FILES.getlist("file")) > 1:
+        raise InvalidInput("send one `file` and at most one `kind`", field="file")
     doc = document_store(file, kind=kind, case=case, actor=user_of(request))  # checks the kind
     return Status(201, _document(doc))
 

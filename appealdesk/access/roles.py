@@ -105,6 +105,17 @@ def team_ids(user: Any) -> list[int]:
     return list(ids)
 
 
+def program_names(user: Any) -> list[str]:
+    """The programs of the teams whose queues the user works (`team_ids`), read once per
+    request."""
+    cached = getattr(user, "_desk_programs", None)
+    if cached is None:
+        teams = case_table("Team").objects.filter(id__in=team_ids(user))
+        cached = sorted(set(teams.values_list("program", flat=True)))
+        user._desk_programs = cached
+    return list(cached)
+
+
 def visible(user: Any) -> Q | None:
     """The filter of the cases the user may see; None means every case."""
     roles = roles_of(user)
@@ -112,13 +123,7 @@ def visible(user: Any) -> Q | None:
         return None
     mine = Q(owner=user) | Q(reviewer=user)
     if SUPERVISOR in roles:
-        programs = list(
-            case_table("Team")
-            .objects.filter(id__in=team_ids(user))
-            .values_list("program", flat=True)
-            .distinct()
-        )
-        return mine | Q(program__in=programs)
+        return mine | Q(program__in=program_names(user))
     teams = team_ids(user)
     return mine | Q(team_id__in=teams) if teams else mine
 

@@ -10,7 +10,6 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from appealdesk.access import roles
-from appealdesk.cases.models import Team
 from appealdesk.mailroom.models import Item
 from appealdesk.mailroom.selectors import WAITING, QueuePage, queue_page
 
@@ -29,13 +28,7 @@ def programs_of(user: Any) -> list[str] | None:
     of their programs); None means every program (an administrator)."""
     if roles.ADMINISTRATOR in roles.roles_of(user):
         return None
-    cached = getattr(user, "_mailroom_programs", None)
-    if cached is None:
-        cached = sorted(
-            set(Team.objects.filter(id__in=roles.team_ids(user)).values_list("program", flat=True))
-        )
-        user._mailroom_programs = cached
-    return list(cached)
+    return roles.program_names(user)
 
 
 def visible_items(user: Any) -> QuerySet[Item]:

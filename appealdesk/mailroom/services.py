@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from appealdesk.cases import services as case_services
 from appealdesk.cases.models import OPEN_STATES, Case, ClockState, Document, Party
+from appealdesk.cases.services import _label, _user  # who acted, named as the case log names them
 from appealdesk.mailroom import storage
 from appealdesk.mailroom.errors import InvalidInput, InvalidTransition, StaleItem
 from appealdesk.mailroom.models import (
@@ -60,16 +61,6 @@ class Stored:
 
 
 # -- helpers ----------------------------------------------------------------------------------
-def _label(actor: Any) -> str:
-    if actor is None:
-        return "system"
-    return str(getattr(actor, "get_username", lambda: str(actor))())
-
-
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) else None
-
-
 def _event(
     item: Item,
     action: str,

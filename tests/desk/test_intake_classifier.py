@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from appealdesk.cases.models import Case
+
 from tests.desk.test_intake import form
 
 pytestmark = pytest.mark.django_db
@@ -37,3 +39,81 @@ def test_a_given_category_shows_no_proposal(client, staff):
     client.force_login(staff["alice"])
     panel = client.post("/desk/intake/assess/?program=ump", form(text="rude")).content.decode()
     assert 'id="assess-category"' not in panel
+
+
+def _select(html: str, name: str) -> str:
+    start = html.index(f'name="{name}"')
+    return html[start : html.index("</select>", start)]
+
+
+def test_the_proposal_is_in_the_fields_themselves_and_swapped_in_live(client, staff):
+    client.force_login(staff["alice"])
+    text = "You DENIED payment of my claim for the MRI on January 12. Please reconsider."
+    panel = client.post(
+        "/desk/intake/assess/?program=ump", form(category="", requested="", text=text)
+    ).content.decode()
+    # the live answer replaces the category and "asks for" fields out of band …
+    assert 'id="category-field" hx-swap-oob="true"' in panel
+    assert 'id="requested-field" hx-swap-oob="true"' in panel
+    # … whose empty choice now names the proposal, kept selected: nothing is typed for the clerk
+    category = _select(panel, "category")
+    assert '<option value="" selected>Proposed: Claim payment' in category
+    assert '<option value="" selected>Proposed: appeal' in _select(panel, "requested")
+    assert "Proposed from the text: <strong>claim payment</strong> (appeal)" in panel
+
+
+def test_the_evidence_is_marked_in_the_callers_own_words(client, staff):
+    client.force_login(staff["alice"])
+    text = "You DENIED payment of my claim <b>for</b> the MRI. Please pay it."
+    panel = client.post(
+        "/desk/intake/assess/?program=ump", form(category="", requested="", text=text)
+    ).content.decode()
+    reading = panel[panel.index('id="text-reading"') :]
+    assert "<mark>DENIED payment</mark>" in reading or "<mark>payment</mark>" in reading
+    assert "<mark>claim</mark>" in reading
+    assert "&lt;b&gt;for&lt;/b&gt;" in reading  # the caller's text is escaped, never markup
+
+
+def test_a_chosen_category_keeps_its_choice_and_marks_nothing(client, staff):
+    client.force_login(staff["alice"])
+    panel = client.post(
+        "/desk/intake/assess/?program=ump", form(text="you denied my claim")
+    ).content.decode()
+    assert '<option value="claim_payment" selected>' in _select(panel, "category")
+    assert "Proposed from the text" not in panel
+    assert "<mark>" not in panel[panel.index('id="text-reading"') :]
+
+
+def test_the_full_page_shows_the_proposal_too(client, staff):
+    """Without JavaScript ("Update the assessment"), the page itself carries the proposal."""
+    client.force_login(staff["alice"])
+    text = "Me negaron el pago de la resonancia magnética. Por favor reconsideren y paguen."
+    page = client.post(
+        "/desk/intake/?program=ump", form(category="", requested="", text=text, preview="1")
+    ).content.decode()
+    assert "Proposed: Claim payment" in _select(page, "category")
+    assert "<mark>pago</mark>" in page or "<mark>paguen</mark>" in page
+
+
+def test_confirm_refuses_a_kind_the_text_leaves_unclear(client, staff):
+    client.force_login(staff["alice"])
+    before = Case.objects.count()
+    response = client.post(
+        "/desk/intake/?program=ump",
+        form(category="", requested="", text="Case UMP-2026-000123", confirm="1"),
+    )
+    assert response.status_code == 422
+    assert "The kind is not clear from the text" in response.content.decode()
+    assert Case.objects.count() == before
+
+
+def test_confirm_takes_the_proposed_kind_and_records_what_was_asked(client, staff):
+    client.force_login(staff["alice"])
+    text = "you denied payment of my claim for the MRI on January 12. Please reconsider and pay it."
+    response = client.post(
+        "/desk/intake/?program=ump", form(category="", requested="", text=text, confirm="1")
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case = Case.objects.order_by("-pk").first()
+    assert (case.kind, case.category, case.requested) == ("appeal", "claim_payment", "appeal")
+    assert {"acknowledge", "decision"} <= set(case.clocks.values_list("clock_id", flat=True))

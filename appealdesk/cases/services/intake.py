@@ -35,6 +35,12 @@ from appealdesk.policy.clocks import at_risk_from
 from appealdesk.policy.contract import parse_instant
 
 
+def requested_of(request: Mapping[str, Any], result: Mapping[str, Any]) -> str:
+    """What the person asks for: as given, or as the classifier read it from the text."""
+    proposed = (result.get("classification") or {}).get("requested") or {}
+    return str(request.get("requested") or proposed.get("value") or "")
+
+
 def case_receive(
     *,
     request: Mapping[str, Any],
@@ -95,7 +101,7 @@ def case_receive(
         expedited=result["expedited"],
         category=result["category"] or "",
         service=final_request.get("service") or "",
-        requested=final_request.get("requested") or "",
+        requested=requested_of(final_request, result),
         channel=final_request.get("channel") or "",
         filed_by=final_request.get("filed_by") or "",
         written=final_request.get("written"),
@@ -310,7 +316,7 @@ def case_reclassify(
             "expedited": result["expedited"],
             "category": result["category"] or "",
             "service": request.get("service") or "",
-            "requested": request.get("requested") or "",
+            "requested": requested_of(request, result),
             "request": request,
             "assessment": result,
             "missing": result["missing"],

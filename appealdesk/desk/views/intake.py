@@ -24,6 +24,7 @@ from appealdesk.desk.forms import IntakeForm, member_party
 from appealdesk.desk.views import intake_mail as mail
 from appealdesk.policy import AssessError, assess, default_registry
 from appealdesk.policy.assess import Program, program_for
+from appealdesk.policy.highlight import marked
 
 
 def _program(request: HttpRequest) -> tuple[Program, list[tuple[str, str]]]:
@@ -62,6 +63,8 @@ def intake(request: HttpRequest) -> HttpResponse:
         mail.lock_receipt(form, item)
         if not form.is_valid() or "preview" in request.POST:
             return _page(request, form, program, programs, status=200 if form.is_valid() else 422)
+        if not _kind_settled(form):
+            return _page(request, form, program, programs, status=422)
         try:
             case = _receive(request, form, item)
         except DomainError as exc:
@@ -73,6 +76,26 @@ def intake(request: HttpRequest) -> HttpResponse:
         messages.info(request, f"It went to {case.team or 'no team'}, whose cases you do not see.")
         return redirect(f"{request.path}?program={case.program}")
     return redirect("desk:case", number=case.number)
+
+
+def _kind_settled(form: IntakeForm) -> bool:
+    """Clocks never start on a guess: when the text leaves the kind unclear (its clocks are
+    provisional), intake says what the person asks for or the category before taking it in."""
+    d = form.cleaned_data
+    if d.get("requested") or d.get("category") or form.override():
+        return True
+    try:
+        kind = assess(form.request_dict())["classification"].get("kind") or {}
+    except AssessError:
+        return True  # the service refuses it with the field named
+    if kind.get("status") != "needs_review":
+        return True
+    form.add_error(
+        "requested",
+        f"The kind is not clear from the text ({kind.get('reason') or 'several readings'}): "
+        "choose what the person asks for, or the category, before taking it in.",
+    )
+    return False
 
 
 def _receive(request: HttpRequest, form: IntakeForm, item: Any = None) -> Any:
@@ -131,11 +154,13 @@ def _page(
     status: int = 200,
     member: Party | None = None,
 ) -> HttpResponse:
+    panel = _panel(form, program)
     context = {
         "form": form,
         "program": program,
         "programs": programs,
-        "panel": _panel(form, program),
+        "panel": panel,
+        "reading": _reading(form, panel),
         "member": member or _chosen_member(request, form),
         "item": mail.item_of(form),
     }
@@ -167,7 +192,47 @@ def _panel(form: IntakeForm, program: Program) -> dict[str, Any]:
         final = assess({**form.request_dict(), **override}) if override else None
     except AssessError as exc:
         return {"error": f"{exc.field}: {exc.message}"}
+    _show_proposal(form, proposal["classification"])
     return {"proposal": proposal, "final": final}
+
+
+def _show_proposal(form: IntakeForm, classification: dict[str, Any]) -> None:
+    """The classifier's proposal in the fields themselves: when the category (or what the person
+    asks for) is left to the text, the empty choice names what the text was read as."""
+    category = classification.get("category")
+    if classification.get("status") == "classified" and category:
+        label = dict(form.fields["category"].choices).get(category, category)
+        _first_choice(form, "category", f"Proposed: {label} — {_percent(classification)}")
+    elif classification.get("status") == "needs_review":
+        _first_choice(form, "category", "Needs review: choose a category")
+    requested = classification.get("requested") or {}
+    if requested.get("status") == "proposed" and requested.get("value"):
+        _first_choice(
+            form,
+            "requested",
+            f"Proposed: {requested['value'].replace('_', ' ')} — "
+            f"{_percent({'confidence': requested.get('probability')})}",
+        )
+    elif requested.get("status") == "needs_review":
+        _first_choice(form, "requested", "Needs review: choose what the person asks for")
+
+
+def _first_choice(form: IntakeForm, name: str, label: str) -> None:
+    field = form.fields[name]
+    field.choices = [("", label), *list(field.choices)[1:]]
+
+
+def _percent(classification: dict[str, Any]) -> str:
+    p = classification.get("confidence")
+    return "" if p is None else f"{round(float(p) * 100)}% likely"
+
+
+def _reading(form: IntakeForm, panel: dict[str, Any]) -> list[tuple[str, bool]]:
+    """The caller's text with the words that pushed toward the proposed category marked."""
+    text = form.data.get("text") if form.is_bound else None
+    classification = (panel.get("proposal") or {}).get("classification") or {}
+    evidence = [e["term"] for e in classification.get("evidence") or []]
+    return marked(str(text), evidence) if text and evidence else []
 
 
 @require_POST
@@ -182,9 +247,10 @@ def intake_assess(request: HttpRequest) -> HttpResponse:
         form = IntakeForm(request.POST, program=program, user=request.user, initial=receipt)
         mail.lock_receipt(form, item)
         form.is_valid()
-        return render(
-            request, "desk/_assessment.html", {"panel": _panel(form, program), "program": program}
-        )
+        panel = _panel(form, program)
+        context = {"panel": panel, "program": program, "form": form}
+        context["reading"] = _reading(form, panel)
+        return render(request, "desk/_assess_live.html", context)
 
 
 @require_GET

@@ -59,7 +59,7 @@ def test_the_proposal_is_in_the_fields_themselves_and_swapped_in_live(client, st
     category = _select(panel, "category")
     assert '<option value="" selected>Proposed: Claim payment' in category
     assert '<option value="" selected>Proposed: appeal' in _select(panel, "requested")
-    assert "Proposed from the text: <strong>claim payment</strong> (appeal)" in panel
+    assert "likely: <strong>claim payment</strong> (appeal)" in panel
 
 
 def test_the_evidence_is_marked_in_the_callers_own_words(client, staff):

@@ -38,3 +38,17 @@ def instant(value: Any) -> str:
     if moment.tzinfo is None:
         return str(value)
     return timezone.localtime(moment).strftime("%a %b %-d, %Y %-I:%M %p %Z")
+
+
+@register.filter
+def percent(probability: Any) -> str:
+    """A probability as a reader says it: '87%', never a false '100%' or '0%'."""
+    try:
+        p = float(probability)
+    except (TypeError, ValueError):
+        return ""
+    if p >= 0.995:
+        return ">99%"
+    if p < 0.005:
+        return "<1%"
+    return f"{round(p * 100)}%"

@@ -202,17 +202,12 @@ def _show_proposal(form: IntakeForm, classification: dict[str, Any]) -> None:
     category = classification.get("category")
     if classification.get("status") == "classified" and category:
         label = dict(form.fields["category"].choices).get(category, category)
-        _first_choice(form, "category", f"Proposed: {label} — {_percent(classification)}")
+        _first_choice(form, "category", f"Proposed: {label}")
     elif classification.get("status") == "needs_review":
         _first_choice(form, "category", "Needs review: choose a category")
     requested = classification.get("requested") or {}
     if requested.get("status") == "proposed" and requested.get("value"):
-        _first_choice(
-            form,
-            "requested",
-            f"Proposed: {requested['value'].replace('_', ' ')} — "
-            f"{_percent({'confidence': requested.get('probability')})}",
-        )
+        _first_choice(form, "requested", f"Proposed: {requested['value'].replace('_', ' ')}")
     elif requested.get("status") == "needs_review":
         _first_choice(form, "requested", "Needs review: choose what the person asks for")
 
@@ -220,11 +215,6 @@ def _show_proposal(form: IntakeForm, classification: dict[str, Any]) -> None:
 def _first_choice(form: IntakeForm, name: str, label: str) -> None:
     field = form.fields[name]
     field.choices = [("", label), *list(field.choices)[1:]]
-
-
-def _percent(classification: dict[str, Any]) -> str:
-    p = classification.get("confidence")
-    return "" if p is None else f"{round(float(p) * 100)}% likely"
 
 
 def _reading(form: IntakeForm, panel: dict[str, Any]) -> list[tuple[str, bool]]:

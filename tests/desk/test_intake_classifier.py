@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from appealdesk.cases.models import Case
-
+from appealdesk.policy import default_registry
 from tests.desk.test_intake import form
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +117,28 @@ def test_confirm_takes_the_proposed_kind_and_records_what_was_asked(client, staf
     case = Case.objects.order_by("-pk").first()
     assert (case.kind, case.category, case.requested) == ("appeal", "claim_payment", "appeal")
     assert {"acknowledge", "decision"} <= set(case.clocks.values_list("clock_id", flat=True))
+
+
+def test_intake_opens_on_the_program_taken_in_last(client, staff):
+    client.force_login(staff["alice"])
+    client.get("/desk/intake/?program=genex-ur")
+    page = client.get("/desk/intake/").content.decode()
+    assert '<input type="hidden" name="program" value="genex-ur">' in page
+    client.get("/desk/intake/?program=ump")
+    assert 'name="program" value="ump">' in client.get("/desk/intake/").content.decode()
+    response = client.get("/desk/intake/?program=nonsense")  # the first program, not an error
+    first = default_registry().programs()[0]
+    assert response.status_code == 200
+    assert f'name="program" value="{first}">' in response.content.decode()
+
+
+def test_the_callers_words_show_on_the_case_page(client, staff):
+    client.force_login(staff["alice"])
+    text = "you denied payment of my claim for the MRI. <script>x</script> Please pay it."
+    client.post(
+        "/desk/intake/?program=ump", form(category="", requested="", text=text, confirm="1")
+    )
+    case = Case.objects.order_by("-pk").first()
+    page = client.get(f"/desk/cases/{case.number}/").content.decode()
+    assert "In their words" in page
+    assert "&lt;script&gt;x&lt;/script&gt; Please pay it." in page

@@ -26,13 +26,23 @@ from appealdesk.policy import AssessError, assess, default_registry
 from appealdesk.policy.assess import Program, program_for
 from appealdesk.policy.highlight import marked
 
+LAST_PROGRAM = "intake_program"
+
 
 def _program(request: HttpRequest) -> tuple[Program, list[tuple[str, str]]]:
     registry = default_registry()
     names = registry.programs()
-    wanted = request.GET.get("program") or request.POST.get("program") or names[0]
+    # the program asked for, else the one this person took in last (intake works one program
+    # for hours), else the first
+    wanted = (
+        request.GET.get("program")
+        or request.POST.get("program")
+        or request.session.get(LAST_PROGRAM)
+        or names[0]
+    )
     if wanted not in names:
         wanted = names[0]
+    request.session[LAST_PROGRAM] = wanted
     today = timezone.localdate()
     choices = [(n, registry.in_force(n, today).pack.name) for n in names]
     return program_for(registry.in_force(wanted, today)), choices

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("APPEALDESK_DATA_DIR", BASE_DIR.parent / "data")).resolve()
@@ -231,8 +232,20 @@ IMAGE_MAX_PIXELS = int(os.environ.get("APPEALDESK_IMAGE_MAX_PIXELS", 64_000_000)
 IMAGE_MAX_FRAMES = int(os.environ.get("APPEALDESK_IMAGE_MAX_FRAMES", 50))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Letters by e-mail go through Django's SMTP backend (only to parties who agreed to e-mail).
-EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# Letters by e-mail go through Django's SMTP backend (only to parties who agreed to e-mail)
+# when a mail server is configured; without one (the embedded default, the demo) every message
+# is written to the outbox folder and listed on the desk at /desk/outbox/ (issue 18, item 10).
+# APPEALDESK_EMAIL=smtp|outbox chooses explicitly.
+OUTBOX_DIR = DATA_DIR / "outbox"
+_SMTP_SET = bool(os.environ.get("APPEALDESK_SMTP_HOST") or os.environ.get("APPEALDESK_SMTP_PORT"))
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "outbox": "appealdesk.correspondence.outbox.OutboxBackend",
+}
+_EMAIL = os.environ.get("APPEALDESK_EMAIL", "smtp" if _SMTP_SET else "outbox")
+if _EMAIL not in _EMAIL_BACKENDS:
+    raise ImproperlyConfigured(f"APPEALDESK_EMAIL must be smtp or outbox (got {_EMAIL[:80]!r})")
+EMAIL_BACKEND = _EMAIL_BACKENDS[_EMAIL]
 EMAIL_HOST = os.environ.get("APPEALDESK_SMTP_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("APPEALDESK_SMTP_PORT", 25))
 EMAIL_HOST_USER = os.environ.get("APPEALDESK_SMTP_USER", "")

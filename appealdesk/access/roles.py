@@ -60,6 +60,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "bulk_assign": frozenset({SUPERVISOR}),
     # the mailroom: read what arrived by fax, mail and e-mail and turn it into cases
     "mailroom": frozenset({INTAKE, ANALYST, SUPERVISOR}),
+    # e-mail kept in the outbox while no mail server is configured (letters to members)
+    "outbox": frozenset({SUPERVISOR}),
     "administer": frozenset({ADMINISTRATOR}),
 }
 

@@ -8,6 +8,7 @@ from appealdesk.desk.views import (
     intake,
     letters,
     notifications,
+    outbox,
     reports,
     worklist,
 )
@@ -51,6 +52,13 @@ urlpatterns = [
     path("mailroom/", include("appealdesk.desk.mailroom_urls")),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("notifications/", notifications.notifications, name="notifications"),
+    path("outbox/", outbox.outbox_list, name="outbox"),
+    path("outbox/<str:name>/", outbox.outbox_message, name="outbox_message"),
+    path(
+        "outbox/<str:name>/attachments/<int:index>/",
+        outbox.outbox_attachment,
+        name="outbox_attachment",
+    ),
     path("reports/", reports.timeliness, name="report_timeliness"),
     path("reports/volumes/", reports.volumes, name="report_volumes"),
     path("reports/aging/", reports.aging, name="report_aging"),

@@ -169,9 +169,10 @@ def _check_sources(pack: Pack, file: Path, name: str, root: yaml.Node | None) ->
     """A `seed:` citation must be a verbatim passage of the pack's seed document."""
     if pack.seed_document is None:
         return
-    seed_file = file.parent / pack.seed_document
-    if not seed_file.exists():
-        seed_file = SEEDS_DIR / pack.seed_document
+    # beside the pack file; else the bundled seeds (a pack read back from a case's snapshot
+    # has no folder of its own)
+    candidates = (file.parent / pack.seed_document, SEEDS_DIR / Path(pack.seed_document).name)
+    seed_file = next((c for c in candidates if c.exists()), candidates[0])
     if not seed_file.exists():
         raise PackError(
             name,

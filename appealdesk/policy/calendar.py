@@ -170,9 +170,9 @@ class Calendar:
         else:
             for day, (name, rule) in project(spec, year).items():
                 found[day] = Holiday(day, name, f"projected: {_short(rule.source)}")
-        for day, entry in self.added.items():
+        for day, extra in self.added.items():
             if day.year == year:
-                found[day] = Holiday(day, entry.name, f"added: {_short(entry.source)}")
+                found[day] = Holiday(day, extra.name, f"added: {_short(extra.source)}")
         for day in self.removed:
             found.pop(day, None)
         return [found[d] for d in sorted(found)]

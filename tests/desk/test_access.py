@@ -127,6 +127,9 @@ def test_pages_of_other_roles_are_refused(client, staff):
         assert client.get(url).status_code == 200
     page = client.get("/desk/admin/calendars/genex-ur/2026/").content.decode()
     assert "2026-11-27" in page  # the day after Thanksgiving (California calendar)
+    assert "Government Code 19853(a): the day after Thanksgiving" in page  # with its source
+    page = client.get("/desk/admin/calendars/genex-ur/2028/").content.decode()
+    assert "<strong>projected</strong>" in page and "2028-11-10" in page  # Veterans Day, Friday
 
 
 def test_supervisors_see_who_opened_the_case(client, staff, appeal):

@@ -27,386 +27,208 @@ CA, WA = calendar("genex-ur"), calendar("ump")
 # genex-ur 2026.1: the holidays package's US-CA list, as cases received before 2026.2 keep it
 PACKAGE = program_for(load_pack_file(LEGACY_GENEX)).calendar
 
-# -- one table per program and year: each holiday with its source ------------------------------
+# -- one table per year, for both programs: each holiday with its source --------------------------
 # law: Labor Code 4600.4(b): a "normal business day" is not a Saturday, a Sunday, a day the
 # Governor declares an official state holiday, or a holiday on CalHR's list. CalHR's holidays
 # (Government Code 19853): a Sunday holiday is observed the Monday after; a Saturday one earns
 # holiday credit and stays on the Saturday, except 11 November (the Friday before).
 # law: RCW 1.16.050(1) (Juneteenth from 2022: 2021 c 295); (5): Sunday -> Monday, Saturday ->
 # the Friday before (1 January 2022 and 2028 make 31 December a holiday of the year before).
-CA_TABLE = {
-    2020: (
-        "published",
-        """
-        2020-01-01 Wed New Year's Day
-        2020-01-20 Mon Martin Luther King Jr. Day
-        2020-02-17 Mon Presidents' Day
-        2020-03-31 Tue Cesar Chavez Day
-        2020-05-25 Mon Memorial Day
-        2020-07-04 Sat Independence Day
-        2020-09-07 Mon Labor Day
-        2020-11-11 Wed Veterans Day
-        2020-11-26 Thu Thanksgiving Day
-        2020-11-27 Fri Day after Thanksgiving
-        2020-12-25 Fri Christmas Day
+# The third column says whose holiday a line is (CA: genex-ur, WA: ump). 2020-2026 are published
+# lists, 2027-2030 projected from the statutes' rules.
+PUBLISHED_UNTIL = 2026
+YEARS = {
+    2020: """
+        2020-01-01 Wed CA+WA New Year's Day
+        2020-01-20 Mon CA+WA Martin Luther King Jr. Day
+        2020-02-17 Mon CA+WA Presidents' Day
+        2020-03-31 Tue CA    Cesar Chavez Day
+        2020-05-25 Mon CA+WA Memorial Day
+        2020-07-03 Fri WA    Independence Day (observed)
+        2020-07-04 Sat CA    Independence Day
+        2020-09-07 Mon CA+WA Labor Day
+        2020-11-11 Wed CA+WA Veterans Day
+        2020-11-26 Thu CA+WA Thanksgiving Day
+        2020-11-27 Fri CA    Day after Thanksgiving
+        2020-11-27 Fri WA    Native American Heritage Day
+        2020-12-25 Fri CA+WA Christmas Day
     """,
-    ),
-    2021: (
-        "published",
-        """
-        2021-01-01 Fri New Year's Day
-        2021-01-18 Mon Martin Luther King Jr. Day
-        2021-02-15 Mon Presidents' Day
-        2021-03-31 Wed Cesar Chavez Day
-        2021-05-31 Mon Memorial Day
-        2021-07-05 Mon Independence Day (observed)
-        2021-09-06 Mon Labor Day
-        2021-11-11 Thu Veterans Day
-        2021-11-25 Thu Thanksgiving Day
-        2021-11-26 Fri Day after Thanksgiving
-        2021-12-25 Sat Christmas Day
+    2021: """
+        2021-01-01 Fri CA+WA New Year's Day
+        2021-01-18 Mon CA+WA Martin Luther King Jr. Day
+        2021-02-15 Mon CA+WA Presidents' Day
+        2021-03-31 Wed CA    Cesar Chavez Day
+        2021-05-31 Mon CA+WA Memorial Day
+        2021-07-05 Mon CA+WA Independence Day (observed)
+        2021-09-06 Mon CA+WA Labor Day
+        2021-11-11 Thu CA+WA Veterans Day
+        2021-11-25 Thu CA+WA Thanksgiving Day
+        2021-11-26 Fri CA    Day after Thanksgiving
+        2021-11-26 Fri WA    Native American Heritage Day
+        2021-12-24 Fri WA    Christmas Day (observed)
+        2021-12-25 Sat CA    Christmas Day
+        2021-12-31 Fri WA    New Year's Day (observed)
     """,
-    ),
-    2022: (
-        "published",
-        """
-        2022-01-01 Sat New Year's Day
-        2022-01-17 Mon Martin Luther King Jr. Day
-        2022-02-21 Mon Presidents' Day
-        2022-03-31 Thu Cesar Chavez Day
-        2022-05-30 Mon Memorial Day
-        2022-07-04 Mon Independence Day
-        2022-09-05 Mon Labor Day
-        2022-11-11 Fri Veterans Day
-        2022-11-24 Thu Thanksgiving Day
-        2022-11-25 Fri Day after Thanksgiving
-        2022-12-26 Mon Christmas Day (observed)
+    2022: """
+        2022-01-01 Sat CA    New Year's Day
+        2022-01-17 Mon CA+WA Martin Luther King Jr. Day
+        2022-02-21 Mon CA+WA Presidents' Day
+        2022-03-31 Thu CA    Cesar Chavez Day
+        2022-05-30 Mon CA+WA Memorial Day
+        2022-06-20 Mon WA    Juneteenth (observed)
+        2022-07-04 Mon CA+WA Independence Day
+        2022-09-05 Mon CA+WA Labor Day
+        2022-11-11 Fri CA+WA Veterans Day
+        2022-11-24 Thu CA+WA Thanksgiving Day
+        2022-11-25 Fri CA    Day after Thanksgiving
+        2022-11-25 Fri WA    Native American Heritage Day
+        2022-12-26 Mon CA+WA Christmas Day (observed)
     """,
-    ),
-    2023: (
-        "published",
-        """
-        2023-01-02 Mon New Year's Day (observed)
-        2023-01-16 Mon Martin Luther King Jr. Day
-        2023-02-20 Mon Presidents' Day
-        2023-03-31 Fri Cesar Chavez Day
-        2023-05-29 Mon Memorial Day
-        2023-07-04 Tue Independence Day
-        2023-09-04 Mon Labor Day
-        2023-11-10 Fri Veterans Day (observed)
-        2023-11-23 Thu Thanksgiving Day
-        2023-11-24 Fri Day after Thanksgiving
-        2023-12-25 Mon Christmas Day
+    2023: """
+        2023-01-02 Mon CA+WA New Year's Day (observed)
+        2023-01-16 Mon CA+WA Martin Luther King Jr. Day
+        2023-02-20 Mon CA+WA Presidents' Day
+        2023-03-31 Fri CA    Cesar Chavez Day
+        2023-05-29 Mon CA+WA Memorial Day
+        2023-06-19 Mon WA    Juneteenth
+        2023-07-04 Tue CA+WA Independence Day
+        2023-09-04 Mon CA+WA Labor Day
+        2023-11-10 Fri CA+WA Veterans Day (observed)
+        2023-11-23 Thu CA+WA Thanksgiving Day
+        2023-11-24 Fri CA    Day after Thanksgiving
+        2023-11-24 Fri WA    Native American Heritage Day
+        2023-12-25 Mon CA+WA Christmas Day
     """,
-    ),
-    2024: (
-        "published",
-        """
-        2024-01-01 Mon New Year's Day
-        2024-01-15 Mon Martin Luther King Jr. Day
-        2024-02-19 Mon Presidents' Day
-        2024-04-01 Mon Cesar Chavez Day (observed)
-        2024-05-27 Mon Memorial Day
-        2024-07-04 Thu Independence Day
-        2024-09-02 Mon Labor Day
-        2024-11-11 Mon Veterans Day
-        2024-11-28 Thu Thanksgiving Day
-        2024-11-29 Fri Day after Thanksgiving
-        2024-12-25 Wed Christmas Day
+    2024: """
+        2024-01-01 Mon CA+WA New Year's Day
+        2024-01-15 Mon CA+WA Martin Luther King Jr. Day
+        2024-02-19 Mon CA+WA Presidents' Day
+        2024-04-01 Mon CA    Cesar Chavez Day (observed)
+        2024-05-27 Mon CA+WA Memorial Day
+        2024-06-19 Wed WA    Juneteenth
+        2024-07-04 Thu CA+WA Independence Day
+        2024-09-02 Mon CA+WA Labor Day
+        2024-11-11 Mon CA+WA Veterans Day
+        2024-11-28 Thu CA+WA Thanksgiving Day
+        2024-11-29 Fri CA    Day after Thanksgiving
+        2024-11-29 Fri WA    Native American Heritage Day
+        2024-12-25 Wed CA+WA Christmas Day
     """,
-    ),
-    2025: (
-        "published",
-        """
-        2025-01-01 Wed New Year's Day
-        2025-01-20 Mon Martin Luther King Jr. Day
-        2025-02-17 Mon Presidents' Day
-        2025-03-31 Mon Cesar Chavez Day
-        2025-05-26 Mon Memorial Day
-        2025-07-04 Fri Independence Day
-        2025-09-01 Mon Labor Day
-        2025-11-11 Tue Veterans Day
-        2025-11-27 Thu Thanksgiving Day
-        2025-11-28 Fri Day after Thanksgiving
-        2025-12-25 Thu Christmas Day
+    2025: """
+        2025-01-01 Wed CA+WA New Year's Day
+        2025-01-20 Mon CA+WA Martin Luther King Jr. Day
+        2025-02-17 Mon CA+WA Presidents' Day
+        2025-03-31 Mon CA    Cesar Chavez Day
+        2025-05-26 Mon CA+WA Memorial Day
+        2025-06-19 Thu WA    Juneteenth
+        2025-07-04 Fri CA+WA Independence Day
+        2025-09-01 Mon CA+WA Labor Day
+        2025-11-11 Tue CA+WA Veterans Day
+        2025-11-27 Thu CA+WA Thanksgiving Day
+        2025-11-28 Fri CA    Day after Thanksgiving
+        2025-11-28 Fri WA    Native American Heritage Day
+        2025-12-25 Thu CA+WA Christmas Day
     """,
-    ),
-    2026: (
-        "published",
-        """
-        2026-01-01 Thu New Year's Day
-        2026-01-19 Mon Martin Luther King Jr. Day
-        2026-02-16 Mon Presidents' Day
-        2026-03-31 Tue Cesar Chavez Day
-        2026-05-25 Mon Memorial Day
-        2026-07-04 Sat Independence Day
-        2026-09-07 Mon Labor Day
-        2026-11-11 Wed Veterans Day
-        2026-11-26 Thu Thanksgiving Day
-        2026-11-27 Fri Day after Thanksgiving
-        2026-12-25 Fri Christmas Day
+    2026: """
+        2026-01-01 Thu CA+WA New Year's Day
+        2026-01-19 Mon CA+WA Martin Luther King Jr. Day
+        2026-02-16 Mon CA+WA Presidents' Day
+        2026-03-31 Tue CA    Cesar Chavez Day
+        2026-05-25 Mon CA+WA Memorial Day
+        2026-06-19 Fri WA    Juneteenth
+        2026-07-03 Fri WA    Independence Day (observed)
+        2026-07-04 Sat CA    Independence Day
+        2026-09-07 Mon CA+WA Labor Day
+        2026-11-11 Wed CA+WA Veterans Day
+        2026-11-26 Thu CA+WA Thanksgiving Day
+        2026-11-27 Fri CA    Day after Thanksgiving
+        2026-11-27 Fri WA    Native American Heritage Day
+        2026-12-25 Fri CA+WA Christmas Day
     """,
-    ),
-    2027: (
-        "projected",
-        """
-        2027-01-01 Fri New Year's Day
-        2027-01-18 Mon Martin Luther King Jr. Day
-        2027-02-15 Mon Presidents' Day
-        2027-03-31 Wed Cesar Chavez Day
-        2027-05-31 Mon Memorial Day
-        2027-07-05 Mon Independence Day (observed)
-        2027-09-06 Mon Labor Day
-        2027-11-11 Thu Veterans Day
-        2027-11-25 Thu Thanksgiving Day
-        2027-11-26 Fri Day after Thanksgiving
-        2027-12-25 Sat Christmas Day
+    2027: """
+        2027-01-01 Fri CA+WA New Year's Day
+        2027-01-18 Mon CA+WA Martin Luther King Jr. Day
+        2027-02-15 Mon CA+WA Presidents' Day
+        2027-03-31 Wed CA    Cesar Chavez Day
+        2027-05-31 Mon CA+WA Memorial Day
+        2027-06-18 Fri WA    Juneteenth (observed)
+        2027-07-05 Mon CA+WA Independence Day (observed)
+        2027-09-06 Mon CA+WA Labor Day
+        2027-11-11 Thu CA+WA Veterans Day
+        2027-11-25 Thu CA+WA Thanksgiving Day
+        2027-11-26 Fri CA    Day after Thanksgiving
+        2027-11-26 Fri WA    Native American Heritage Day
+        2027-12-24 Fri WA    Christmas Day (observed)
+        2027-12-25 Sat CA    Christmas Day
+        2027-12-31 Fri WA    New Year's Day (observed)
     """,
-    ),
-    2028: (
-        "projected",
-        """
-        2028-01-01 Sat New Year's Day
-        2028-01-17 Mon Martin Luther King Jr. Day
-        2028-02-21 Mon Presidents' Day
-        2028-03-31 Fri Cesar Chavez Day
-        2028-05-29 Mon Memorial Day
-        2028-07-04 Tue Independence Day
-        2028-09-04 Mon Labor Day
-        2028-11-10 Fri Veterans Day (observed)
-        2028-11-23 Thu Thanksgiving Day
-        2028-11-24 Fri Day after Thanksgiving
-        2028-12-25 Mon Christmas Day
+    2028: """
+        2028-01-01 Sat CA    New Year's Day
+        2028-01-17 Mon CA+WA Martin Luther King Jr. Day
+        2028-02-21 Mon CA+WA Presidents' Day
+        2028-03-31 Fri CA    Cesar Chavez Day
+        2028-05-29 Mon CA+WA Memorial Day
+        2028-06-19 Mon WA    Juneteenth
+        2028-07-04 Tue CA+WA Independence Day
+        2028-09-04 Mon CA+WA Labor Day
+        2028-11-10 Fri CA+WA Veterans Day (observed)
+        2028-11-23 Thu CA+WA Thanksgiving Day
+        2028-11-24 Fri CA    Day after Thanksgiving
+        2028-11-24 Fri WA    Native American Heritage Day
+        2028-12-25 Mon CA+WA Christmas Day
     """,
-    ),
-    2029: (
-        "projected",
-        """
-        2029-01-01 Mon New Year's Day
-        2029-01-15 Mon Martin Luther King Jr. Day
-        2029-02-19 Mon Presidents' Day
-        2029-03-31 Sat Cesar Chavez Day
-        2029-05-28 Mon Memorial Day
-        2029-07-04 Wed Independence Day
-        2029-09-03 Mon Labor Day
-        2029-11-12 Mon Veterans Day (observed)
-        2029-11-22 Thu Thanksgiving Day
-        2029-11-23 Fri Day after Thanksgiving
-        2029-12-25 Tue Christmas Day
+    2029: """
+        2029-01-01 Mon CA+WA New Year's Day
+        2029-01-15 Mon CA+WA Martin Luther King Jr. Day
+        2029-02-19 Mon CA+WA Presidents' Day
+        2029-03-31 Sat CA    Cesar Chavez Day
+        2029-05-28 Mon CA+WA Memorial Day
+        2029-06-19 Tue WA    Juneteenth
+        2029-07-04 Wed CA+WA Independence Day
+        2029-09-03 Mon CA+WA Labor Day
+        2029-11-12 Mon CA+WA Veterans Day (observed)
+        2029-11-22 Thu CA+WA Thanksgiving Day
+        2029-11-23 Fri CA    Day after Thanksgiving
+        2029-11-23 Fri WA    Native American Heritage Day
+        2029-12-25 Tue CA+WA Christmas Day
     """,
-    ),
-    2030: (
-        "projected",
-        """
-        2030-01-01 Tue New Year's Day
-        2030-01-21 Mon Martin Luther King Jr. Day
-        2030-02-18 Mon Presidents' Day
-        2030-04-01 Mon Cesar Chavez Day (observed)
-        2030-05-27 Mon Memorial Day
-        2030-07-04 Thu Independence Day
-        2030-09-02 Mon Labor Day
-        2030-11-11 Mon Veterans Day
-        2030-11-28 Thu Thanksgiving Day
-        2030-11-29 Fri Day after Thanksgiving
-        2030-12-25 Wed Christmas Day
+    2030: """
+        2030-01-01 Tue CA+WA New Year's Day
+        2030-01-21 Mon CA+WA Martin Luther King Jr. Day
+        2030-02-18 Mon CA+WA Presidents' Day
+        2030-04-01 Mon CA    Cesar Chavez Day (observed)
+        2030-05-27 Mon CA+WA Memorial Day
+        2030-06-19 Wed WA    Juneteenth
+        2030-07-04 Thu CA+WA Independence Day
+        2030-09-02 Mon CA+WA Labor Day
+        2030-11-11 Mon CA+WA Veterans Day
+        2030-11-28 Thu CA+WA Thanksgiving Day
+        2030-11-29 Fri CA    Day after Thanksgiving
+        2030-11-29 Fri WA    Native American Heritage Day
+        2030-12-25 Wed CA+WA Christmas Day
     """,
-    ),
-}
-WA_TABLE = {
-    2020: (
-        "published",
-        """
-        2020-01-01 Wed New Year's Day
-        2020-01-20 Mon Martin Luther King Jr. Day
-        2020-02-17 Mon Presidents' Day
-        2020-05-25 Mon Memorial Day
-        2020-07-03 Fri Independence Day (observed)
-        2020-09-07 Mon Labor Day
-        2020-11-11 Wed Veterans Day
-        2020-11-26 Thu Thanksgiving Day
-        2020-11-27 Fri Native American Heritage Day
-        2020-12-25 Fri Christmas Day
-    """,
-    ),
-    2021: (
-        "published",
-        """
-        2021-01-01 Fri New Year's Day
-        2021-01-18 Mon Martin Luther King Jr. Day
-        2021-02-15 Mon Presidents' Day
-        2021-05-31 Mon Memorial Day
-        2021-07-05 Mon Independence Day (observed)
-        2021-09-06 Mon Labor Day
-        2021-11-11 Thu Veterans Day
-        2021-11-25 Thu Thanksgiving Day
-        2021-11-26 Fri Native American Heritage Day
-        2021-12-24 Fri Christmas Day (observed)
-        2021-12-31 Fri New Year's Day (observed)
-    """,
-    ),
-    2022: (
-        "published",
-        """
-        2022-01-17 Mon Martin Luther King Jr. Day
-        2022-02-21 Mon Presidents' Day
-        2022-05-30 Mon Memorial Day
-        2022-06-20 Mon Juneteenth (observed)
-        2022-07-04 Mon Independence Day
-        2022-09-05 Mon Labor Day
-        2022-11-11 Fri Veterans Day
-        2022-11-24 Thu Thanksgiving Day
-        2022-11-25 Fri Native American Heritage Day
-        2022-12-26 Mon Christmas Day (observed)
-    """,
-    ),
-    2023: (
-        "published",
-        """
-        2023-01-02 Mon New Year's Day (observed)
-        2023-01-16 Mon Martin Luther King Jr. Day
-        2023-02-20 Mon Presidents' Day
-        2023-05-29 Mon Memorial Day
-        2023-06-19 Mon Juneteenth
-        2023-07-04 Tue Independence Day
-        2023-09-04 Mon Labor Day
-        2023-11-10 Fri Veterans Day (observed)
-        2023-11-23 Thu Thanksgiving Day
-        2023-11-24 Fri Native American Heritage Day
-        2023-12-25 Mon Christmas Day
-    """,
-    ),
-    2024: (
-        "published",
-        """
-        2024-01-01 Mon New Year's Day
-        2024-01-15 Mon Martin Luther King Jr. Day
-        2024-02-19 Mon Presidents' Day
-        2024-05-27 Mon Memorial Day
-        2024-06-19 Wed Juneteenth
-        2024-07-04 Thu Independence Day
-        2024-09-02 Mon Labor Day
-        2024-11-11 Mon Veterans Day
-        2024-11-28 Thu Thanksgiving Day
-        2024-11-29 Fri Native American Heritage Day
-        2024-12-25 Wed Christmas Day
-    """,
-    ),
-    2025: (
-        "published",
-        """
-        2025-01-01 Wed New Year's Day
-        2025-01-20 Mon Martin Luther King Jr. Day
-        2025-02-17 Mon Presidents' Day
-        2025-05-26 Mon Memorial Day
-        2025-06-19 Thu Juneteenth
-        2025-07-04 Fri Independence Day
-        2025-09-01 Mon Labor Day
-        2025-11-11 Tue Veterans Day
-        2025-11-27 Thu Thanksgiving Day
-        2025-11-28 Fri Native American Heritage Day
-        2025-12-25 Thu Christmas Day
-    """,
-    ),
-    2026: (
-        "published",
-        """
-        2026-01-01 Thu New Year's Day
-        2026-01-19 Mon Martin Luther King Jr. Day
-        2026-02-16 Mon Presidents' Day
-        2026-05-25 Mon Memorial Day
-        2026-06-19 Fri Juneteenth
-        2026-07-03 Fri Independence Day (observed)
-        2026-09-07 Mon Labor Day
-        2026-11-11 Wed Veterans Day
-        2026-11-26 Thu Thanksgiving Day
-        2026-11-27 Fri Native American Heritage Day
-        2026-12-25 Fri Christmas Day
-    """,
-    ),
-    2027: (
-        "projected",
-        """
-        2027-01-01 Fri New Year's Day
-        2027-01-18 Mon Martin Luther King Jr. Day
-        2027-02-15 Mon Presidents' Day
-        2027-05-31 Mon Memorial Day
-        2027-06-18 Fri Juneteenth (observed)
-        2027-07-05 Mon Independence Day (observed)
-        2027-09-06 Mon Labor Day
-        2027-11-11 Thu Veterans Day
-        2027-11-25 Thu Thanksgiving Day
-        2027-11-26 Fri Native American Heritage Day
-        2027-12-24 Fri Christmas Day (observed)
-        2027-12-31 Fri New Year's Day (observed)
-    """,
-    ),
-    2028: (
-        "projected",
-        """
-        2028-01-17 Mon Martin Luther King Jr. Day
-        2028-02-21 Mon Presidents' Day
-        2028-05-29 Mon Memorial Day
-        2028-06-19 Mon Juneteenth
-        2028-07-04 Tue Independence Day
-        2028-09-04 Mon Labor Day
-        2028-11-10 Fri Veterans Day (observed)
-        2028-11-23 Thu Thanksgiving Day
-        2028-11-24 Fri Native American Heritage Day
-        2028-12-25 Mon Christmas Day
-    """,
-    ),
-    2029: (
-        "projected",
-        """
-        2029-01-01 Mon New Year's Day
-        2029-01-15 Mon Martin Luther King Jr. Day
-        2029-02-19 Mon Presidents' Day
-        2029-05-28 Mon Memorial Day
-        2029-06-19 Tue Juneteenth
-        2029-07-04 Wed Independence Day
-        2029-09-03 Mon Labor Day
-        2029-11-12 Mon Veterans Day (observed)
-        2029-11-22 Thu Thanksgiving Day
-        2029-11-23 Fri Native American Heritage Day
-        2029-12-25 Tue Christmas Day
-    """,
-    ),
-    2030: (
-        "projected",
-        """
-        2030-01-01 Tue New Year's Day
-        2030-01-21 Mon Martin Luther King Jr. Day
-        2030-02-18 Mon Presidents' Day
-        2030-05-27 Mon Memorial Day
-        2030-06-19 Wed Juneteenth
-        2030-07-04 Thu Independence Day
-        2030-09-02 Mon Labor Day
-        2030-11-11 Mon Veterans Day
-        2030-11-28 Thu Thanksgiving Day
-        2030-11-29 Fri Native American Heritage Day
-        2030-12-25 Wed Christmas Day
-    """,
-    ),
 }
 SOURCES = {
-    # program: (the year's list, the statute's rule for each day)
-    "genex-ur": ("CalHR, {year} State Holidays", "Government Code 19853(a)"),
-    "ump": ("RCW 1.16.050 as in force in {year}", "RCW 1.16.050(1)"),
+    # program: (its tag above, the year's list, the statute's rule for each day)
+    "genex-ur": ("CA", "CalHR, {year} State Holidays", "Government Code 19853(a)"),
+    "ump": ("WA", "RCW 1.16.050 as in force in {year}", "RCW 1.16.050(1)"),
 }
-TABLES = {"genex-ur": CA_TABLE, "ump": WA_TABLE}
 
 
-@pytest.mark.parametrize(
-    ("program", "year"), [(p, y) for p, table in TABLES.items() for y in table]
-)
+@pytest.mark.parametrize(("program", "year"), [(p, y) for p in SOURCES for y in YEARS])
 def test_each_years_holidays_with_their_source(program, year):
-    status, text = TABLES[program][year]
-    expected = [tuple(line.split(maxsplit=2)) for line in text.strip().splitlines()]
+    tag, listed, rule = SOURCES[program]
+    expected = [
+        (day, weekday, name)
+        for day, weekday, whose, name in (
+            line.split(maxsplit=3) for line in YEARS[year].strip().splitlines()
+        )
+        if tag in whose.split("+")
+    ]
     cal = calendar(program)
     entries = cal.entries(year)
     assert [(e.date.isoformat(), e.date.strftime("%a"), e.name) for e in entries] == expected
-    assert cal.year_status(year) == status
-    listed, rule = SOURCES[program]
+    assert cal.year_status(year) == ("published" if year <= PUBLISHED_UNTIL else "projected")
     for entry in entries:
         assert listed.format(year=year) in entry.source and rule in entry.source, entry
     assert cal.holidays_in(year) == {e.date: e.name for e in entries}

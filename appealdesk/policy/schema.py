@@ -164,7 +164,7 @@ class CalendarSpec(Strict):
     id: str = Field(pattern=ID)
     weekend: tuple[str, ...] = ("sat", "sun")
     # the list the law names, as its reasons call it ("CalHR's list", "RCW 1.16.050")
-    authority: str | None = None
+    authority: str | None = Field(default=None, max_length=60)  # it is on every clock label
     years: tuple[CalendarYear, ...] = ()
     rules: tuple[HolidayRule, ...] = ()
     observance: Observance = Observance()

@@ -113,15 +113,7 @@ def packs_show(
     as_json: Annotated[bool, typer.Option("--json", help="the pack as JSON")] = False,
 ) -> None:
     """The rules of one pack, each with the seed sentence it encodes."""
-    versions = _versions(program, "ID")
-    chosen = (
-        versions[-1]
-        if version is None
-        else next((v for v in versions if v.pack.version == version), None)
-    )
-    if chosen is None:
-        known = ", ".join(v.pack.version for v in versions)
-        _fail(f"--version: {program} has no version {version}; known: {known}")
+    chosen = _version(program, version, "ID")
     if as_json:
         out.print(chosen.pack.model_dump_json(indent=2, by_alias=True), markup=False)
         return
@@ -157,16 +149,51 @@ def packs_validate(files: Annotated[list[Path], typer.Argument(help="pack YAML f
 def calendar(
     program: str,
     year: Annotated[int, typer.Argument(min=1900, max=2200)] = dt.date.today().year,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="the dates where the holidays package differs, and why")
+    ] = False,
+    version: Annotated[str | None, typer.Option(help="a pack version; default: the latest")] = None,
 ) -> None:
-    """The holidays of a program's business-day calendar for one year."""
+    """The holidays of a program's business-day calendar for one year, each with its source."""
+    import importlib.metadata
+
     from appealdesk.policy.assess import program_for
 
-    cal = program_for(_versions(program, "PROGRAM")[-1]).calendar
+    cal = program_for(_version(program, version, "PROGRAM")).calendar
     out.print(cal.description, markup=False)
-    grid = Table("date", "weekday", "holiday")
-    for day, name in cal.holidays_in(year).items():
-        grid.add_row(day.isoformat(), day.strftime("%A"), name)
-    out.print(grid)
+    out.print(f"{year}: {cal.year_status(year)}; source: {cal.year_source(year)}", markup=False)
+    if not diff:
+        grid = Table("date", "weekday", "holiday", "source")
+        for entry in cal.entries(year):
+            grid.add_row(
+                entry.date.isoformat(), entry.date.strftime("%A"), entry.name, entry.source
+            )
+        out.print(grid)
+        return
+    source = cal.spec.crosscheck or cal.spec.holidays
+    if source is None:
+        _fail(f"--diff: the {cal.id} calendar names no holidays package to compare with")
+    installed = importlib.metadata.version("holidays")
+    pinned = source.package_version
+    out.print(
+        f"compared with holidays {installed} ({cal.region(source)})"
+        + (f"; the pack was checked against {pinned}" if pinned != installed else ""),
+        markup=False,
+    )
+    differences = cal.crosscheck_diff(year)
+    for d in differences:
+        effect = "business days change" if d.business else "a weekend day: counts unchanged"
+        out.print(
+            f"{d.date} {d.date.strftime('%A'):<9} package: {d.package or '-'} | "
+            f"pack: {d.pack or '-'} | {effect}\n    why: {d.reason}",
+            markup=False,
+        )
+    moved = sum(d.business for d in differences)
+    out.print(
+        f"{len(differences)} dates differ in {year}, {moved} of them on weekdays "
+        "(those change business-day counts)",
+        markup=False,
+    )
 
 
 @app.command()
@@ -374,6 +401,20 @@ def _versions(program: str, argument: str) -> Any:
         return _registry(default_registry).versions(program)
     except UnknownProgram as exc:
         _fail(f"{argument}: {exc}")
+
+
+def _version(program: str, version: str | None, argument: str) -> Any:
+    """One loaded version of a program (the latest when `version` is None)."""
+    versions = _versions(program, argument)
+    chosen = (
+        versions[-1]
+        if version is None
+        else next((v for v in versions if v.pack.version == version), None)
+    )
+    if chosen is None:
+        known = ", ".join(v.pack.version for v in versions)
+        _fail(f"--version: {program} has no version {version}; known: {known}")
+    return chosen
 
 
 def _registry(factory: Any) -> Any:

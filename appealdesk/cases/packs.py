@@ -6,7 +6,7 @@ from pathlib import Path
 
 from appealdesk.cases.models import PackSnapshot
 from appealdesk.policy.assess import Program, program_for
-from appealdesk.policy.loader import LoadedPack, default_registry, load_pack_text
+from appealdesk.policy.loader import LoadedPack, PackRegistry, default_registry, load_pack_text
 
 _snapshot_ids: dict[str, int] = {}
 _by_id: dict[int, Program] = {}
@@ -58,3 +58,9 @@ def program_of(pack_id: int) -> Program:
         found = program_for(loaded)
     _by_id[pack_id] = found
     return found
+
+
+def registry_of(pack_id: int) -> PackRegistry:
+    """A registry of the one pack version a case was assessed under: assessing the case again
+    (a reclassification) keeps its rules and its calendar, whatever versions came since."""
+    return PackRegistry([program_of(pack_id).loaded])

@@ -223,6 +223,7 @@ class _Assessment:
         for cutoff in self.pack.intake.receipt_cutoffs:
             if self.req.channel in cutoff.channels and local.time() > cutoff.after:
                 day = self.p.calendar.add_business_days(local.date(), 1)
+                self._warn_unsettled("the receipt cut-off", local.date(), day)
                 self.reasons.append(
                     f"arrived by {self.req.channel} after {cutoff.after:%H:%M} local time, so it "
                     f"counts as received on {day.isoformat()} ({cutoff.source.cite()})"
@@ -610,9 +611,9 @@ class _Assessment:
         if start is None:
             out["state"] = "pending"
             return out
-        due = self._due(clock.unit, clock.length, start, clock.roll)
+        due = self._due(clock.id, clock.unit, clock.length, start, clock.roll)
         for overlay in clock.overlays:
-            other = self._due(overlay.unit, overlay.length, start, clock.roll)
+            other = self._due(clock.id, overlay.unit, overlay.length, start, clock.roll)
             if other.due_at < due.due_at:
                 due = other
                 out["governed_by"] = overlay.source.cite()
@@ -626,8 +627,10 @@ class _Assessment:
             out["calendar"] = self.p.calendar_label
         return out
 
-    def _due(self, unit: str, length: int, start: dt.datetime, roll: str) -> timecalc.Due:
-        return timecalc.compute_due(
+    def _due(
+        self, clock: str, unit: str, length: int, start: dt.datetime, roll: str
+    ) -> timecalc.Due:
+        due = timecalc.compute_due(
             unit=unit,
             length=length,
             start=start,
@@ -635,6 +638,26 @@ class _Assessment:
             calendar=self.p.calendar,
             roll=roll,
         )
+        if due.due_date is not None and (unit == "business_days" or roll == "forward"):
+            self._warn_unsettled(clock, timecalc.local_date(start, self.p.tz), due.due_date)
+        return due
+
+    def _warn_unsettled(self, what: str, first: dt.date, last: dt.date) -> None:
+        """SPEC 3: a count of business days that reaches into a year whose holiday list is not
+        published yet (projected from the statute's rules) is said, not silent."""
+        calendar = self.p.calendar
+        for year in calendar.unsettled_years(first, last):
+            if calendar.year_status(year) == "projected":
+                why = (
+                    f"counted on the {calendar.id} holidays of {year}, projected from the "
+                    f"statute's rules: {calendar.spec.authority} for {year} is not published "
+                    "yet; check the date when it is"
+                )
+            else:
+                why = f"the {calendar.id} calendar has no holidays for {year}: only weekends count"
+            warning = f"{what} ({last}): {why}"
+            if warning not in self.warnings:
+                self.warnings.append(warning)
 
     def _notice(self, notice: str) -> str:
         if notice != "by_request":

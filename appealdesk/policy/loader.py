@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from appealdesk.policy.calendar import project
 from appealdesk.policy.quoting import quoted
 from appealdesk.policy.schema import Pack, PackPathError, Source
 
@@ -96,7 +97,8 @@ def _got(err: Any) -> str:
 
 
 def _check_calendar(pack: Pack, name: str, root: yaml.Node | None) -> None:
-    source = pack.calendar.holidays
+    spec = pack.calendar
+    source = spec.holidays
     installed = importlib.metadata.version("holidays")
     if source is not None and source.package_version != installed:
         path = "calendar.holidays.package_version"
@@ -104,10 +106,33 @@ def _check_calendar(pack: Pack, name: str, root: yaml.Node | None) -> None:
             name,
             path,
             f"the pack was checked against holidays {source.package_version} but "
-            f"{installed} is installed; review the {pack.calendar.id} calendar for the "
+            f"{installed} is installed; review the {spec.id} calendar for the "
             "new release and update the pin, or install the pinned release",
             _line_of(root, path),
         )
+    for i, year in enumerate(spec.years):
+        path = f"calendar.years[{i}].holidays"
+        rules = {day: found[0] for day, found in project(spec, year.year).items()}
+        listed = {entry.date: entry.name for entry in year.holidays}
+        if year.status == "projected" and listed != rules:
+            # a projected year is the statute's rules applied, nothing else
+            differ = sorted(set(listed.items()) ^ set(rules.items()))
+            shown = ", ".join(f"{day} {holiday}" for day, holiday in differ[:4])
+            raise PackError(
+                name,
+                path,
+                f"{year.year} is projected, so it lists what the rules give; these differ: {shown}",
+                _line_of(root, path),
+            )
+        for j, entry in enumerate(year.holidays):
+            if entry.date not in rules and entry.source is None:
+                raise PackError(
+                    name,
+                    f"{path}[{j}]",
+                    f"{entry.date} {entry.name} is not a day the rules give: name its source "
+                    "(e.g. the Governor's proclamation)",
+                    _line_of(root, f"{path}[{j}]"),
+                )
 
 
 # -- seed citations ---------------------------------------------------------------------------
@@ -144,9 +169,10 @@ def _check_sources(pack: Pack, file: Path, name: str, root: yaml.Node | None) ->
     """A `seed:` citation must be a verbatim passage of the pack's seed document."""
     if pack.seed_document is None:
         return
-    seed_file = file.parent / pack.seed_document
-    if not seed_file.exists():
-        seed_file = SEEDS_DIR / pack.seed_document
+    # beside the pack file; else the bundled seeds (a pack read back from a case's snapshot
+    # has no folder of its own)
+    candidates = (file.parent / pack.seed_document, SEEDS_DIR / Path(pack.seed_document).name)
+    seed_file = next((c for c in candidates if c.exists()), candidates[0])
     if not seed_file.exists():
         raise PackError(
             name,

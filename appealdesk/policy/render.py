@@ -34,7 +34,20 @@ def render_pack(loaded: LoadedPack, out: Console) -> None:
         markup=False,
     )
     cal = p.calendar
-    _block(out, f"calendar {cal.id}", [("note", cal.note or ""), ("source", _cite(cal.source))])
+    projected = [str(y.year) for y in cal.years if y.status == "projected"]
+    _block(
+        out,
+        f"calendar {cal.id}",
+        [
+            ("note", cal.note or ""),
+            ("source", _cite(cal.source)),
+            ("list", cal.authority or ""),
+            ("years", ", ".join(f"{y.year} ({y.status})" for y in cal.years)),
+            ("projected", ", ".join(projected)),
+            ("rules", "; ".join(f"{r.name}: {_cite(r.source)}" for r in cal.rules)),
+            ("not holidays", "; ".join(f"{x.name}: {_cite(x.source)}" for x in cal.not_holidays)),
+        ],
+    )
 
     out.rule("categories", align="left")
     for cid, cat in p.categories.items():

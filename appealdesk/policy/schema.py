@@ -73,18 +73,105 @@ class DatedEntry(Strict):
 
 
 class HolidaySource(Strict):
+    """A release of the `holidays` package: the cross-check of a dated table (`crosscheck:`),
+    or, in packs written before the tables (`holidays:`), the holiday list itself."""
+
     provider: Literal["holidays"] = "holidays"
     country: str
     subdiv: str | None = None
     categories: tuple[str, ...] = ("public",)
     # The calendar is regulatory: a different library release may move a holiday, so the pack
-    # names the release it was checked against and refuses any other.
+    # names the release it was checked against (and, as a list, refuses any other).
     package_version: str
+
+
+class Observance(Strict):
+    """Where a holiday on a weekend day is observed: `sunday: monday` moves a Sunday holiday to
+    the Monday after; `saturday: friday` moves a Saturday one to the Friday before."""
+
+    sunday: Literal["monday", "none"] = "monday"
+    saturday: Literal["friday", "none"] = "none"
+    source: Source | None = None
+
+
+class HolidayRule(Strict):
+    """One holiday as the statute defines it: a fixed `month`/`day`, or the `nth` `weekday` of
+    `month` (-1: the last), plus `after` days. The rules project the dates of a year whose list
+    is not published, and check the projected years of the table."""
+
+    name: str
+    aliases: tuple[str, ...] = ()  # the names the holidays package gives the same day
+    month: int = Field(ge=1, le=12)
+    day: int | None = Field(default=None, ge=1, le=31)
+    weekday: str | None = None
+    nth: int | None = Field(default=None, ge=-1, le=5)
+    after: int = Field(default=0, ge=0, le=7)
+    from_year: int | None = None
+    until_year: int | None = None
+    # this holiday's own weekend rule, where it differs from the calendar's `observance`
+    saturday: Literal["friday", "none"] | None = None
+    sunday: Literal["monday", "none"] | None = None
+    source: Source
+
+    @model_validator(mode="after")
+    def _one_definition(self) -> HolidayRule:
+        by_day = self.day is not None
+        by_weekday = self.weekday is not None or self.nth is not None
+        if by_day == by_weekday:
+            raise ValueError("a holiday rule gives either `day`, or `weekday` with `nth`")
+        if by_weekday and (self.weekday not in WEEKDAYS or not self.nth):
+            raise ValueError(
+                f"`weekday` is one of {', '.join(WEEKDAYS)} and `nth` is 1 to 5, or -1 (the last)"
+            )
+        return self
+
+
+class TableHoliday(Strict):
+    date: dt.date
+    name: str
+    # A day the statute's rules do not give (a day the Governor proclaimed) names its source.
+    source: Source | None = None
+
+
+class CalendarYear(Strict):
+    """One year of the dated table: the list the law names, as published for that year
+    (`published`), or computed from the statute's rules before it is (`projected`)."""
+
+    year: int = Field(ge=1900, le=2200)
+    status: Literal["published", "projected"]
+    source: Source
+    holidays: tuple[TableHoliday, ...]
+
+    @model_validator(mode="after")
+    def _dates_in_year(self) -> CalendarYear:
+        for entry in self.holidays:
+            if entry.date.year != self.year:
+                raise ValueError(f"{entry.date} ({entry.name}) is not in {self.year}")
+        if len({e.date for e in self.holidays}) != len(self.holidays):
+            raise ValueError(f"{self.year} lists a date twice")
+        return self
+
+
+class NotHoliday(Strict):
+    """A day the holidays package counts that the law's list does not, and why."""
+
+    name: str
+    matches: tuple[str, ...] = Field(min_length=1)  # package names containing one of these
+    source: Source
 
 
 class CalendarSpec(Strict):
     id: str = Field(pattern=ID)
     weekend: tuple[str, ...] = ("sat", "sun")
+    # the list the law names, as its reasons call it ("CalHR's list", "RCW 1.16.050")
+    authority: str | None = Field(default=None, max_length=60)  # it is on every clock label
+    years: tuple[CalendarYear, ...] = ()
+    rules: tuple[HolidayRule, ...] = ()
+    observance: Observance = Observance()
+    not_holidays: tuple[NotHoliday, ...] = ()
+    crosscheck: HolidaySource | None = None
+    # before the dated tables a pack named a `holidays` package list as its calendar; such packs
+    # (and the cases stored with them) still load and count as they did
     holidays: HolidaySource | None = None
     added: tuple[DatedEntry, ...] = ()
     removed: tuple[DatedEntry, ...] = ()
@@ -98,6 +185,21 @@ class CalendarSpec(Strict):
             if day not in WEEKDAYS:
                 raise ValueError(f"{day!r} is not a weekday; use {', '.join(WEEKDAYS)}")
         return value
+
+    @model_validator(mode="after")
+    def _one_list(self) -> CalendarSpec:
+        tabled = bool(self.years or self.rules)
+        if tabled and self.holidays is not None:
+            raise ValueError(
+                "a calendar with a dated table (`years`, `rules`) names the holidays package "
+                "as its `crosscheck`, not as `holidays`"
+            )
+        if tabled and not self.authority:
+            raise ValueError('a dated table names its `authority` (e.g. "CalHR\'s list")')
+        years = [y.year for y in self.years]
+        if years != sorted(set(years)):
+            raise ValueError("`years` are listed once each, in order")
+        return self
 
 
 class ReceiptCutoff(Strict):

@@ -277,7 +277,7 @@ def test_a_program_whose_clock_starts_at_the_written_notice(tmp_path, monkeypatc
 
     def acme(data):
         data.update(program="acme", name="ACME Health Plan", time_zone="America/New_York")
-        data["calendar"]["holidays"]["subdiv"] = "NY"
+        data["calendar"]["crosscheck"]["subdiv"] = "NY"
         data["events"]["effectuated"] = "the decision was carried out"
         data["processes"][0]["clocks"].append(
             {

@@ -123,10 +123,13 @@ def test_pages_of_other_roles_are_refused(client, staff):
     client.force_login(staff["sam"])
     assert client.get("/desk/dashboard/").status_code == 200
     client.force_login(staff["root"])
-    for url in ("/desk/admin/packs/", "/desk/admin/packs/ump/2026.1/", "/desk/admin/people/"):
+    for url in ("/desk/admin/packs/", "/desk/admin/packs/ump/2026.2/", "/desk/admin/people/"):
         assert client.get(url).status_code == 200
     page = client.get("/desk/admin/calendars/genex-ur/2026/").content.decode()
     assert "2026-11-27" in page  # the day after Thanksgiving (California calendar)
+    assert "Government Code 19853(a): the day after Thanksgiving" in page  # with its source
+    page = client.get("/desk/admin/calendars/genex-ur/2028/").content.decode()
+    assert "<strong>projected</strong>" in page and "2028-11-10" in page  # Veterans Day, Friday
 
 
 def test_supervisors_see_who_opened_the_case(client, staff, appeal):

@@ -39,7 +39,7 @@ runner = CliRunner()
 
 def test_the_spec_example():
     result = assess(SPEC_EXAMPLE)
-    assert result["program"] == "ump" and result["pack_version"] == "2026.1"
+    assert result["program"] == "ump" and result["pack_version"] == "2026.2"
     assert (result["kind"], result["level"], result["expedited"]) == ("appeal", 1, False)
     assert result["disposition"] == "accept" and result["rejection"] is None
     assert (
@@ -180,7 +180,7 @@ def test_cli_table_view():
 
 def test_cli_packs_list_show_validate(tmp_path):
     listed = runner.invoke(app, ["packs", "list"])
-    assert listed.exit_code == 0 and "genex-ur" in listed.output and "2026.1" in listed.output
+    assert listed.exit_code == 0 and "genex-ur" in listed.output and "2026.2" in listed.output
     shown = runner.invoke(app, ["packs", "show", "ump"])
     assert shown.exit_code == 0
     assert "claim_payment" in shown.output and "it is an appeal" in shown.output

@@ -125,14 +125,51 @@ def test_invalid_yaml_is_reported_with_its_line(tmp_path):
         load_pack_file(file)
 
 
-def test_the_holidays_release_is_pinned(tmp_path):
+LEGACY_GENEX = Path(__file__).with_name("fixtures") / "genex-ur-2026.1.yaml"
+
+
+def test_a_pack_counting_on_a_holidays_release_pins_it(tmp_path):
+    """Packs written before the dated tables (genex-ur 2026.1, still stored with its cases)
+    took their holidays from the package: another release could move a deadline."""
     file = write_variant(
-        tmp_path, GENEX, lambda d: d["calendar"]["holidays"].update(package_version="0.1")
+        tmp_path,
+        LEGACY_GENEX,
+        lambda d: d["calendar"]["holidays"].update(package_version="0.1"),
     )
     with pytest.raises(PackError) as info:
         load_pack_file(file)
     assert info.value.path == "calendar.holidays.package_version"
     assert "checked against holidays 0.1" in info.value.message
+
+
+def test_a_cross_check_release_does_not_block_the_pack(tmp_path):
+    # the table is the authority; the package only feeds `appealdesk calendar --diff`
+    file = write_variant(
+        tmp_path, GENEX, lambda d: d["calendar"]["crosscheck"].update(package_version="0.1")
+    )
+    assert load_pack_file(file).pack.calendar.crosscheck.package_version == "0.1"
+
+
+def test_a_projected_year_is_the_rules_applied(tmp_path):
+    def moved(data):
+        year = next(y for y in data["calendar"]["years"] if y["year"] == 2027)
+        christmas = next(h for h in year["holidays"] if h["name"] == "Christmas Day")
+        christmas["date"] = dt.date(2027, 12, 24)  # the package's Friday, not the statute's
+
+    with pytest.raises(PackError) as info:
+        load_pack_file(write_variant(tmp_path, GENEX, moved))
+    assert info.value.path.startswith("calendar.years[7].holidays")
+    assert "2027 is projected" in info.value.message and "2027-12-24" in info.value.message
+
+
+def test_a_published_day_outside_the_rules_names_its_source(tmp_path):
+    def proclaimed(data):
+        year = next(y for y in data["calendar"]["years"] if y["year"] == 2025)
+        year["holidays"].append({"date": dt.date(2025, 12, 24), "name": "Christmas Eve"})
+
+    with pytest.raises(PackError, match="name its source") as info:
+        load_pack_file(write_variant(tmp_path, GENEX, proclaimed))
+    assert info.value.path == "calendar.years[5].holidays[11]"
 
 
 def test_the_version_in_force_on_the_receipt_date_governs(tmp_path):
@@ -154,7 +191,7 @@ def test_the_version_in_force_on_the_receipt_date_governs(tmp_path):
         genex(received_at="2027-11-24T09:00:00-08:00", occurrence_date="2027-06-01"),
         registry=registry,
     )
-    assert before["pack_version"] == "2026.1"
+    assert before["pack_version"] == "2026.2"
     assert after["pack_version"] == "2027.1"
     ack = {d["clock"]: d for d in after["deadlines"]}["acknowledge"]
     # Thanksgiving 25 Nov 2027 still a holiday; the 26th removed, so it counts.
@@ -175,7 +212,26 @@ def test_a_third_program_is_only_a_pack(tmp_path, monkeypatch):
         data["program"] = "acme"
         data["name"] = "ACME Health"
         data["time_zone"] = "America/New_York"
-        data["calendar"]["holidays"]["subdiv"] = "NY"
+        # its own calendar: the dated table of the list its law names (here one holiday)
+        data["calendar"] = {
+            "id": "ny-state",
+            "authority": "New York's list",
+            "years": [
+                {
+                    "year": 2026,
+                    "status": "published",
+                    "source": {"law": "New York General Construction Law 24"},
+                    "holidays": [
+                        {
+                            "date": dt.date(2026, 11, 26),
+                            "name": "Thanksgiving Day",
+                            "source": {"law": "General Construction Law 24"},
+                        }
+                    ],
+                }
+            ],
+            "source": {"spec": "3: calendars are data"},
+        }
         data["intake"] = {
             "receipt_cutoffs": [
                 {"channels": ["fax"], "after": "17:30", "source": {"spec": "3: receipt cut-off"}}
@@ -224,4 +280,4 @@ def test_the_policy_package_never_imports_django():
 
 
 def test_shipped_pack_versions_answer_the_spec_example():
-    assert assess(ump())["pack_version"] == "2026.1"
+    assert assess(ump())["pack_version"] == "2026.2"

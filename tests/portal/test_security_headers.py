@@ -132,7 +132,7 @@ def world(maria, staff, settings) -> dict[str, Any]:
         "request_id": 1,
         "action": "assign",
         "program": "ump",
-        "version": "2026.1",
+        "version": "2026.2",
         "year": timezone.localdate().year,
         "kind": "acknowledgement",
         "report": "universe",

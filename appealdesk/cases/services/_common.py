@@ -195,10 +195,21 @@ def _apply_milestone(
             clock.state = ClockState.RUNNING
             clock.started_at, clock.due_at, clock.original_due_at = at, due.due_at, due.due_at
             clock.due_date = due.due_date
+            if clock.unit == "business_days":  # SPEC 3: the calendar used is on the clock
+                clock.calendar = program.calendar_label
             clock.at_risk_at = at_risk_from(at, due.due_at, fraction)
             changes[clock.clock_id] = {"state": clock.state, "started_at": at, "due_at": due.due_at}
     Clock.objects.bulk_update(
         [c for c in clocks if c.clock_id in changes],
-        ["state", "met_at", "started_at", "due_at", "original_due_at", "due_date", "at_risk_at"],
+        [
+            "state",
+            "met_at",
+            "started_at",
+            "due_at",
+            "original_due_at",
+            "due_date",
+            "at_risk_at",
+            "calendar",
+        ],
     )
     return clocks, changes

@@ -29,7 +29,7 @@ from appealdesk.cases.services._common import (
     _save,
     _schedule,
 )
-from appealdesk.policy import AssessError, assess, default_registry
+from appealdesk.policy import AssessError, PackRegistry, assess, default_registry
 from appealdesk.policy.assess import Program, program_for
 from appealdesk.policy.clocks import at_risk_from
 from appealdesk.policy.contract import parse_instant
@@ -168,9 +168,9 @@ def case_receive(
     return case
 
 
-def _assess(request: Mapping[str, Any]) -> dict[str, Any]:
+def _assess(request: Mapping[str, Any], registry: PackRegistry | None = None) -> dict[str, Any]:
     try:
-        return assess(request)
+        return assess(request, registry=registry)
     except AssessError as exc:
         raise InvalidInput(exc.message, field=exc.field) from None
 
@@ -280,14 +280,16 @@ def case_reclassify(
     now = _now(now)
     if not reason.strip():
         raise InvalidInput("a reclassification needs a reason", field="reason")
-    if "received_at" in changes:
-        raise InvalidInput("reclassification keeps received_at", field="received_at")
+    for kept in ("received_at", "program"):
+        if kept in changes:
+            raise InvalidInput(f"reclassification keeps {kept}", field=kept)
     with transaction.atomic():
         case, expected = _fresh(case, expected_version)
         if not case.is_open and case.state != S.REDIRECTED:
             raise InvalidTransition(f"case {case.number} is {case.state}: reopen it first")
         request = {**case.request, **changes}
-        result = _assess(request)
+        # the pack version the case was received under, with its calendar, not today's
+        result = _assess(request, registry=packs.registry_of(case.pack_id))
         program = packs.program_of(case.pack_id)
         old = list(Clock.objects.filter(case=case).exclude(state=ClockState.CANCELLED))
         settled = {c.clock_id for c in old if c.state in (ClockState.MET, ClockState.MISSED)}

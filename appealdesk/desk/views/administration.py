@@ -71,7 +71,7 @@ def calendar(request: HttpRequest, program: str, year: int) -> HttpResponse:
     if program not in registry.programs() or not 1900 <= year <= 2200:
         raise Http404("no such calendar")
     cal = program_for(registry.in_force(program, timezone.localdate())).calendar
-    days = [{"date": day, "name": name} for day, name in cal.holidays_in(year).items()]
+    days = [{"date": e.date, "name": e.name, "source": e.source} for e in cal.entries(year)]
     return render(
         request,
         "desk/admin_calendar.html",
@@ -82,6 +82,8 @@ def calendar(request: HttpRequest, program: str, year: int) -> HttpResponse:
             "years": [year - 1, year + 1],
             "calendar": cal,
             "days": days,
+            "status": cal.year_status(year),
+            "year_source": cal.year_source(year),
         },
     )
 

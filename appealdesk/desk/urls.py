@@ -51,6 +51,7 @@ urlpatterns = [
     path("mailroom/", include("appealdesk.desk.mailroom_urls")),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("notifications/", notifications.notifications, name="notifications"),
+    path("notifications/digest/", notifications.digest, name="notifications_digest"),
     path("reports/", reports.timeliness, name="report_timeliness"),
     path("reports/volumes/", reports.volumes, name="report_volumes"),
     path("reports/aging/", reports.aging, name="report_aging"),

@@ -47,7 +47,8 @@ def case_note_add(case: Case, *, actor: Any, text: str, now: dt.datetime | None 
         raise InvalidInput("write the note", field="text")
     if len(text) > NOTE_MAX:
         raise InvalidInput(f"a note is at most {NOTE_MAX} characters", field="text")
-    names = mentioned_names(text)
+    author = _label(actor)
+    names = [n for n in mentioned_names(text) if n != author]  # no one is told of her own note
     people = {
         u.get_username(): u
         for u in get_user_model().objects.filter(username__in=names, is_active=True)

@@ -182,6 +182,9 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
                 form.add_error(field, exc.message)
                 return _render(request, _reloaded(case), form, 422)
             messages.success(request, done)
+            if not roles.can_see(request.user, case):
+                # a reviewer who returned the case is off it: her list, not a 404
+                return redirect("desk:worklist")
             linked = getattr(form, "linked", None)
             if linked is not None and roles.can_see(request.user, linked):
                 return redirect("desk:case", number=linked.number)

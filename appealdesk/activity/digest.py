@@ -15,7 +15,7 @@ import threading
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from django_tasks import task
 
 from appealdesk.activity.notify import KINDS
 from appealdesk.cases.models import Notification, StaffProfile
+from appealdesk.cases.sweeper import repeat
 
 log = logging.getLogger("appealdesk.activity")
 
@@ -86,21 +87,7 @@ def send_digests() -> int:
 
 def digests_start(every_seconds: float) -> threading.Event:
     """Queue `send_digests` now and then every `every_seconds`; set the returned event to stop."""
-    stop = threading.Event()
-
-    def loop() -> None:
-        while True:
-            try:
-                send_digests.enqueue()
-            except Exception:  # the next round tries again; the worker must keep running
-                log.exception("queueing the e-mail digests failed")
-            finally:
-                connections.close_all()
-            if stop.wait(every_seconds):
-                return
-
-    threading.Thread(target=loop, name="digests", daemon=True).start()
-    return stop
+    return repeat("digests", every_seconds, send_digests.enqueue, log)
 
 
 def digest_choose(user: object, *, on: bool) -> StaffProfile:

@@ -890,8 +890,7 @@ class NoteForm(ActionForm):
         label="Note",
         max_length=sv.NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Staff only: never shown to the member, nor in letters. Write @username to "
-        "tell a colleague who may see this case.",
+        help_text="Write @username to tell a colleague who may see this case.",
     )
 
     def applies(self) -> bool:

@@ -311,3 +311,29 @@ def test_the_digest_is_chosen_on_the_page_and_sent_once_a_day_without_words(
     assert len(mail.outbox) == 1
     client.post("/desk/notifications/digest/", {"digest": "off"})
     assert not StaffProfile.objects.get(user=staff["bob"]).digest
+
+
+def test_the_workers_rounds_go_on_after_a_failure(caplog):
+    """`repeat` runs the digests' round (and the sweep's) beside the worker: a round that raises
+    is logged, and the next one runs."""
+    import logging
+    import threading
+
+    from appealdesk.cases.sweeper import repeat
+
+    calls: list[int] = []
+    third = threading.Event()
+
+    def work() -> None:
+        calls.append(1)
+        if len(calls) >= 3:
+            third.set()
+        if len(calls) == 1:
+            raise RuntimeError("the mail server is down")
+
+    stop = repeat("test-round", 0.01, work, logging.getLogger("test.round"))
+    try:
+        assert third.wait(5)
+    finally:
+        stop.set()
+    assert "test-round failed" in caplog.text

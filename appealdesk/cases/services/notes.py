@@ -109,6 +109,6 @@ def case_return_to_analyst(
             at=now,
             reason=reason.strip(),
             before=before,
-            after={"reviewer": None, "owner": _label(case.owner), "owner_id": case.owner_id},
+            after={"returned_to": _label(case.owner), "owner_id": case.owner_id},
         )
     return case

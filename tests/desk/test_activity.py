@@ -337,3 +337,14 @@ def test_the_workers_rounds_go_on_after_a_failure(caplog):
     finally:
         stop.set()
     assert "test-round failed" in caplog.text
+
+
+def test_an_empty_note_is_refused_beside_its_form(client, owned, staff):
+    client.force_login(staff["bob"])
+    response = client.post(
+        f"/desk/cases/{owned.number}/note/", {"note-version": owned.version, "note-text": " "}
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'id="note-form"' in page and "This field is required." in page
+    assert not Event.objects.filter(case=owned, action="case.note_added").exists()

@@ -341,10 +341,12 @@ def worker(
 ) -> None:
     """Run the task worker (Django's db_worker): sends webhook deliveries and retries them;
     every minute it queues again any delivery whose task was lost, sweeps the clocks
-    (`appealdesk sweep`) and runs the mailroom (mailboxes, reading, unprocessed warnings)."""
+    (`appealdesk sweep`) and runs the mailroom (mailboxes, reading, unprocessed warnings); every
+    quarter hour it queues the e-mail digests of unread notifications."""
     _django()
     from django.core.management import call_command
 
+    from appealdesk.activity.digest import digests_start
     from appealdesk.cases.sweeper import sweep_start
     from appealdesk.mailroom.worker import mailroom_start
     from appealdesk.webhooks.tasks import deliveries_requeue_overdue, safety_net_start
@@ -357,6 +359,7 @@ def worker(
     safety_net_start(every_seconds=60)
     sweep_start(every_seconds=60)
     mailroom_start(every_seconds=60)  # mailboxes, unread items, unprocessed-item warnings
+    digests_start(every_seconds=900)  # the e-mail digests of unread notifications
     call_command("db_worker", *options)
 
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",  # app label django_tasks_database: the queue's table
     "appealdesk.webhooks",
+    "appealdesk.activity",
     "appealdesk.mailroom",
     "appealdesk.portal",
 ]

@@ -58,6 +58,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "ask_consent": frozenset({ANALYST, SUPERVISOR}),
     "case_file_sent": frozenset({INTAKE, ANALYST, SUPERVISOR}),
     "bulk_assign": frozenset({SUPERVISOR}),
+    # staff's internal notes; the reviewer sends a case back to its analyst
+    "note": frozenset({INTAKE, ANALYST, SUPERVISOR, ADMINISTRATIVE_REVIEWER, CLINICAL_REVIEWER}),
+    "return_to_analyst": frozenset({ADMINISTRATIVE_REVIEWER, CLINICAL_REVIEWER, SUPERVISOR}),
     # the mailroom: read what arrived by fax, mail and e-mail and turn it into cases
     "mailroom": frozenset({INTAKE, ANALYST, SUPERVISOR}),
     # e-mail kept in the outbox while no mail server is configured (letters to members)

@@ -19,6 +19,8 @@ TITLES = {
     "case.closed": "Closed",
     "case.reopened": "Reopened",
     "case.escalated": "Next level requested",
+    "case.note_added": "Internal note",
+    "case.returned": "Returned to the analyst",
     "clock.extended": "Clock extended",
     "clock.paused": "Clock paused",
     "clock.resumed": "Clock resumed",
@@ -31,7 +33,7 @@ TITLES = {
     "letter.send_failed": "Letter e-mail failed",
     "letter.mailed": "Letter recorded as mailed",
 }
-HIDDEN = {"clocks", "proposal", "request", "assessment"}
+HIDDEN = {"clocks", "proposal", "request", "assessment", "mention_ids"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -125,6 +125,9 @@ class StaffProfile(models.Model):
     licence_states = models.CharField(
         max_length=100, blank=True, help_text="comma-separated, e.g. WA,CA"
     )
+    # the e-mail digest of unread notifications, turned on by the person (desk notifications)
+    digest = models.BooleanField(default=False)
+    digest_sent_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"staff {self.user}"
@@ -475,20 +478,30 @@ class Event(models.Model):
 
 
 class Notification(models.Model):
-    """A message to one person on the desk, from the clock sweep (SPEC 5.5). One per (clock,
+    """A message to one person on the desk. From the clock sweep (SPEC 5.5): one per (clock,
     kind, recipient, due time): the unique constraint makes a replayed or concurrent sweep
-    harmless, and a clock extended or resumed to a new due time may warn again."""
+    harmless, and a clock extended or resumed to a new due time may warn again. From what people
+    did to a case (`appealdesk.activity`: assigned, a member answered, a letter failed, a note
+    mentioning someone…): one per (event, recipient), written in the transaction of the event
+    that caused it."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+", db_index=False)
-    clock = models.ForeignKey(Clock, on_delete=models.PROTECT, related_name="+", db_index=False)
-    kind = models.CharField(max_length=30)  # clock.at_risk, clock.missed, case.immediate_iro
-    due_at = models.DateTimeField()  # the clock's due time when this was sent
+    clock = models.ForeignKey(
+        Clock, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    # the event-log row that caused it (activity); the sweep's at-risk warnings have none
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    kind = models.CharField(max_length=30)  # clock.at_risk, clock.missed, case.assigned, …
+    due_at = models.DateTimeField(null=True, blank=True)  # the clock's due time (sweep only)
     text = models.CharField(max_length=300)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)  # sent in an e-mail digest
 
     class Meta:
         constraints = [
@@ -496,8 +509,21 @@ class Notification(models.Model):
                 fields=["clock", "kind", "recipient", "due_at"],
                 name="one_notification_per_clock_kind",
             ),
+            models.UniqueConstraint(
+                fields=["event", "recipient"],
+                name="one_notification_per_event",
+                condition=Q(event__isnull=False),
+            ),
         ]
-        indexes = [models.Index(fields=["recipient", "-created_at"], name="notification_inbox")]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            # the header's unread count and the worklist's unread markers (a page's cases)
+            models.Index(
+                fields=["recipient", "case"],
+                name="notification_unread",
+                condition=Q(read_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient_id}: {self.text}"

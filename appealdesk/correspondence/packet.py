@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from appealdesk.access.timeline import describe
 from appealdesk.cases import packs
+from appealdesk.cases import services as sv
 from appealdesk.cases.documents import DOCUMENT_KINDS
 from appealdesk.cases.images import image_problem
 from appealdesk.cases.models import Case, Document
@@ -84,9 +85,12 @@ def packet_build(
     cases: list[Case] | None = None,
     purpose: str = "copy",
     actor: Any = None,
+    notes: bool = False,
     now: dt.datetime | None = None,
 ) -> Packet:
-    """The packet of `case` and the other `cases` of its matter (default: every level)."""
+    """The packet of `case` and the other `cases` of its matter (default: every level). Staff's
+    internal notes (and reviewers' returns to the analyst) are in its timeline only when
+    `notes` is chosen: the member's copy leaves them out."""
     now = now or timezone.now()
     cases = cases if cases is not None else matter_cases(case)
     program = packs.program_of(case.pack_id)
@@ -118,7 +122,14 @@ def packet_build(
                     "program": program.pack,
                     "case": case,
                     "levels": [
-                        {"case": c, "events": [describe(e) for e in case_timeline(c)]}
+                        {
+                            "case": c,
+                            "events": [
+                                describe(e)
+                                for e in case_timeline(c)
+                                if notes or e.action not in sv.INTERNAL_ACTIONS
+                            ],
+                        }
                         for c in cases
                     ],
                 },

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from appealdesk.access import roles
-from appealdesk.cases.models import Notification
+from appealdesk.activity.selectors import unread_count
 from appealdesk.desk.mailroom_reads import waiting_count
 from appealdesk.desk.middleware import mfa_pending
 
@@ -43,5 +43,6 @@ def desk(request: HttpRequest) -> dict[str, Any]:
         "outbox_on": settings.EMAIL_BACKEND.endswith("OutboxBackend") and roles.may(user, "outbox"),
         # "Mailroom (N)": one count of the items waiting for the user's programs
         "mailroom_waiting": waiting_count(user) if roles.may(user, "mailroom") else None,
-        "unread_notifications": Notification.objects.filter(recipient=user, read_at=None).count(),
+        # one indexed count per page (notification_unread)
+        "unread_notifications": unread_count(user),
     }

@@ -882,6 +882,56 @@ class CaseFileSentForm(ActionForm):
         return "Case file copy recorded as sent."
 
 
+class NoteForm(ActionForm):
+    """An internal note (staff only); @username tells a colleague who may see the case."""
+
+    action, title, button = "note", "Add an internal note", "Add the note"
+    text = forms.CharField(
+        label="Note",
+        max_length=sv.NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Write @username to tell a colleague who may see this case.",
+    )
+
+    def applies(self) -> bool:
+        return True  # a note may be added to a case in any state
+
+    def run(self) -> str:
+        event = sv.case_note_add(self.case, actor=self.user, text=self.cleaned_data["text"])
+        told, not_told = event.after["mentioned"], event.after["not_told"]
+        done = "Note added."
+        if told:
+            done += f" Told: {', '.join(told)}."
+        if not_told:
+            done += (
+                f" Not told (no such colleague, or not allowed to see this case): "
+                f"{', '.join(not_told)}."
+            )
+        return done
+
+
+class ReturnToAnalystForm(ActionForm):
+    action, title, button = "return_to_analyst", "Return to the analyst", "Return the case"
+    states = sv.RETURNABLE
+    reason = forms.CharField(
+        label="What the analyst must do",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The analyst is told; you are taken off the case until it is assigned again.",
+    )
+
+    def applies(self) -> bool:
+        return super().applies() and self.case.reviewer_id is not None
+
+    def run(self) -> str:
+        case = sv.case_return_to_analyst(
+            self.case,
+            actor=self.user,
+            reason=self.cleaned_data["reason"],
+            expected_version=self.expected,
+        )
+        return f"Case {case.number} returned to {case.owner}."
+
+
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     f.action: f
     for f in (
@@ -901,6 +951,8 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
         EscalateForm,
         AskConsentForm,
         CaseFileSentForm,
+        ReturnToAnalystForm,
+        NoteForm,
     )
 }
 

@@ -59,6 +59,7 @@ urlpatterns = [
         outbox.outbox_attachment,
         name="outbox_attachment",
     ),
+    path("notifications/digest/", notifications.digest, name="notifications_digest"),
     path("reports/", reports.timeliness, name="report_timeliness"),
     path("reports/volumes/", reports.volumes, name="report_volumes"),
     path("reports/aging/", reports.aging, name="report_aging"),

@@ -14,7 +14,7 @@ from django.utils import timezone
 from appealdesk.cases import packs
 from appealdesk.cases import services as sv
 from appealdesk.cases.errors import InvalidInput, InvalidTransition, Refused
-from appealdesk.cases.models import Case, ClockState, Event, Party
+from appealdesk.cases.models import Case, ClockState, Event, Notification, Party
 from appealdesk.cases.models import State as S
 from appealdesk.correspondence import catalog
 from appealdesk.correspondence.models import Letter, LetterStatus
@@ -136,12 +136,17 @@ def test_an_unreachable_mail_server_fails_the_send_and_it_can_be_sent_again(
     working_port = settings.EMAIL_PORT
     settings.EMAIL_PORT = free_port()  # nothing listens there
     case = recent_appeal(cases)
+    Case.objects.filter(pk=case.pk).update(owner=cases.people["alice"])
     letter = letter_generate(case, kind="acknowledgement", actor=None)
     with django_capture_on_commit_callbacks(execute=True):
         letter_send(letter, actor=cases.people["bob"])
     letter.refresh_from_db()
     assert letter.status == LetterStatus.FAILED
     assert "ConnectionRefusedError" in letter.send_error
+    # the case's analyst is told in words (issue 18), not with the exception's name
+    (told,) = Notification.objects.filter(recipient=cases.people["alice"])
+    assert told.kind == "letter.send_failed" and "ConnectionRefusedError" not in told.text
+    assert "the mail server refused the connection" in told.text
     settings.EMAIL_PORT = working_port
     with django_capture_on_commit_callbacks(execute=True):
         letter_send(letter, actor=cases.people["bob"])

@@ -166,6 +166,21 @@ def main() -> None:
     consent_case = take_in(maria, now - 2 * hours)
     portal = _portal_people(now)
     portal["consent_case"] = consent_case.number
+    # issue 18: notifications, notes and the return to the analyst, each on its own case
+    medical = ump_team
+    assign = take_in(member("Ada Assign", "W7000005"), now - 3 * hours)
+    sv.case_assign(assign, actor=staff["sam"], owner=staff["bob"], team=medical)
+    note = take_in(member("Nora Note", "W7000006"), now - 3 * hours)
+    sv.case_assign(note, actor=staff["sam"], owner=staff["bob"], reviewer=staff["carol"])
+    back = take_in(member("Ray Return", "W7000007"), now - 3 * hours)
+    sv.case_assign(back, actor=staff["sam"], owner=staff["bob"], reviewer=staff["carol"])
+    # Maria's appeal owned by bob, waiting for her EOB: she answers on the portal
+    answer = take_in(maria, now - 2 * hours)
+    sv.case_assign(answer, actor=staff["sam"], owner=staff["bob"], team=medical)
+    sv.case_request_information(
+        answer, actor=staff["bob"], items=["eob"], note="Please send the EOB."
+    )
+    portal["answer_case"] = answer.number
     json.dump(
         {
             "portal": portal,
@@ -175,6 +190,9 @@ def main() -> None:
                 "hidden": hidden.number,
                 "level1": first.number,
                 "level2": second.number,
+                "assign": assign.number,
+                "note": note.number,
+                "return": back.number,
             },
             "keys": {u: totp_key(u) for u in WITH_DEVICE},
             "password": PASSWORD,

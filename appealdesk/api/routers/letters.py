@@ -240,6 +240,10 @@ def letter_mailed(
 
 class PacketQuery(Schema):
     purpose: Text = Field(default="copy", description="copy (the member's) or iro")
+    notes: bool = Field(
+        default=False,
+        description="include staff's internal notes in the timeline (never in the member's copy)",
+    )
 
 
 @router.get(
@@ -260,6 +264,7 @@ def case_packet(request: HttpRequest, number: str, query: Query[PacketQuery]) ->
         cases=matter_cases(case, within=roles.visible_cases(user_of(request))),
         purpose=query.purpose,
         actor=user_of(request),
+        notes=query.notes,
     )
     response = HttpResponse(packet.pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{case.number}-case-file.pdf"'

@@ -34,6 +34,14 @@ from appealdesk.cases.services.information import (
     case_request_information,
 )
 from appealdesk.cases.services.intake import case_receive, case_reclassify
+from appealdesk.cases.services.notes import (
+    INTERNAL_ACTIONS,
+    NOTE_MAX,
+    RETURNABLE,
+    case_note_add,
+    case_return_to_analyst,
+    mentioned_names,
+)
 from appealdesk.cases.services.notices import (
     NOTICE_MILESTONES,
     case_record_milestone,
@@ -47,8 +55,11 @@ __all__ = [
     "DECISION_OUTCOMES",
     "DISMISSAL_REASONS",
     "FUTURE_GRACE",
+    "INTERNAL_ACTIONS",
+    "NOTE_MAX",
     "NOTICE_MILESTONES",
     "NO_DUE",
+    "RETURNABLE",
     "TRANSITIONS",
     "_event",
     "_fresh",
@@ -62,6 +73,7 @@ __all__ = [
     "case_decide",
     "case_dismiss",
     "case_escalate",
+    "case_note_add",
     "case_receive",
     "case_receive_information",
     "case_reclassify",
@@ -69,10 +81,12 @@ __all__ = [
     "case_record_notice",
     "case_reopen",
     "case_request_information",
+    "case_return_to_analyst",
     "check_reviewer",
     "clock_extend",
     "clock_pause",
     "clock_resume",
     "clocks_refresh",
     "clocks_sweep",
+    "mentioned_names",
 ]

@@ -15,7 +15,9 @@ from appealdesk.access import roles
 from appealdesk.access.log import case_for, log_reads, looks_at_case
 from appealdesk.access.models import AccessLog
 from appealdesk.access.timeline import describe
+from appealdesk.activity.selectors import mark_read
 from appealdesk.cases import packs
+from appealdesk.cases import services as sv
 from appealdesk.cases.documents import document_response, document_store
 from appealdesk.cases.errors import DomainError, StaleVersion
 from appealdesk.cases.models import (
@@ -38,11 +40,17 @@ CASE_PAGE = Case.objects.select_related(
 @require_GET
 def case_page(request: HttpRequest, number: str) -> HttpResponse:
     case = case_for(request, number, what="case page", queryset=CASE_PAGE)
+    # what the user was told about this case is read once she opens it
+    mark_read(request.user, case_id=case.pk)
     return _render(request, case)
 
 
+# the reviewer's own actions: the assigned reviewer's, or a supervisor's (SPEC 5.4)
+REVIEWER_ACTIONS = ("decide", "return_to_analyst")
+
+
 def _may_take(user: Any, action: str, case: Case) -> bool:
-    return action != "decide" or roles.may_decide(user, case)
+    return action not in REVIEWER_ACTIONS or roles.may_decide(user, case)
 
 
 def _render(
@@ -67,6 +75,10 @@ def _render(
             form = form or form_class(case=case, user=request.user)
             if form is bound or (form.applies() and _may_take(request.user, name, case)):
                 forms.append(form)
+        # the note form sits with the notes, not among the actions
+        note_form = next((f for f in forms if f.action == "note"), None)
+        forms = [f for f in forms if f is not note_form]
+        timeline = case_timeline(case)
         linked = list(
             roles.visible_cases(request.user)
             .filter(matter_id=case.matter_id)
@@ -85,7 +97,9 @@ def _render(
             "handler": program.handlers.get(case.handler),
             "clocks": rows,
             "status": status(case.next_due_at, case.next_at_risk_at, now) if case.is_open else None,
-            "events": [describe(e) for e in case_timeline(case)],
+            "events": [describe(e) for e in timeline],
+            "notes": [describe(e) for e in timeline if e.action in sv.INTERNAL_ACTIONS],
+            "note_form": note_form,
             "documents": list(case.documents.all()),
             "information_requests": list(case.information_requests.all()),
             "extensions": extensions,
@@ -135,7 +149,7 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     case = case_for(request, number, what=f"action {action}", queryset=CASE_PAGE)
     if not roles.may(request.user, action):
         return HttpResponseForbidden(f"You may not {action.replace('_', ' ')} cases.")
-    if action == "decide" and not roles.may_decide(request.user, case):
+    if not _may_take(request.user, action, case):
         return HttpResponseForbidden(
             f"{case.number} is assigned to {case.reviewer} for review: the decision is theirs."
         )
@@ -168,6 +182,9 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
                 form.add_error(field, exc.message)
                 return _render(request, _reloaded(case), form, 422)
             messages.success(request, done)
+            if not roles.can_see(request.user, case):
+                # a reviewer who returned the case is off it: her list, not a 404
+                return redirect("desk:worklist")
             linked = getattr(form, "linked", None)
             if linked is not None and roles.can_see(request.user, linked):
                 return redirect("desk:case", number=linked.number)

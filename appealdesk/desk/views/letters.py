@@ -203,6 +203,7 @@ def case_packet(request: HttpRequest, number: str) -> HttpResponse:
         cases=matter_cases(case, within=roles.visible_cases(request.user)),
         purpose=purpose,
         actor=request.user,
+        notes=request.GET.get("notes") == "1",  # staff's internal notes only when chosen
     )
     response = HttpResponse(packet.pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{case.number}-case-file.pdf"'

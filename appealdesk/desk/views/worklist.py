@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from appealdesk.access import roles
 from appealdesk.access.log import log_reads
+from appealdesk.activity.selectors import unread_cases
 from appealdesk.cases import selectors
 from appealdesk.cases import services as sv
 from appealdesk.cases.errors import DomainError
@@ -67,6 +68,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
     log_reads(request, page.items, f"worklist {tab}")
     now = timezone.now()
     rows = [(item, status(item.next_due_at, item.next_at_risk_at, now)) for item in page.items]
+    # which of the page's cases have unread notifications: one indexed query per page
+    unread = unread_cases(user, [item.id for item in page.items])
     query = request.GET.copy()
     query.pop("cursor", None)
     next_query = None
@@ -81,6 +84,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "tabs": TABS,
         "tab_query": base.urlencode(),
         "rows": rows,
+        "unread": unread,
         "next_query": next_query,
         "teams": teams,
         "filters": request.GET,

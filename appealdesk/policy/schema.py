@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -19,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -41,6 +43,12 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# How a pack fills a gap its seed leaves (a sentence cut off, a case the seed does not name, a
+# limit taken from law): stated beside the rule, listed by `packs show`, and given in `assess`
+# warnings whenever the rule decided the answer.
+InterpretationText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class Source(Strict):
@@ -108,9 +116,17 @@ class ReceiptCutoff(Strict):
     source: Source
 
 
+class ChannelReading(Strict):
+    """Why a channel is (or is not) taken as written where the seed does not say."""
+
+    interpretation: InterpretationText
+    source: Source
+
+
 class Intake(Strict):
     # Channels whose requests are in writing when the request does not say (`written` not given).
     written_channels: tuple[Channel, ...] = ("mail", "fax", "email", "portal")
+    written_channel_notes: dict[Channel, ChannelReading] = Field(default_factory=dict)
     receipt_cutoffs: tuple[ReceiptCutoff, ...] = ()
 
 
@@ -172,6 +188,7 @@ class Rule(Strict):
     when: dict[str, Any] | None = None
     then: Outcome = Outcome()
     reason: str
+    interpretation: InterpretationText | None = None
     source: Source
     _test: conditions.Predicate = PrivateAttr()
 
@@ -200,6 +217,7 @@ class FilingVariant(Strict):
     when: dict[str, Any] | None = None
     window: Window | None
     reason: str | None = None
+    interpretation: InterpretationText | None = None
     source: Source | None = None
     _test: conditions.Predicate = PrivateAttr()
 
@@ -234,6 +252,7 @@ class ClockDef(Strict):
     extension: Extension | None = None
     pausable: bool = False
     overlays: tuple[Overlay, ...] = ()
+    interpretation: InterpretationText | None = None
     source: Source
     _test: conditions.Predicate = PrivateAttr()
 
@@ -271,6 +290,19 @@ class Process(Strict):
     required: tuple[RequiredItem, ...] = ()
     notes: tuple[Note, ...] = ()
     next_level: NextLevel | None = None
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    """One gap the pack fills: where it is, what it decides, how, and on what authority."""
+
+    path: str  # inside the pack, e.g. rules.admission[4]
+    subject: str  # what it decides, e.g. "admission rule iro-after-withdrawal"
+    text: str
+    source: Source | None
+
+    def warning(self) -> str:
+        return f"interpretation ({self.subject}): {self.text}"
 
 
 class Sweep(Strict):
@@ -312,6 +344,7 @@ class Pack(Strict):
     rules: Rules
     processes: tuple[Process, ...]
     sweep: Sweep = Sweep()
+    _interpretations: dict[int, Interpretation] = PrivateAttr(default_factory=dict)
 
     @field_validator("time_zone")
     @classmethod
@@ -380,7 +413,64 @@ class Pack(Strict):
                     f"processes[{i}].next_level",
                     f"no process for kind {nxt.kind} level {nxt.level}",
                 )
+        self._interpretations = {id(item): found for item, found in self._find_interpretations()}
         return self
+
+    def _find_interpretations(self) -> list[tuple[object, Interpretation]]:
+        found: list[tuple[object, Interpretation]] = []
+        for channel, reading in self.intake.written_channel_notes.items():
+            taken = "written" if channel in self.intake.written_channels else "not written"
+            found.append(
+                (
+                    reading,
+                    Interpretation(
+                        f"intake.written_channel_notes.{channel}",
+                        f"a request by {channel.replace('_', ' ')} taken as {taken}",
+                        reading.interpretation,
+                        reading.source,
+                    ),
+                )
+            )
+        for phase in ("kind", "handler", "admission"):
+            for i, rule in enumerate(getattr(self.rules, phase)):
+                if rule.interpretation:
+                    where = Interpretation(
+                        f"rules.{phase}[{i}]",
+                        f"{phase} rule {rule.id}",
+                        rule.interpretation,
+                        rule.source,
+                    )
+                    found.append((rule, where))
+        for i, process in enumerate(self.processes):
+            for j, variant in enumerate(process.filing):
+                if variant.interpretation:
+                    # the variant's own source names what fills the gap; else its window's
+                    source = variant.source or (variant.window.source if variant.window else None)
+                    where = Interpretation(
+                        f"processes[{i}].filing[{j}]",
+                        f"filing window: {process.label}",
+                        variant.interpretation,
+                        source,
+                    )
+                    found.append((variant, where))
+            for j, clock in enumerate(process.clocks):
+                if clock.interpretation:
+                    where = Interpretation(
+                        f"processes[{i}].clocks[{j}]",
+                        f"clock {clock.id}: {process.label}",
+                        clock.interpretation,
+                        clock.source,
+                    )
+                    found.append((clock, where))
+        return found
+
+    def interpretations(self) -> list[Interpretation]:
+        """Every gap this pack fills, in the order `packs show` lists them."""
+        return list(self._interpretations.values())
+
+    def interpretation_of(self, item: object) -> Interpretation | None:
+        """The interpretation an item of this pack carries (a rule, window or clock), if any."""
+        return self._interpretations.get(id(item))
 
     # -- lookups used by the engine ---------------------------------------------------------
     def process_for(self, kind: str, level: int | None) -> Process | None:

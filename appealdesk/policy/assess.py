@@ -45,6 +45,7 @@ from appealdesk.policy.schema import (
     Rule,
     Window,
     holds,
+    interpretation_warning,
 )
 from appealdesk.policy.textmodel import TextModel
 from appealdesk.policy.vocabulary import (
@@ -175,6 +176,7 @@ class _Assessment:
         self.expedited: bool | None = req.expedited  # as given, or proposed from the text
         self.kind_review: str | None = None
         self.written_from_channel: Channel | None = None  # `written` read from this channel
+        self.interpretations: dict[str, list[str]] = {}  # a pack's reading -> what it decided
 
     # -- the pipeline ---------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
@@ -202,6 +204,10 @@ class _Assessment:
             [n.text for n in process.notes if holds(n, self.facts)]
             if process and draft.disposition in ("accept", "informal")
             else []
+        )
+        self.warnings.extend(
+            interpretation_warning(subjects, text)
+            for text, subjects in self.interpretations.items()
         )
         if self.req.model_extra:
             names = ", ".join(quoted(k) for k in sorted(self.req.model_extra))
@@ -460,10 +466,13 @@ class _Assessment:
         return None
 
     def _interpreted(self, item: Rule | FilingVariant | ClockDef | object) -> None:
-        """The item decided part of the answer: if it fills a gap of the seed, say how."""
+        """The item decided part of the answer: if it fills a gap of the seed, say how (once
+        per reading, naming each place it decided)."""
         found = self.pack.interpretation_of(item)
-        if found is not None and found.warning() not in self.warnings:
-            self.warnings.append(found.warning())
+        if found is not None:
+            subjects = self.interpretations.setdefault(found.text, [])
+            if found.subject not in subjects:
+                subjects.append(found.subject)
 
     def _written_reading(self) -> None:
         """A channel read as written (or not) by a pack's interpretation decided the answer when

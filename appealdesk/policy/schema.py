@@ -301,8 +301,10 @@ class Interpretation:
     text: str
     source: Source | None
 
-    def warning(self) -> str:
-        return f"interpretation ({self.subject}): {self.text}"
+
+def interpretation_warning(subjects: list[str], text: str) -> str:
+    """How `assess` states one reading that decided its answer, naming what it decided."""
+    return f"interpretation ({'; '.join(subjects)}): {text}"
 
 
 class Sweep(Strict):

@@ -420,50 +420,29 @@ class Pack(Strict):
 
     def _find_interpretations(self) -> list[tuple[object, Interpretation]]:
         found: list[tuple[object, Interpretation]] = []
+
+        def add(item: object, path: str, subject: str, text: str | None, source: Any) -> None:
+            if text:
+                found.append((item, Interpretation(path, subject, text, source)))
+
         for channel, reading in self.intake.written_channel_notes.items():
             taken = "written" if channel in self.intake.written_channels else "not written"
-            found.append(
-                (
-                    reading,
-                    Interpretation(
-                        f"intake.written_channel_notes.{channel}",
-                        f"a request by {channel.replace('_', ' ')} taken as {taken}",
-                        reading.interpretation,
-                        reading.source,
-                    ),
-                )
-            )
+            subject = f"a request by {channel.replace('_', ' ')} taken as {taken}"
+            path = f"intake.written_channel_notes.{channel}"
+            add(reading, path, subject, reading.interpretation, reading.source)
         for phase in ("kind", "handler", "admission"):
             for i, rule in enumerate(getattr(self.rules, phase)):
-                if rule.interpretation:
-                    where = Interpretation(
-                        f"rules.{phase}[{i}]",
-                        f"{phase} rule {rule.id}",
-                        rule.interpretation,
-                        rule.source,
-                    )
-                    found.append((rule, where))
+                subject = f"{phase} rule {rule.id}"
+                add(rule, f"rules.{phase}[{i}]", subject, rule.interpretation, rule.source)
         for i, process in enumerate(self.processes):
             for j, variant in enumerate(process.filing):
-                if variant.interpretation:
-                    # the variant's own source names what fills the gap; else its window's
-                    source = variant.source or (variant.window.source if variant.window else None)
-                    where = Interpretation(
-                        f"processes[{i}].filing[{j}]",
-                        f"filing window: {process.label}",
-                        variant.interpretation,
-                        source,
-                    )
-                    found.append((variant, where))
+                # the variant's own source names what fills the gap; else its window's
+                source = variant.source or (variant.window.source if variant.window else None)
+                path, subject = f"processes[{i}].filing[{j}]", f"filing window: {process.label}"
+                add(variant, path, subject, variant.interpretation, source)
             for j, clock in enumerate(process.clocks):
-                if clock.interpretation:
-                    where = Interpretation(
-                        f"processes[{i}].clocks[{j}]",
-                        f"clock {clock.id}: {process.label}",
-                        clock.interpretation,
-                        clock.source,
-                    )
-                    found.append((clock, where))
+                path, subject = f"processes[{i}].clocks[{j}]", f"clock {clock.id}: {process.label}"
+                add(clock, path, subject, clock.interpretation, clock.source)
         return found
 
     def interpretations(self) -> list[Interpretation]:

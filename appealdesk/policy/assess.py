@@ -642,7 +642,7 @@ class _Assessment:
         """A rule refused the request as untimely before any window was counted (an earlier
         level came too late and closed the path): its filing says so, with no day in time."""
         window = variant.window if variant is not None and variant.window else None
-        window = window or next((f.window for f in process.filing if f.window), None)
+        window = window or _default_window(process)
         return {
             "timely": False,
             "last_day": None,
@@ -761,11 +761,7 @@ class _Assessment:
         if nxt is None:
             return None
         target = self.pack.process_for(nxt.kind, nxt.level)
-        # the window that follows a decision: the unconditional one, not a variant for a
-        # request that follows something else (a withdrawal)
-        windows = [f for f in target.filing if f.window] if target else []
-        default = next((f for f in windows if f.when is None), windows[0] if windows else None)
-        window = default.window if default else None
+        window = _default_window(target) if target else None
         return {
             "kind": nxt.kind,
             "level": nxt.level,
@@ -773,3 +769,11 @@ class _Assessment:
             "window_years": window.length if window and window.unit == "years" else None,
             "starts": window.starts if window else "no filing window",
         }
+
+
+def _default_window(process: Process) -> Window | None:
+    """A process's usual window: the unconditional one, not a variant for a request that
+    follows something else (a withdrawal); else its first."""
+    windowed = [f for f in process.filing if f.window is not None]
+    chosen = next((f for f in windowed if f.when is None), windowed[0] if windowed else None)
+    return chosen.window if chosen else None

@@ -421,7 +421,9 @@ class Pack(Strict):
     def _find_interpretations(self) -> list[tuple[object, Interpretation]]:
         found: list[tuple[object, Interpretation]] = []
 
-        def add(item: object, path: str, subject: str, text: str | None, source: Any) -> None:
+        def add(
+            item: object, path: str, subject: str, text: str | None, source: Source | None
+        ) -> None:
             if text:
                 found.append((item, Interpretation(path, subject, text, source)))
 

@@ -69,6 +69,22 @@ def test_after_an_untimely_dismissal_the_path_is_closed(prior, fields, kind_leve
     assert (disposition, code, timely, last_day) == ("reject", "untimely", False, None)
 
 
+def test_a_closed_path_names_the_usual_window_of_the_level_asked_for():
+    # a claimed process failure does not reopen a path the member's own lateness closed, and
+    # the filing names the independent review's usual window, with no day in time
+    prior = {**L2, "outcome": "dismissed_untimely", "process_failure": True}
+    result = assess(ump(requested="external_review", prior=prior))
+    assert result["rejection"]["code"] == "untimely"
+    assert result["filing"] == {
+        "timely": False,
+        "last_day": None,
+        "rule": "180 days after the date of the second-level or expedited appeal decision letter",
+        "basis": None,
+        "basis_date": None,
+        "starts": "decision letter date",
+    }
+
+
 def test_the_untimely_closure_needs_no_warning_but_plain_dismissed_gets_two():
     specific = assess(ump(prior={**L1, "outcome": "dismissed_untimely"}))
     assert specific["warnings"] == []

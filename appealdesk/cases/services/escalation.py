@@ -109,7 +109,9 @@ def case_escalate(
 def _prior_outcome(case: Case) -> str | None:
     """What the next level is told about this case: a dismissal with its reason (SPEC 5.2, so
     a late request is told apart from a withdrawn one), else the decision's outcome."""
-    if case.outcome in ("dismissed", "withdrawn"):
+    if case.outcome == "withdrawn":  # the outcome of a dismissal for withdrawal
+        return dismissal_outcome("withdrawn")
+    if case.outcome == "dismissed":
         return dismissal_outcome(case.dismissal_reason)
     return case.outcome or None
 

@@ -545,8 +545,11 @@ class _Assessment:
                     )
                 else:
                     level = prior.level + 1
+                    step = (
+                        "dismissal" if (prior.outcome or "").startswith("dismissed") else "decision"
+                    )
                     self.reasons.append(
-                        f"level {level} because it follows the level-{prior.level} decision"
+                        f"level {level} because it follows the level-{prior.level} {step}"
                     )
             else:
                 level = levels[0]

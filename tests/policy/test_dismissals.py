@@ -91,6 +91,7 @@ def test_the_untimely_closure_needs_no_warning_but_plain_dismissed_gets_two():
     plain = assess(ump(prior={**L1, "outcome": "dismissed"}))
     assert (plain["disposition"], plain["rejection"]["code"]) == ("reject", "untimely")
     assert plain["filing"]["timely"] is False
+    assert "level 2 because it follows the level-1 dismissal" in plain["reasons"]
     # the input does not say why, and the pack's reading of it decided the answer
     assert any("does not say why the earlier request was dismissed" in w for w in plain["warnings"])
     assert any("path-closed-after-dismissal-reason-unknown" in w for w in plain["warnings"])

@@ -453,7 +453,9 @@ class Pack(Strict):
 
     def interpretation_of(self, item: object) -> Interpretation | None:
         """The interpretation an item of this pack carries (a rule, window or clock), if any."""
-        return self._interpretations.get(id(item))
+        # read past pydantic's slow private-attribute path: `assess` asks for every rule it uses
+        found: dict[int, Interpretation] = self.__pydantic_private__["_interpretations"]  # type: ignore[index]
+        return found.get(id(item))
 
     # -- lookups used by the engine ---------------------------------------------------------
     def process_for(self, kind: str, level: int | None) -> Process | None:

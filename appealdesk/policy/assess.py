@@ -37,9 +37,23 @@ from appealdesk.policy.loader import (
     default_registry,
 )
 from appealdesk.policy.quoting import quoted
-from appealdesk.policy.schema import ClockDef, Pack, Process, Rule, Window, holds
+from appealdesk.policy.schema import (
+    ClockDef,
+    FilingVariant,
+    Pack,
+    Process,
+    Rule,
+    Window,
+    holds,
+    interpretation_warning,
+)
 from appealdesk.policy.textmodel import TextModel
-from appealdesk.policy.vocabulary import RECEIVED
+from appealdesk.policy.vocabulary import (
+    RECEIVED,
+    WINDOWLESS_REJECTIONS,
+    WITHDRAWN_OUTCOMES,
+    Channel,
+)
 
 EXPEDITABLE = frozenset({"expedited_appeal", "external_review"})
 
@@ -161,6 +175,8 @@ class _Assessment:
         self.facts: dict[str, Any] = {}
         self.expedited: bool | None = req.expedited  # as given, or proposed from the text
         self.kind_review: str | None = None
+        self.written_from_channel: Channel | None = None  # `written` read from this channel
+        self.interpretations: dict[str, list[str]] = {}  # a pack's reading -> what it decided
 
     # -- the pipeline ---------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
@@ -170,6 +186,7 @@ class _Assessment:
         kind_status = self._kind_certainty(classification, draft)
         self._handler(draft)
         self._admit(draft)
+        self._written_reading()
         process = self.pack.process_for(draft.kind, draft.level)
         filing = self._filing(draft, process)
         accepted = draft.disposition == "accept"
@@ -187,6 +204,10 @@ class _Assessment:
             [n.text for n in process.notes if holds(n, self.facts)]
             if process and draft.disposition in ("accept", "informal")
             else []
+        )
+        self.warnings.extend(
+            interpretation_warning(subjects, text)
+            for text, subjects in self.interpretations.items()
         )
         if self.req.model_extra:
             names = ", ".join(quoted(k) for k in sorted(self.req.model_extra))
@@ -402,11 +423,18 @@ class _Assessment:
         written = req.written
         if written is None and req.channel is not None:
             written = req.channel in pack.intake.written_channels
+            self.written_from_channel = req.channel
             self.reasons.append(
                 f"taken as {'written' if written else 'not written'} because it came by "
                 f"{req.channel.replace('_', ' ')}"
             )
         prior = req.prior
+        if prior is not None and prior.outcome == "dismissed":
+            self.warnings.append(
+                "prior.outcome: 'dismissed' does not say why the earlier request was dismissed "
+                "(SPEC 5.2); send dismissed_untimely, dismissed_not_appealable or "
+                "dismissed_withdrawn, as the answer depends on it"
+            )
         self.expedited = self._proposed_expedited(c)
         self.facts = {
             "requested": self._proposed_requested(c),
@@ -434,8 +462,40 @@ class _Assessment:
         for rule in rules:
             if holds(rule, self.facts):
                 self.reasons.append(f"{rule.reason} ({rule.source.cite()})")
+                self._interpreted(rule)
                 return rule
         return None
+
+    def _interpreted(self, item: Rule | FilingVariant | ClockDef | object) -> None:
+        """The item decided part of the answer: if it fills a gap of the seed, say how (once
+        per reading, naming each place it decided)."""
+        found = self.pack.interpretation_of(item)
+        if found is not None:
+            subjects = self.interpretations.setdefault(found.text, [])
+            if found.subject not in subjects:
+                subjects.append(found.subject)
+
+    def _written_reading(self) -> None:
+        """A channel read as written (or not) by a pack's interpretation decided the answer when
+        the other reading would have matched other rules."""
+        channel = self.written_from_channel
+        reading = self.pack.intake.written_channel_notes.get(channel) if channel else None
+        if reading is None:
+            return
+        other = {**self.facts, "written": not self.facts["written"]}
+        if self._rules_matched(other) != self._rules_matched(self.facts):
+            self._interpreted(reading)
+
+    def _rules_matched(self, facts: Mapping[str, Any]) -> tuple[str | None, ...]:
+        """The id of the rule each phase picks for these facts, without side effects."""
+        facts = dict(facts)
+        matched: list[str | None] = []
+        for phase in (self.pack.rules.kind, self.pack.rules.handler, self.pack.rules.admission):
+            rule = next((r for r in phase if holds(r, facts)), None)
+            matched.append(rule.id if rule else None)
+            if rule is not None and rule.then.kind is not None:
+                facts["kind"] = rule.then.kind
+        return tuple(matched)
 
     def _kind(self) -> _Draft:
         rule = self._first(self.pack.rules.kind)
@@ -478,10 +538,20 @@ class _Assessment:
         prior = self.req.prior
         if level is None:
             if prior is not None and prior.kind == kind and prior.level is not None:
-                level = prior.level + 1
-                self.reasons.append(
-                    f"level {level} because it follows the level-{prior.level} decision"
-                )
+                if prior.outcome in WITHDRAWN_OUTCOMES:
+                    level = prior.level
+                    self.reasons.append(
+                        f"level {level} again: the level-{level} {kind} was withdrawn before "
+                        "a decision, so there is no decision for a next level to follow"
+                    )
+                else:
+                    level = prior.level + 1
+                    step = (
+                        "dismissal" if (prior.outcome or "").startswith("dismissed") else "decision"
+                    )
+                    self.reasons.append(
+                        f"level {level} because it follows the level-{prior.level} {step}"
+                    )
             else:
                 level = levels[0]
                 self.reasons.append(f"level not given and no earlier {kind} named: level {level}")
@@ -524,12 +594,21 @@ class _Assessment:
     def _filing(self, draft: _Draft, process: Process | None) -> dict[str, Any] | None:
         if process is None or draft.disposition == "redirect":
             return None
+        code = draft.rejection["code"] if draft.rejection else None
+        if code in WINDOWLESS_REJECTIONS:
+            # nothing to be in time for: the matter cannot be appealed, or the decision letter
+            # the window counts from does not exist yet
+            return None
         variant = next((f for f in process.filing if holds(f, self.facts)), None)
+        if code == "untimely":
+            return self._closed(process, variant)
         if variant is None or variant.window is None:
             if variant is not None and variant.reason:
                 cite = f" ({variant.source.cite()})" if variant.source else ""
                 self.reasons.append(f"{variant.reason}{cite}")
+                self._interpreted(variant)
             return None
+        self._interpreted(variant)
         window = variant.window
         basis, basis_date = self._basis(window)
         last_day = (
@@ -542,7 +621,9 @@ class _Assessment:
                 f"cannot tell whether it is in time: {window.rule}, and "
                 f"{' / '.join(window.basis)} was not given"
             )
-        elif last_day is not None and not timely and draft.disposition == "accept":
+        elif last_day is not None and not timely and draft.disposition != "informal":
+            # Late is late for anyone: a request from someone who may not file it is refused as
+            # untimely once the window has closed, since no one may file it any more.
             draft.disposition = "reject"
             draft.rejection = {
                 "code": "untimely",
@@ -561,6 +642,20 @@ class _Assessment:
             "starts": window.starts,
         }
 
+    def _closed(self, process: Process, variant: FilingVariant | None) -> dict[str, Any]:
+        """A rule refused the request as untimely before any window was counted (an earlier
+        level came too late and closed the path): its filing says so, with no day in time."""
+        window = variant.window if variant is not None and variant.window else None
+        window = window or _default_window(process)
+        return {
+            "timely": False,
+            "last_day": None,
+            "rule": window.rule if window else "no filing window",
+            "basis": None,
+            "basis_date": None,
+            "starts": window.starts if window else "no filing window",
+        }
+
     def _basis(self, window: Window) -> tuple[str | None, dt.date | None]:
         prior = self.req.prior
         for field in window.basis:
@@ -573,7 +668,12 @@ class _Assessment:
         return None, None
 
     def _deadlines(self, process: Process) -> list[dict[str, Any]]:
-        return [self._clock(c) for c in process.clocks if holds(c, self.facts)]
+        deadlines = []
+        for clock in process.clocks:
+            if holds(clock, self.facts):
+                deadlines.append(self._clock(clock))
+                self._interpreted(clock)
+        return deadlines
 
     def _clock(self, clock: ClockDef) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -687,7 +787,7 @@ class _Assessment:
         if nxt is None:
             return None
         target = self.pack.process_for(nxt.kind, nxt.level)
-        window = next((f.window for f in target.filing if f.window), None) if target else None
+        window = _default_window(target) if target else None
         return {
             "kind": nxt.kind,
             "level": nxt.level,
@@ -695,3 +795,11 @@ class _Assessment:
             "window_years": window.length if window and window.unit == "years" else None,
             "starts": window.starts if window else "no filing window",
         }
+
+
+def _default_window(process: Process) -> Window | None:
+    """A process's usual window: the unconditional one, not a variant for a request that
+    follows something else (a withdrawal); else its first."""
+    windowed = [f for f in process.filing if f.window is not None]
+    chosen = next((f for f in windowed if f.when is None), windowed[0] if windowed else None)
+    return chosen.window if chosen else None

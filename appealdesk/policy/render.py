@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from appealdesk.policy.loader import LoadedPack
-from appealdesk.policy.schema import Source
+from appealdesk.policy.schema import Interpretation, Source
 
 
 def _cite(source: Source | None) -> str:
@@ -101,6 +101,7 @@ def render_pack(loaded: LoadedPack, out: Console) -> None:
                     ("when", str(rule.when or "always")),
                     ("then", then),
                     ("why", rule.reason),
+                    ("interpretation", rule.interpretation or ""),
                     ("source", _cite(rule.source)),
                 ],
             )
@@ -116,6 +117,7 @@ def render_pack(loaded: LoadedPack, out: Console) -> None:
                 [
                     ("when", str(variant.when or "always")),
                     ("rule", text),
+                    ("interpretation", variant.interpretation or ""),
                     ("source", _cite(w.source if w else variant.source)),
                 ],
             )
@@ -126,7 +128,12 @@ def render_pack(loaded: LoadedPack, out: Console) -> None:
             _block(
                 out,
                 f"clock {clock.id}: {clock.label}",
-                [("due", text), ("extension", extension), ("source", _cite(clock.source))],
+                [
+                    ("due", text),
+                    ("extension", extension),
+                    ("interpretation", clock.interpretation or ""),
+                    ("source", _cite(clock.source)),
+                ],
             )
         for item in process.required:
             _block(
@@ -141,6 +148,30 @@ def render_pack(loaded: LoadedPack, out: Console) -> None:
                 f"next level: {nl.kind} {nl.level or ''}".strip(),
                 [("source", _cite(nl.source))],
             )
+    render_interpretations(loaded, out)
+
+
+def render_interpretations(loaded: LoadedPack, out: Console) -> None:
+    """Every gap the pack fills where its seed is silent, each once with the places that use
+    it (`assess` lists one in `warnings` when it decided the answer)."""
+    found = loaded.pack.interpretations()
+    out.rule(f"interpretations: where the seed leaves a gap ({len(found)})", align="left")
+    if not found:
+        out.print("none: every rule follows from its seed", markup=False)
+    by_text: dict[str, list[Interpretation]] = {}
+    for item in found:
+        by_text.setdefault(item.text, []).append(item)
+    for n, (text, places) in enumerate(by_text.items(), 1):
+        _block(
+            out,
+            f"{n}. {places[0].subject}"
+            + (f" (and {len(places) - 1} more)" if len(places) > 1 else ""),
+            [
+                ("reading", text),
+                ("decides", "; ".join(f"{p.subject} [{p.path}]" for p in places)),
+                ("source", _cite(places[0].source)),
+            ],
+        )
 
 
 def _when(instant: str) -> str:
@@ -197,5 +228,7 @@ def print_assessment(result: dict[str, Any], out: Console) -> None:
         )
     for note in result["notes"]:
         out.print(f"  note: {note}", markup=False)
+    for warning in result["warnings"]:
+        out.print(f"  [yellow]warning:[/yellow] {escape(warning)}")
     for reason in result["reasons"]:
         out.print(f"  [dim]why: {escape(reason)}[/dim]")

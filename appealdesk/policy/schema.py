@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -19,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -41,6 +43,12 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# How a pack fills a gap its seed leaves (a sentence cut off, a case the seed does not name, a
+# limit taken from law): stated beside the rule, listed by `packs show`, and given in `assess`
+# warnings whenever the rule decided the answer.
+InterpretationText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class Source(Strict):
@@ -210,9 +218,17 @@ class ReceiptCutoff(Strict):
     source: Source
 
 
+class ChannelReading(Strict):
+    """Why a channel is (or is not) taken as written where the seed does not say."""
+
+    interpretation: InterpretationText
+    source: Source
+
+
 class Intake(Strict):
     # Channels whose requests are in writing when the request does not say (`written` not given).
     written_channels: tuple[Channel, ...] = ("mail", "fax", "email", "portal")
+    written_channel_notes: dict[Channel, ChannelReading] = Field(default_factory=dict)
     receipt_cutoffs: tuple[ReceiptCutoff, ...] = ()
 
 
@@ -274,6 +290,7 @@ class Rule(Strict):
     when: dict[str, Any] | None = None
     then: Outcome = Outcome()
     reason: str
+    interpretation: InterpretationText | None = None
     source: Source
     _test: conditions.Predicate = PrivateAttr()
 
@@ -302,6 +319,7 @@ class FilingVariant(Strict):
     when: dict[str, Any] | None = None
     window: Window | None
     reason: str | None = None
+    interpretation: InterpretationText | None = None
     source: Source | None = None
     _test: conditions.Predicate = PrivateAttr()
 
@@ -336,6 +354,7 @@ class ClockDef(Strict):
     extension: Extension | None = None
     pausable: bool = False
     overlays: tuple[Overlay, ...] = ()
+    interpretation: InterpretationText | None = None
     source: Source
     _test: conditions.Predicate = PrivateAttr()
 
@@ -373,6 +392,21 @@ class Process(Strict):
     required: tuple[RequiredItem, ...] = ()
     notes: tuple[Note, ...] = ()
     next_level: NextLevel | None = None
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    """One gap the pack fills: where it is, what it decides, how, and on what authority."""
+
+    path: str  # inside the pack, e.g. rules.admission[4]
+    subject: str  # what it decides, e.g. "admission rule iro-after-withdrawal"
+    text: str
+    source: Source | None
+
+
+def interpretation_warning(subjects: list[str], text: str) -> str:
+    """How `assess` states one reading that decided its answer, naming what it decided."""
+    return f"interpretation ({'; '.join(subjects)}): {text}"
 
 
 class Sweep(Strict):
@@ -414,6 +448,7 @@ class Pack(Strict):
     rules: Rules
     processes: tuple[Process, ...]
     sweep: Sweep = Sweep()
+    _interpretations: dict[int, Interpretation] = PrivateAttr(default_factory=dict)
 
     @field_validator("time_zone")
     @classmethod
@@ -482,7 +517,47 @@ class Pack(Strict):
                     f"processes[{i}].next_level",
                     f"no process for kind {nxt.kind} level {nxt.level}",
                 )
+        self._interpretations = {id(item): found for item, found in self._find_interpretations()}
         return self
+
+    def _find_interpretations(self) -> list[tuple[object, Interpretation]]:
+        found: list[tuple[object, Interpretation]] = []
+
+        def add(
+            item: object, path: str, subject: str, text: str | None, source: Source | None
+        ) -> None:
+            if text:
+                found.append((item, Interpretation(path, subject, text, source)))
+
+        for channel, reading in self.intake.written_channel_notes.items():
+            taken = "written" if channel in self.intake.written_channels else "not written"
+            subject = f"a request by {channel.replace('_', ' ')} taken as {taken}"
+            path = f"intake.written_channel_notes.{channel}"
+            add(reading, path, subject, reading.interpretation, reading.source)
+        for phase in ("kind", "handler", "admission"):
+            for i, rule in enumerate(getattr(self.rules, phase)):
+                subject = f"{phase} rule {rule.id}"
+                add(rule, f"rules.{phase}[{i}]", subject, rule.interpretation, rule.source)
+        for i, process in enumerate(self.processes):
+            for j, variant in enumerate(process.filing):
+                # the variant's own source names what fills the gap; else its window's
+                source = variant.source or (variant.window.source if variant.window else None)
+                path, subject = f"processes[{i}].filing[{j}]", f"filing window: {process.label}"
+                add(variant, path, subject, variant.interpretation, source)
+            for j, clock in enumerate(process.clocks):
+                path, subject = f"processes[{i}].clocks[{j}]", f"clock {clock.id}: {process.label}"
+                add(clock, path, subject, clock.interpretation, clock.source)
+        return found
+
+    def interpretations(self) -> list[Interpretation]:
+        """Every gap this pack fills, in the order `packs show` lists them."""
+        return list(self._interpretations.values())
+
+    def interpretation_of(self, item: object) -> Interpretation | None:
+        """The interpretation an item of this pack carries (a rule, window or clock), if any."""
+        # read past pydantic's slow private-attribute path: `assess` asks for every rule it uses
+        found: dict[int, Interpretation] = self.__pydantic_private__["_interpretations"]  # type: ignore[index]
+        return found.get(id(item))
 
     # -- lookups used by the engine ---------------------------------------------------------
     def process_for(self, kind: str, level: int | None) -> Process | None:

@@ -16,7 +16,19 @@ Disposition = Literal["accept", "reject", "redirect", "informal"]
 RejectionCode = Literal["untimely", "not_appealable", "not_eligible_requester", "not_eligible_yet"]
 Channel = Literal["phone", "mail", "fax", "email", "portal", "in_person"]
 Filer = Literal["member", "authorized_rep", "provider"]
-Outcome = Literal["upheld", "overturned", "partially_overturned", "withdrawn", "dismissed"]
+# SPEC 5.2: a dismissal's reason is part of its outcome, so a later level can tell a late request
+# from a withdrawn one. Plain `dismissed` (reason not given) stays accepted, with a warning.
+Outcome = Literal[
+    "upheld",
+    "overturned",
+    "partially_overturned",
+    "withdrawn",
+    "dismissed",
+    "dismissed_untimely",
+    "dismissed_not_appealable",
+    "dismissed_withdrawn",
+]
+DismissalReason = Literal["untimely", "not_appealable", "withdrawn"]
 Action = Literal["deny", "modify", "reduce", "terminate"]
 Unit = Literal["hours", "calendar_days", "business_days", "years"]
 ClockState = Literal["pending", "running", "paused", "met", "missed", "extended", "cancelled"]
@@ -28,8 +40,21 @@ REJECTION_CODES: Final = frozenset(RejectionCode.__args__)  # type: ignore[attr-
 CHANNELS: Final = frozenset(Channel.__args__)  # type: ignore[attr-defined]
 FILERS: Final = frozenset(Filer.__args__)  # type: ignore[attr-defined]
 OUTCOMES: Final = frozenset(Outcome.__args__)  # type: ignore[attr-defined]
+DISMISSAL_REASONS: Final = frozenset(DismissalReason.__args__)  # type: ignore[attr-defined]
 ACTIONS: Final = frozenset(Action.__args__)  # type: ignore[attr-defined]
 UNITS: Final = frozenset(Unit.__args__)  # type: ignore[attr-defined]
 
 # The event that starts every clock that does not wait for a later one.
 RECEIVED: Final = "received"
+
+# A withdrawn request was never decided: what follows it is the same level again, not the next.
+WITHDRAWN_OUTCOMES: Final = frozenset({"withdrawn", "dismissed_withdrawn"})
+# Rejections that leave no filing window to be in or out of: a matter that cannot be appealed
+# has none, and one not eligible yet waits for the decision letter its window counts from.
+WINDOWLESS_REJECTIONS: Final = frozenset({"not_appealable", "not_eligible_yet"})
+
+
+def dismissal_outcome(reason: str) -> str:
+    """The outcome a later level is told: `dismissed_<reason>`, or plain `dismissed` when the
+    reason was not recorded (a case dismissed before reasons were kept)."""
+    return f"dismissed_{reason}" if reason in DISMISSAL_REASONS else "dismissed"

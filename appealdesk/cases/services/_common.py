@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, get_args
 
 from django.db.models import F
 from django.utils import timezone
@@ -17,6 +17,7 @@ from appealdesk.cases.models import State as S
 from appealdesk.policy.assess import Program
 from appealdesk.policy.clocks import at_risk_from
 from appealdesk.policy.timecalc import compute_due
+from appealdesk.policy.vocabulary import DismissalReason
 
 # SPEC 5.2: received → in_review → decided → notified → closed, plus awaiting_information,
 # dismissed, redirected, reopened. Only these moves are allowed.
@@ -39,7 +40,8 @@ NO_DUE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 BACKDATE_GRACE = dt.timedelta(minutes=15)
 FUTURE_GRACE = dt.timedelta(minutes=5)
 DECISION_OUTCOMES = ("upheld", "overturned", "partially_overturned")
-DISMISSAL_REASONS = ("untimely", "not_appealable", "withdrawn")
+# the policy vocabulary's: untimely, not_appealable, withdrawn (SPEC 5.2)
+DISMISSAL_REASONS: tuple[str, ...] = get_args(DismissalReason)
 
 NEXT_DUE_STATES = (ClockState.RUNNING, ClockState.EXTENDED, ClockState.PAUSED)
 

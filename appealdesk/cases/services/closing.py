@@ -26,6 +26,7 @@ from appealdesk.cases.services._common import (
     _save,
     _schedule,
 )
+from appealdesk.policy.vocabulary import dismissal_outcome
 
 
 def case_dismiss(
@@ -68,7 +69,12 @@ def case_dismiss(
             actor=actor,
             at=now,
             reason=note or reason,
-            after={"reason": reason, "cancelled_clocks": cancelled},
+            # the outcome a later level is told (appealdesk.policy.vocabulary)
+            after={
+                "reason": reason,
+                "outcome": dismissal_outcome(reason),
+                "cancelled_clocks": cancelled,
+            },
         )
     return case
 
@@ -104,7 +110,13 @@ def case_reopen(
     with transaction.atomic():
         case, expected = _fresh(case, expected_version)
         _move(case, S.REOPENED)
-        before = {"state": case.state, "outcome": case.outcome}
+        before = {
+            "state": case.state,
+            "outcome": case.outcome,
+            "dismissal_reason": case.dismissal_reason,
+        }
+        # A reopened dismissal is undone: a later level must not be told it was dismissed.
+        undone = {"outcome": "", "dismissal_reason": ""} if case.state == S.DISMISSED else {}
         _save(
             case,
             expected,
@@ -112,6 +124,7 @@ def case_reopen(
             now,
             state=S.REOPENED,
             closed_at=None,
+            **undone,
             **_schedule(S.REOPENED, Clock.objects.filter(case=case)),
         )
         _event(case, "case.reopened", actor=actor, at=now, reason=reason, before=before)

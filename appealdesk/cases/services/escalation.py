@@ -22,6 +22,7 @@ from appealdesk.cases.services._common import (
     _now,
 )
 from appealdesk.cases.services.intake import case_receive
+from appealdesk.policy.vocabulary import dismissal_outcome
 
 
 def case_escalate(
@@ -56,7 +57,7 @@ def case_escalate(
     prior = {
         "kind": case.kind,
         "level": case.level,
-        "outcome": case.outcome or None,
+        "outcome": _prior_outcome(case),
         "action": case.action or None,
         "letter_date": case.letter_date.isoformat() if case.letter_date else None,
         "plan_missed_deadline": missed and case.decided_at is None,
@@ -74,7 +75,7 @@ def case_escalate(
         "filed_by": filed_by or case.filed_by or None,
         "prior": prior,
         "provided": list(provided) or list(case.provided),
-        "notice_date": prior["letter_date"],
+        "notice_date": _window_start(case, prior),
     }
     if expedited is not None:
         request["expedited"] = expedited
@@ -103,3 +104,24 @@ def case_escalate(
             },
         )
     return linked
+
+
+def _prior_outcome(case: Case) -> str | None:
+    """What the next level is told about this case: a dismissal with its reason (SPEC 5.2, so
+    a late request is told apart from a withdrawn one), else the decision's outcome."""
+    if case.outcome == "withdrawn":  # the outcome of a dismissal for withdrawal
+        return dismissal_outcome("withdrawn")
+    if case.outcome == "dismissed":
+        return dismissal_outcome(case.dismissal_reason)
+    return case.outcome or None
+
+
+def _window_start(case: Case, prior: dict[str, Any]) -> str | None:
+    """The date the next request's window counts from: this case's decision letter; after a
+    withdrawal, which leaves no letter, the date this case's own window counted from, since the
+    same level is requested again within the same window."""
+    if prior["outcome"] == "dismissed_withdrawn":
+        filing = (case.assessment or {}).get("filing") or {}
+        return filing.get("basis_date") or case.request.get("notice_date")
+    letter: str | None = prior["letter_date"]
+    return letter

@@ -241,8 +241,9 @@ def explain(err: Any) -> str:
     got = _got(err)
     hint = _HINTS.get(kind)
     if kind in ("literal_error", "enum"):
-        hint = f"write one of: {ctx.get('expected', '').replace(chr(39), '')}"
-    elif kind in _BOUNDS:
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        return f"`{field}` cannot be {err.get('input')!r} — write one of: {', '.join(choices)}"
+    if kind in _BOUNDS:
         word, key = _BOUNDS[kind]
         hint = f"write a number {word} {ctx.get(key)}"
     elif kind == "string_pattern_mismatch" and ctx.get("pattern") == ID:

@@ -9,6 +9,7 @@ when the pack loads, and `when:` conditions are compiled once, here.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections.abc import Callable
 from typing import Any, Literal
@@ -657,7 +658,9 @@ def _at(path: str, message: str) -> PackPathError:
 
 
 def _unknown(what: str, value: str, known: Any) -> str:
-    return f"unknown {what} {value!r} — use one of: {', '.join(sorted(known))}"
+    close = difflib.get_close_matches(value, list(known), n=1)
+    guess = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown {what} {value!r} — {guess}use one of: {', '.join(sorted(known))}"
 
 
 def _check_keys(section: str, mapping: dict[str, Any]) -> list[PackPathError]:

@@ -58,6 +58,7 @@ EXPECTATIONS = {
     "unknown": "the inputs the answer depends on that were not given, in any order",
     "warnings": "words each of which some warning must contain; [] for none",
     "reasons": "words each of which some reason must contain",
+    "notes": "words each of which some note must contain; [] for none",
     "error": "the request field a bad request is refused for (exit 2 / HTTP 422)",
 }
 CASE_KEYS = ("name", "source", "request", "expect")
@@ -297,4 +298,5 @@ _CHECKS: dict[str, Callable[[str, Any, Mapping[str, Any]], list[str]]] = {
     "unknown": _unordered,
     "warnings": _contains,
     "reasons": _contains,
+    "notes": _contains,
 }

@@ -575,9 +575,19 @@ class Pack(Strict):
         problems: list[PackPathError] = []
         for j, variant in enumerate(process.filing):
             problems += _compile(variant, domains, f"{path}.filing[{j}]")
+        clock_ids: set[str] = set()
         for j, clock in enumerate(process.clocks):
             where = f"{path}.clocks[{j}]"
             problems += _compile(clock, domains, where)
+            if clock.id in clock_ids:
+                problems.append(
+                    _at(
+                        f"{where}.id",
+                        f"a second clock {clock.id!r} in this process — give each clock its own "
+                        "id (two clocks for different cases: two ids, each with its `when:`)",
+                    )
+                )
+            clock_ids.add(clock.id)
             for field, event in (
                 ("starts", clock.starts),
                 *((f"met_by[{k}]", m) for k, m in enumerate(clock.met_by)),

@@ -95,6 +95,8 @@ def packs_list() -> None:
 
     registry = _registry(default_registry)
     grid = Table("program", "version", "effective from", "name", "file", "sha256")
+    for column in grid.columns[:2]:
+        column.overflow = "fold"  # ids whole, however narrow the terminal
     for program in registry.programs():
         for loaded in registry.versions(program):
             p = loaded.pack

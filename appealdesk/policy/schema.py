@@ -62,7 +62,10 @@ class Source(Strict):
     @model_validator(mode="after")
     def _one_reference(self) -> Source:
         if not (self.seed or self.law or self.spec):
-            raise ValueError("a source needs at least one of seed, law or spec")
+            raise ValueError(
+                "a source needs at least one of seed, law or spec — cite the sentence the rule "
+                'encodes, e.g. {seed: "…"} (verbatim from the seed document) or {law: "…"}'
+            )
         return self
 
     def cite(self) -> str:
@@ -218,7 +221,10 @@ class Outcome(Strict):
     @model_validator(mode="after")
     def _rejection_iff_reject(self) -> Outcome:
         if (self.disposition == "reject") != (self.rejection is not None):
-            raise ValueError("'rejection' is given exactly when disposition is 'reject'")
+            raise ValueError(
+                "'rejection' is given exactly when disposition is 'reject' — add `rejection: "
+                "{code: untimely, message: …}` to a reject, or remove it from anything else"
+            )
         return self
 
 
@@ -484,7 +490,7 @@ class Pack(Strict):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(
-                f"{value!r} is not an IANA time zone, e.g. America/Los_Angeles"
+                f"{value!r} is not an IANA time zone — e.g. America/Los_Angeles"
             ) from None
         return value
 

@@ -98,7 +98,7 @@ def render_pack(loaded: LoadedPack, out: Console) -> None:
         for variant in process.filing:
             windows = variant.all_windows
             texts = [window_words(w) for w in windows] or [variant.reason or "none"]
-            sources = [w.source for w in windows] or [variant.source]
+            sources: list[Source | None] = [w.source for w in windows] or [variant.source]
             _block(
                 out,
                 "filing window" if len(windows) < 2 else "filing windows",

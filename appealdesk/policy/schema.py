@@ -320,11 +320,21 @@ class FilingVariant(Strict):
         return (self.window,) if self.window is not None else self.windows
 
 
-def _span_defaults(data: Any) -> Any:
-    """An immediate clock has no length to give: it is due at its start."""
-    if isinstance(data, dict) and data.get("unit") == "immediate" and "length" not in data:
-        return {**data, "length": 0}
-    return data
+class _Span(Strict):
+    """The checks of a `unit` and `length` pair (a clock, an overlay)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any) -> Any:
+        # an immediate clock has no length to give: it is due at its start
+        if isinstance(data, dict) and data.get("unit") == "immediate" and "length" not in data:
+            return {**data, "length": 0}
+        return data
+
+    @field_validator("length", check_fields=False)
+    @classmethod
+    def _length(cls, length: int, info: ValidationInfo) -> int:
+        return _span_length(length, info)
 
 
 def _span_length(length: int, info: ValidationInfo) -> int:
@@ -359,25 +369,15 @@ class Extension(Strict):
     source: Source
 
 
-class Overlay(Strict):
+class Overlay(_Span):
     """A shorter limit from law beside the plan's own: the earlier due time governs."""
 
     unit: Unit
     length: int = Field(ge=0)
     source: Source
 
-    @model_validator(mode="before")
-    @classmethod
-    def _defaults(cls, data: Any) -> Any:
-        return _span_defaults(data)
 
-    @field_validator("length")
-    @classmethod
-    def _length(cls, length: int, info: ValidationInfo) -> int:
-        return _span_length(length, info)
-
-
-class ClockDef(Strict):
+class ClockDef(_Span):
     id: str = Field(pattern=ID)
     label: str
     unit: Unit
@@ -396,16 +396,6 @@ class ClockDef(Strict):
     track: Track = "standard"
     source: Source
     _test: conditions.Predicate = PrivateAttr()
-
-    @model_validator(mode="before")
-    @classmethod
-    def _defaults(cls, data: Any) -> Any:
-        return _span_defaults(data)
-
-    @field_validator("length")
-    @classmethod
-    def _length(cls, length: int, info: ValidationInfo) -> int:
-        return _span_length(length, info)
 
 
 class RequiredItem(Strict):

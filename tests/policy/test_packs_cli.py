@@ -36,6 +36,16 @@ def _copy_medicare(tmp_path: Path) -> tuple[Path, Path]:
     return pack, cases
 
 
+def _rewrite(file: Path, *edits: tuple[str, str]) -> str:
+    """The file with each (old, new) replaced once; its new text."""
+    text = file.read_text()
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new, 1)
+    file.write_text(text)
+    return text
+
+
 def test_every_shipped_pack_carries_its_worked_cases():
     packs = {p for p in BUNDLED_DIR.glob("*.yaml") if not p.name.endswith(CASES_SUFFIX)}
     assert {p.name.replace(CASES_SUFFIX, ".yaml") for p in SHIPPED_CASES} == {p.name for p in packs}
@@ -60,18 +70,17 @@ def test_packs_test_through_the_cli_for_the_third_program():
 
 def test_a_failing_case_says_what_was_expected_and_where(tmp_path):
     pack, cases = _copy_medicare(tmp_path)
-    text = cases.read_text()
-    text = text.replace(
-        "filing: {timely: true, last_day: 2026-03-06}",
-        "filing: {timely: true, last_day: 2026-03-05}",
-        1,
+    text = _rewrite(
+        cases,
+        (
+            "filing: {timely: true, last_day: 2026-03-06}",
+            "filing: {timely: true, last_day: 2026-03-05}",
+        ),
+        (
+            "disposition: reject\n      rejection: untimely",
+            "disposition: accept\n      rejection: untimely",
+        ),
     )
-    text = text.replace(
-        "disposition: reject\n      rejection: untimely",
-        "disposition: accept\n      rejection: untimely",
-        1,
-    )
-    cases.write_text(text)
     result = runner.invoke(app, ["packs", "test", str(pack)])
     assert result.exit_code == 1
     assert "15 of 17 cases pass" in result.output
@@ -83,16 +92,14 @@ def test_a_failing_case_says_what_was_expected_and_where(tmp_path):
 
 def test_a_broken_cases_file_lists_every_problem_with_its_line(tmp_path):
     pack, cases = _copy_medicare(tmp_path)
-    text = cases.read_text()
-    text = text.replace(
-        "    expect:\n      kind: grievance\n      disposition: accept\n",
-        "    expect:\n      kind: grievance\n      outcome: accept\n",
-        1,
+    _rewrite(
+        cases,
+        (
+            "    expect:\n      kind: grievance\n      disposition: accept\n",
+            "    expect:\n      kind: grievance\n      outcome: accept\n",
+        ),
+        ("no later than 60 days after the event", "no later than sixty days after the event"),
     )
-    text = text.replace(
-        "no later than 60 days after the event", "no later than sixty days after the event", 1
-    )
-    cases.write_text(text)
     result = runner.invoke(app, ["packs", "test", str(pack), str(cases)])
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
@@ -165,7 +172,8 @@ def _version_2027(tmp_path: Path) -> Path:
             },
             "reason": "a grievance is the enrollee's",
             "source": {
-                "seed": "An enrollee may file a grievance with the MA organization either orally or in writing."
+                "seed": "An enrollee may file a grievance with the MA organization either "
+                "orally or in writing."
             },
         }
     ]

@@ -3,6 +3,7 @@ America/Los_Angeles (Sunday 8 March 02:00 PST -> 03:00 PDT; Sunday 1 November 02
 01:00 PST) and across month ends (31 January + 1 month, 29 February + 12 months), as
 docs/packs.md states them (issue 23)."""
 
+# ruff: noqa: E501 (the tables keep one case per line)
 from __future__ import annotations
 
 import datetime as dt
@@ -42,6 +43,7 @@ OFFICE = _calendar(("sat", "sun"), "09:00", "17:30")
 # open on Sundays in the small hours, so a count runs through both 2 a.m. changes
 NIGHT = _calendar(("sat",), "01:00", "04:00")
 
+# fmt: off
 UNITS = [
     # immediate: due at the start itself, whatever the offset says
     ("immediate", 0, "2026-03-08T01:30:00-08:00", None, "2026-03-08T01:30:00-08:00", OFFICE),
@@ -67,38 +69,10 @@ UNITS = [
     ("business_hours", 3, "2026-03-08T01:00:00-08:00", None, "2026-03-09T02:00:00-07:00", NIGHT),
     ("business_hours", 3, "2026-11-01T01:00:00-07:00", None, "2026-11-01T03:00:00-08:00", NIGHT),
     # calendar and business days: the end of a local day, in that day's offset
-    (
-        "calendar_days",
-        1,
-        "2026-03-07T23:30:00-08:00",
-        "2026-03-08",
-        "2026-03-08T23:59:59-07:00",
-        OFFICE,
-    ),
-    (
-        "calendar_days",
-        1,
-        "2026-10-31T23:30:00-07:00",
-        "2026-11-01",
-        "2026-11-01T23:59:59-08:00",
-        OFFICE,
-    ),
-    (
-        "business_days",
-        1,
-        "2026-10-30T12:00:00-07:00",
-        "2026-11-02",
-        "2026-11-02T23:59:59-08:00",
-        OFFICE,
-    ),
-    (
-        "business_days",
-        1,
-        "2026-03-06T12:00:00-08:00",
-        "2026-03-09",
-        "2026-03-09T23:59:59-07:00",
-        OFFICE,
-    ),
+    ("calendar_days", 1, "2026-03-07T23:30:00-08:00", "2026-03-08", "2026-03-08T23:59:59-07:00", OFFICE),
+    ("calendar_days", 1, "2026-10-31T23:30:00-07:00", "2026-11-01", "2026-11-01T23:59:59-08:00", OFFICE),
+    ("business_days", 1, "2026-10-30T12:00:00-07:00", "2026-11-02", "2026-11-02T23:59:59-08:00", OFFICE),
+    ("business_days", 1, "2026-03-06T12:00:00-08:00", "2026-03-09", "2026-03-09T23:59:59-07:00", OFFICE),
     # months: the same day, or the month's last day when it has no such day
     ("months", 1, "2026-01-31T09:00:00-08:00", "2026-02-28", "2026-02-28T23:59:59-08:00", OFFICE),
     ("months", 1, "2024-01-31T09:00:00-08:00", "2024-02-29", "2024-02-29T23:59:59-08:00", OFFICE),
@@ -109,6 +83,7 @@ UNITS = [
     ("months", 1, "2026-10-01T00:30:00-07:00", "2026-11-01", "2026-11-01T23:59:59-08:00", OFFICE),
     ("years", 1, "2024-02-29T09:00:00-08:00", "2025-02-28", "2025-02-28T23:59:59-08:00", OFFICE),
 ]
+# fmt: on
 
 
 @pytest.mark.parametrize(("unit", "length", "start", "due_date", "due_at", "calendar"), UNITS)
@@ -151,152 +126,34 @@ def _filing(result):
     return result["filing"]
 
 
+# fmt: off
 WINDOWS = [
     # (window fields, notice_date, received_at, good_cause, disposition, rejection code, timely)
     ({}, "2026-01-01", "2026-03-02T23:59:00-08:00", None, "accept", None, True),
     ({}, "2026-01-01", "2026-03-03T00:00:00-08:00", None, "reject", "untimely", False),
     # the local receipt date counts: 07:30 UTC on 3 March is 23:30 on 2 March in Los Angeles
     ({}, "2026-01-01", "2026-03-03T07:30:00Z", None, "accept", None, True),
-    (
-        {"unit": "months", "length": 6},
-        "2026-08-31",
-        "2027-02-28T12:00:00-08:00",
-        None,
-        "accept",
-        None,
-        True,
-    ),
-    (
-        {"unit": "months", "length": 6},
-        "2026-08-31",
-        "2027-03-01T12:00:00-08:00",
-        None,
-        "reject",
-        "untimely",
-        False,
-    ),
-    (
-        {"unit": "months", "length": 1},
-        "2026-01-31",
-        "2026-02-28T12:00:00-08:00",
-        None,
-        "accept",
-        None,
-        True,
-    ),
-    (
-        {"unit": "months", "length": 12},
-        "2024-02-29",
-        "2025-03-01T12:00:00-08:00",
-        None,
-        "reject",
-        "untimely",
-        False,
-    ),
-    (
-        {"unit": "years", "length": 1},
-        "2024-02-29",
-        "2025-02-28T12:00:00-08:00",
-        None,
-        "accept",
-        None,
-        True,
-    ),
+    ({"unit": "months", "length": 6}, "2026-08-31", "2027-02-28T12:00:00-08:00", None, "accept", None, True),
+    ({"unit": "months", "length": 6}, "2026-08-31", "2027-03-01T12:00:00-08:00", None, "reject", "untimely", False),
+    ({"unit": "months", "length": 1}, "2026-01-31", "2026-02-28T12:00:00-08:00", None, "accept", None, True),
+    ({"unit": "months", "length": 12}, "2024-02-29", "2025-03-01T12:00:00-08:00", None, "reject", "untimely", False),
+    ({"unit": "years", "length": 1}, "2024-02-29", "2025-02-28T12:00:00-08:00", None, "accept", None, True),
     # 10 California business days after Friday 30 October (Veterans Day 11 November is off)
-    (
-        {"unit": "business_days", "length": 10},
-        "2026-10-30",
-        "2026-11-16T12:00:00-08:00",
-        None,
-        "accept",
-        None,
-        True,
-    ),
-    (
-        {"unit": "business_days", "length": 10},
-        "2026-10-30",
-        "2026-11-17T08:00:00-08:00",
-        None,
-        "reject",
-        "untimely",
-        False,
-    ),
+    ({"unit": "business_days", "length": 10}, "2026-10-30", "2026-11-16T12:00:00-08:00", None, "accept", None, True),
+    ({"unit": "business_days", "length": 10}, "2026-10-30", "2026-11-17T08:00:00-08:00", None, "reject", "untimely", False),
     # not_before: no earlier than 30 days after the notice; the first day is DST Sunday
-    (
-        {"direction": "not_before", "length": 30},
-        "2026-02-06",
-        "2026-03-07T23:30:00-08:00",
-        None,
-        "reject",
-        "not_eligible_yet",
-        False,
-    ),
-    (
-        {"direction": "not_before", "length": 30},
-        "2026-02-06",
-        "2026-03-08T00:30:00-08:00",
-        None,
-        "accept",
-        None,
-        True,
-    ),
-    (
-        {"direction": "not_before", "strength": "soft", "length": 30},
-        "2026-02-06",
-        "2026-03-02T10:00:00-08:00",
-        None,
-        "accept",
-        None,
-        False,
-    ),
+    ({"direction": "not_before", "length": 30}, "2026-02-06", "2026-03-07T23:30:00-08:00", None, "reject", "not_eligible_yet", False),
+    ({"direction": "not_before", "length": 30}, "2026-02-06", "2026-03-08T00:30:00-08:00", None, "accept", None, True),
+    ({"direction": "not_before", "strength": "soft", "length": 30}, "2026-02-06", "2026-03-02T10:00:00-08:00", None, "accept", None, False),
     # soft: outside, accepted with a warning
-    (
-        {"strength": "soft", "length": 180},
-        "2025-06-01",
-        "2026-03-02T10:00:00-08:00",
-        None,
-        "accept",
-        None,
-        False,
-    ),
+    ({"strength": "soft", "length": 180}, "2025-06-01", "2026-03-02T10:00:00-08:00", None, "accept", None, False),
     # good cause: accepted only when shown
-    (
-        {"strength": "good_cause"},
-        "2026-01-01",
-        "2026-03-10T10:00:00-08:00",
-        True,
-        "accept",
-        None,
-        False,
-    ),
-    (
-        {"strength": "good_cause"},
-        "2026-01-01",
-        "2026-03-10T10:00:00-08:00",
-        False,
-        "reject",
-        "untimely",
-        False,
-    ),
-    (
-        {"strength": "good_cause"},
-        "2026-01-01",
-        "2026-03-10T10:00:00-08:00",
-        None,
-        "reject",
-        "untimely",
-        False,
-    ),
-    (
-        {"strength": "good_cause"},
-        "2026-01-01",
-        "2026-03-02T10:00:00-08:00",
-        None,
-        "accept",
-        None,
-        True,
-    ),
+    ({"strength": "good_cause"}, "2026-01-01", "2026-03-10T10:00:00-08:00", True, "accept", None, False),
+    ({"strength": "good_cause"}, "2026-01-01", "2026-03-10T10:00:00-08:00", False, "reject", "untimely", False),
+    ({"strength": "good_cause"}, "2026-01-01", "2026-03-10T10:00:00-08:00", None, "reject", "untimely", False),
+    ({"strength": "good_cause"}, "2026-01-01", "2026-03-02T10:00:00-08:00", None, "accept", None, True),
 ]
+# fmt: on
 
 
 @pytest.mark.parametrize(

@@ -255,3 +255,13 @@ def test_the_table_says_immediately_and_months():
     table = _table(assess_with(data, received_at="2026-01-31T09:00:00-08:00"))
     assert "immediately (Sat 2026-01-31 09:00:00 -0800)" in table
     assert "1 month" in table and "Sat 2026-02-28 23:59:59 -0800" in table
+
+
+def test_a_program_written_from_the_docs_alone_says_what_issue_23_could_not():
+    """A DMHC pack (tests/policy/fixtures/dmhc): months, earliest dates, soft windows, urgent
+    tracks, minutes, business hours and immediate clocks, with its cases."""
+    pack = Path(__file__).with_name("fixtures") / "dmhc" / "dmhc-grievance.yaml"
+    assert runner.invoke(app, ["packs", "validate", str(pack)]).exit_code == 0
+    result = runner.invoke(app, ["packs", "test", str(pack)])
+    assert result.exit_code == 0, result.output
+    assert "6 of 6 cases pass" in result.output

@@ -4,6 +4,7 @@ versions, each change with its citation."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 
 import pytest
@@ -73,3 +74,27 @@ def test_intake_assesses_a_medicare_grievance(client, staff):
     assert "(resolve_expedited, 24 hours, urgent)" in panel
     assert "Grievance unit (the MA organization)" in panel
     assert "In time: the last day to file is" in panel
+
+
+def test_a_medicare_case_page_shows_its_clocks_in_words(client, staff, member):
+    from appealdesk.cases.services import case_receive
+
+    now = timezone.localtime()
+    request = {
+        "program": "medicare-part-c",
+        "received_at": (now - dt.timedelta(hours=1)).isoformat(timespec="seconds"),
+        "channel": "phone",
+        "filed_by": "member",
+        "category": "customer_service",
+        "occurrence_date": now.date().isoformat(),
+    }
+    case = case_receive(
+        request=request, actor=staff["alice"], member=member, backdate_reason="after the call"
+    )
+    assert case.number.startswith(f"MEDICARE-PART-C-{now.year}-")
+    client.force_login(staff["root"])
+    page = client.get(f"/desk/cases/{case.number}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "resolve · 30 calendar days from received" in html
+    assert "extension_notice · immediately from extension taken" in html

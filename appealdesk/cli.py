@@ -25,7 +25,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-packs_app = typer.Typer(help="Policy packs: list, show, validate.", no_args_is_help=True)
+packs_app = typer.Typer(
+    help="Policy packs: list, show, validate, test, diff, and start a new one.",
+    no_args_is_help=True,
+)
 app.add_typer(packs_app, name="packs")
 app.add_typer(report_app, name="report")
 app.add_typer(mailroom_app, name="mailroom")
@@ -92,6 +95,8 @@ def packs_list() -> None:
 
     registry = _registry(default_registry)
     grid = Table("program", "version", "effective from", "name", "file", "sha256")
+    for column in grid.columns[:2]:
+        column.overflow = "fold"  # ids whole, however narrow the terminal
     for program in registry.programs():
         for loaded in registry.versions(program):
             p = loaded.pack
@@ -124,16 +129,26 @@ def packs_show(
 
 @packs_app.command("validate")
 def packs_validate(files: Annotated[list[Path], typer.Argument(help="pack YAML files")]) -> None:
-    """Check pack files: schema, cross-references, seed citations, calendar pin."""
+    """Check pack files: schema, cross-references, seed citations, calendar pin. Every problem
+    is listed, one per line: FILE:LINE: PATH: what is wrong — what to write instead."""
     from appealdesk.policy import PackError, load_pack_file
+
+    from appealdesk.policy.loader import CASES_SUFFIX
 
     failed = 0
     for file in files:
+        if file.name.endswith(CASES_SUFFIX):
+            # a pack's worked cases, not a pack (a shell glob of a packs folder takes both)
+            out.print(f"skipped: {file}: worked cases — run `appealdesk packs test`", markup=False)
+            continue
         try:
             loaded = load_pack_file(file)
         except PackError as exc:
             failed += 1
-            err.print(f"invalid: {exc}", markup=False)
+            for problem in exc.problems:
+                err.print(str(problem), markup=False)
+            count = len(exc.problems)
+            err.print(f"invalid: {file}: {count} problem{'s' if count > 1 else ''}", markup=False)
         else:
             p = loaded.pack
             out.print(
@@ -143,6 +158,93 @@ def packs_validate(files: Annotated[list[Path], typer.Argument(help="pack YAML f
             )
     if failed:
         raise typer.Exit(1)
+
+
+@packs_app.command("test")
+def packs_test(
+    pack: Annotated[str, typer.Argument(help="a pack file, or a program id")],
+    cases: Annotated[
+        Path | None,
+        typer.Argument(help="the cases file (default: the pack's NAME.cases.yaml beside it)"),
+    ] = None,
+) -> None:
+    """Run a pack's worked cases (request -> kind, disposition, due dates) through assess."""
+    from appealdesk.policy import PackError
+    from appealdesk.policy.packtest import cases_file_for, run_cases
+
+    loaded, registry = _pack_and_registry(pack)
+    cases_file = cases or cases_file_for(loaded.file)
+    try:
+        report = run_cases(cases_file, loaded, registry)
+    except PackError as exc:
+        for problem in exc.problems:
+            err.print(str(problem), markup=False)
+        raise typer.Exit(1) from None
+    for result in report.results:
+        where = f"{cases_file}:{result.line}" if result.line else str(cases_file)
+        if result.ok:
+            out.print(f"ok    {result.name}", markup=False)
+            continue
+        out.print(f"FAIL  {result.name} ({where})", markup=False)
+        for failure in result.failures:
+            out.print(f"        {failure}", markup=False)
+    failed, total = len(report.failed), len(report.results)
+    out.print(f"{total - failed} of {total} cases pass ({cases_file})", markup=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+@packs_app.command("new")
+def packs_new(
+    name: Annotated[str, typer.Argument(help="the program id, e.g. dmhc-grievance")],
+    folder: Annotated[Path, typer.Option("--dir", help="where to write the files")] = Path("."),
+    source: Annotated[
+        Path | None, typer.Option(help="a text file of the rules, copied as the seed document")
+    ] = None,
+) -> None:
+    """Write a commented pack skeleton that validates, its cases file and its source file."""
+    from appealdesk.policy.skeleton import SkeletonError, write_skeleton
+
+    try:
+        written = write_skeleton(name, folder, source)
+    except SkeletonError as exc:
+        _fail(str(exc))
+    for file in written:
+        out.print(f"wrote {file}", markup=False)
+    out.print(
+        f"next: put the rules' text in {written[2]}, edit {written[0]}, then `appealdesk packs "
+        f"validate {written[0]}` and `appealdesk packs test {written[0]}`",
+        markup=False,
+    )
+
+
+@packs_app.command("diff")
+def packs_diff(
+    program: Annotated[str, typer.Argument(help="the program id")],
+    version_a: Annotated[str, typer.Argument(help="the older version, or a pack file")],
+    version_b: Annotated[str, typer.Argument(help="the newer version, or a pack file")],
+) -> None:
+    """The rules added, removed, changed and moved from one version to another, each with its
+    citation."""
+    from appealdesk.policy.diff import pack_diff
+
+    old, new = _version_or_file(program, version_a), _version_or_file(program, version_b)
+    changes = pack_diff(old.pack, new.pack)
+    counts = {k: sum(1 for c in changes if c.change == k) for k in ("added", "removed", "changed")}
+    moved = sum(1 for c in changes if c.change == "moved")
+    out.print(
+        f"{program} {old.pack.version} → {new.pack.version}: "
+        + ", ".join(f"{n} {k}" for k, n in counts.items())
+        + (f", {moved} moved" if moved else ""),
+        markup=False,
+    )
+    marks = {"added": "+", "removed": "-", "changed": "~", "moved": "↕"}
+    for change in changes:
+        out.print(f"{marks[change.change]} {change.key} ({change.what})", markup=False)
+        if change.summary:
+            out.print(f"    {change.summary}", markup=False)
+        if change.cite:
+            out.print(f"    [{change.cite}]", markup=False)
 
 
 @app.command()
@@ -418,6 +520,45 @@ def _version(program: str, version: str | None, argument: str) -> Any:
         known = ", ".join(v.pack.version for v in versions)
         _fail(f"--version: {program} has no version {version}; known: {known}")
     return chosen
+
+
+def _version_or_file(program: str, version: str) -> Any:
+    """A version of `program` known to the registry, or a pack file (a version not installed
+    yet)."""
+    from appealdesk.policy import PackError, load_pack_file
+
+    if version.endswith((".yaml", ".yml")) or Path(version).is_file():
+        try:
+            loaded = load_pack_file(version)
+        except PackError as exc:
+            _fail(f"pack: {exc.problems[0]}", 1)
+        if loaded.pack.program != program:
+            _fail(f"VERSION: {version} is a pack of {loaded.pack.program}, not {program}")
+        return loaded
+    versions = _versions(program, "ID")
+    found = next((v for v in versions if v.pack.version == version), None)
+    if found is None:
+        known = ", ".join(v.pack.version for v in versions)
+        _fail(f"VERSION: {program} has no version {version} — use one of: {known}, or a pack file")
+    return found
+
+
+def _pack_and_registry(pack: str) -> Any:
+    """A pack file (tested on its own) or a program id (all its installed versions)."""
+    from appealdesk.policy import PackError, PackRegistry, load_pack_file
+
+    if pack.endswith((".yaml", ".yml")) or Path(pack).is_file():
+        try:
+            loaded = load_pack_file(pack)
+        except PackError as exc:
+            for problem in exc.problems:
+                err.print(str(problem), markup=False)
+            raise typer.Exit(1) from None
+        return loaded, PackRegistry([loaded])
+    from appealdesk.policy import default_registry
+
+    versions = _versions(pack, "PACK")
+    return versions[-1], _registry(default_registry)
 
 
 def _registry(factory: Any) -> Any:

@@ -31,6 +31,7 @@ from appealdesk.correspondence.models import KIND_LABELS, Letter
 from appealdesk.policy import assess
 from appealdesk.policy.assess import Program
 from appealdesk.policy.loader import PackRegistry
+from appealdesk.policy.schema import primary_window
 from appealdesk.policy.timecalc import local_date
 
 OUTCOME_WORDS = {
@@ -341,7 +342,7 @@ def _iro_rights(program: Program) -> dict[str, Any] | None:
     process = program.pack.process_for("external_review", None)
     if process is None:
         return None
-    window = next((f.window for f in process.filing if f.window), None)
+    window = next((primary_window(f) for f in process.filing if f.all_windows), None)
     return {
         "label": process.label,
         "rule": window.rule if window else "",
@@ -357,8 +358,9 @@ def _dismissal(case: Case, program: Program, labels: dict[str, str]) -> dict[str
     untimely = ""
     process = program.pack.process_for(case.kind, case.level)
     for variant in process.filing if process else ():
-        if variant.window is not None and variant.window.rule == filing.get("rule"):
-            untimely = variant.window.untimely
+        for window in variant.all_windows:
+            if window.rule == filing.get("rule"):
+                untimely = window.untimely
     note = dismissed.reason if dismissed else ""
     return {
         "dismissal": {

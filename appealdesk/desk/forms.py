@@ -251,8 +251,8 @@ class IntakeForm(forms.Form):
             basis
             for process in pack.processes
             for variant in process.filing
-            if variant.window is not None
-            for basis in variant.window.basis
+            for window in variant.all_windows
+            for basis in window.basis
         }
         for name in ("notice_date", "occurrence_date"):
             if name not in bases:

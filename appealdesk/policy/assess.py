@@ -46,6 +46,7 @@ from appealdesk.policy.schema import (
     Window,
     holds,
     interpretation_warning,
+    primary_window,
 )
 from appealdesk.policy.textmodel import TextModel
 from appealdesk.policy.vocabulary import (
@@ -56,6 +57,8 @@ from appealdesk.policy.vocabulary import (
 )
 
 EXPEDITABLE = frozenset({"expedited_appeal", "external_review"})
+# units that count on the business-day calendar (named on the clock they compute)
+CALENDAR_UNITS = frozenset({"business_days", "business_hours"})
 
 
 class AssessError(ValueError):
@@ -190,7 +193,7 @@ class _Assessment:
         process = self.pack.process_for(draft.kind, draft.level)
         filing = self._filing(draft, process)
         accepted = draft.disposition == "accept"
-        deadlines = self._deadlines(process) if accepted and process else []
+        deadlines = self._deadlines(process, draft) if accepted and process else []
         if self.kind_review is not None:
             for deadline in deadlines:
                 deadline["provisional"] = True
@@ -456,6 +459,7 @@ class _Assessment:
             "prior.plan_missed_deadline": prior.plan_missed_deadline if prior else None,
             "prior.good_cause": prior.good_cause if prior else None,
             "prior.process_failure": prior.process_failure if prior else None,
+            "good_cause": req.good_cause,
         }
 
     def _first(self, rules: tuple[Rule, ...]) -> Rule | None:
@@ -602,50 +606,129 @@ class _Assessment:
         variant = next((f for f in process.filing if holds(f, self.facts)), None)
         if code == "untimely":
             return self._closed(process, variant)
-        if variant is None or variant.window is None:
+        windows = variant.all_windows if variant is not None else ()
+        if variant is None or not windows:
             if variant is not None and variant.reason:
                 cite = f" ({variant.source.cite()})" if variant.source else ""
                 self.reasons.append(f"{variant.reason}{cite}")
                 self._interpreted(variant)
             return None
         self._interpreted(variant)
-        window = variant.window
+        results = [self._window(draft, window) for window in windows]
+        primary = next((r for r in results if r["direction"] == "not_after"), results[0])
+        verdicts = [r["timely"] for r in results]
+        filing = {
+            "timely": False if False in verdicts else None if None in verdicts else True,
+            "last_day": primary.get("last_day"),
+            "rule": primary["rule"],
+            "basis": primary["basis"],
+            "basis_date": primary["basis_date"],
+            "starts": primary["starts"],
+        }
+        if len(windows) > 1 or not windows[0].is_default:
+            # additions (SPEC 7: additive only) for what a plain "no later than" cannot say
+            first_day = next((r["first_day"] for r in results if "first_day" in r), None)
+            filing.update(
+                first_day=first_day,
+                direction=primary["direction"],
+                strength=primary["strength"],
+                windows=results,
+            )
+        return filing
+
+    def _window(self, draft: _Draft, window: Window) -> dict[str, Any]:
+        """One window's verdict, and what falling outside it does to the request."""
         basis, basis_date = self._basis(window)
-        last_day = (
-            timecalc.window_last_day(basis_date, window.length, window.unit) if basis_date else None
+        day = (
+            timecalc.window_day(basis_date, window.length, window.unit, self.p.calendar)
+            if basis_date
+            else None
         )
-        timely = None if last_day is None else self.received_date <= last_day
+        late = window.direction == "not_after"
+        timely = (
+            None
+            if day is None
+            else (self.received_date <= day if late else self.received_date >= day)
+        )
+        result: dict[str, Any] = {
+            "direction": window.direction,
+            "strength": window.strength,
+            "rule": window.rule,
+            "basis": basis,
+            "basis_date": basis_date.isoformat() if basis_date else None,
+            "starts": window.starts,
+            "last_day" if late else "first_day": day.isoformat() if day else None,
+            "timely": timely,
+            "source": window.source.cite(),
+        }
         if basis_date is None:
             self.unknown.append(window.basis[0])
             self.reasons.append(
                 f"cannot tell whether it is in time: {window.rule}, and "
                 f"{' / '.join(window.basis)} was not given"
             )
-        elif last_day is not None and not timely and draft.disposition != "informal":
-            # Late is late for anyone: a request from someone who may not file it is refused as
-            # untimely once the window has closed, since no one may file it any more.
-            draft.disposition = "reject"
-            draft.rejection = {
-                "code": "untimely",
-                "message": (
-                    f"Received on {self.received_date.isoformat()}, after the last day to file, "
-                    f"{last_day.isoformat()} ({window.rule}). {window.untimely}"
-                ),
-            }
-            self.reasons.append(f"not filed in time: {window.rule} ({window.source.cite()})")
-        return {
-            "timely": timely,
-            "last_day": last_day.isoformat() if last_day else None,
-            "rule": window.rule,
-            "basis": basis,
-            "basis_date": basis_date.isoformat() if basis_date else None,
-            "starts": window.starts,
+        elif day is not None and not timely and self._refusable(draft, window):
+            self._outside(draft, window, day)
+        return result
+
+    @staticmethod
+    def _refusable(draft: _Draft, window: Window) -> bool:
+        """Whether falling outside `window` decides the request: an accepted one, always; and
+        late is late for anyone — a request from someone who may not file it is refused as
+        untimely once a hard window has closed, since no one may file it any more (an informal
+        answer is not a filing)."""
+        if draft.disposition == "accept":
+            return True
+        hard_late = window.direction == "not_after" and window.strength == "hard"
+        return hard_late and draft.disposition != "informal"
+
+    def _outside(self, draft: _Draft, window: Window, day: dt.date) -> None:
+        """A request outside a window: refused (hard), accepted with a warning (soft), or
+        accepted only when it shows good cause (good_cause)."""
+        late = window.direction == "not_after"
+        received = self.received_date.isoformat()
+        where = (
+            f"after the last day to file, {day.isoformat()}"
+            if late
+            else f"before the first day it may be filed, {day.isoformat()}"
+        )
+        cite = window.source.cite()
+        good_cause = self.req.good_cause
+        if window.strength == "soft" or (window.strength == "good_cause" and good_cause):
+            why = "good cause was shown" if window.strength == "good_cause" else "the rule lets it"
+            self.reasons.append(
+                f"received {where} ({window.rule}), accepted because {why} ({cite})"
+            )
+            self.warnings.append(
+                f"received on {received}, {where} ({window.rule}): accepted because {why}; "
+                "check that it should be taken"
+            )
+            return
+        draft.disposition = "reject"
+        message = f"Received on {received}, {where} ({window.rule}). {window.untimely}"
+        if window.strength == "good_cause":
+            if good_cause is None:
+                self.unknown.append("good_cause")
+                message += " It can be accepted if good cause is shown."
+            else:
+                message += " No good cause was shown."
+        draft.rejection = {
+            "code": "untimely" if late else "not_eligible_yet",
+            "message": message,
         }
+        self.reasons.append(
+            f"{'not filed in time' if late else 'filed too early'}: {window.rule} ({cite})"
+            + (
+                "; good cause was not given, so it is refused unless it is shown"
+                if window.strength == "good_cause" and good_cause is None
+                else ""
+            )
+        )
 
     def _closed(self, process: Process, variant: FilingVariant | None) -> dict[str, Any]:
         """A rule refused the request as untimely before any window was counted (an earlier
         level came too late and closed the path): its filing says so, with no day in time."""
-        window = variant.window if variant is not None and variant.window else None
+        window = primary_window(variant) if variant is not None else None
         window = window or _default_window(process)
         return {
             "timely": False,
@@ -667,13 +750,22 @@ class _Assessment:
                 return field, parse_date(value)
         return None, None
 
-    def _deadlines(self, process: Process) -> list[dict[str, Any]]:
-        deadlines = []
-        for clock in process.clocks:
-            if holds(clock, self.facts):
-                deadlines.append(self._clock(clock))
-                self._interpreted(clock)
-        return deadlines
+    def _deadlines(self, process: Process, draft: _Draft) -> list[dict[str, Any]]:
+        running = [c for c in process.clocks if holds(c, self.facts)]
+        urgent = [c for c in running if c.track == "urgent"]
+        if urgent and not draft.expedited:
+            # the urgent track runs, so the request is expedited: the answer says so, and the
+            # clocks are chosen again for an expedited request
+            draft.expedited = True
+            self.facts["expedited"] = True
+            self.reasons.append(
+                f"expedited: its urgent clocks run ({', '.join(c.id for c in urgent)}; "
+                f"{urgent[0].source.cite()})"
+            )
+            running = [c for c in process.clocks if holds(c, self.facts)]
+        for clock in running:
+            self._interpreted(clock)
+        return [self._clock(c) for c in running]
 
     def _clock(self, clock: ClockDef) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -700,6 +792,8 @@ class _Assessment:
                 )
         if clock.notice is not None:
             out["notice"] = self._notice(clock.notice)
+        if clock.track == "urgent":
+            out["track"] = "urgent"
         if clock.extension is not None:
             ext = clock.extension
             out["extension"] = {
@@ -708,6 +802,8 @@ class _Assessment:
                 "consent_from": list(ext.consent_from),
                 "reason": ext.reason,
             }
+            if ext.up_to is not None:
+                out["extension"]["up_to"] = {"length": ext.up_to.length, "unit": ext.up_to.unit}
         if start is None:
             out["state"] = "pending"
             return out
@@ -723,7 +819,9 @@ class _Assessment:
         if due.due_date is not None:
             out["due_date"] = due.due_date.isoformat()
         out["due_at"] = timecalc.iso(due.due_at)
-        if clock.unit == "business_days" or clock.roll == "forward":
+        if clock.unit == "immediate":
+            out["due"] = "immediately"
+        if clock.unit in CALENDAR_UNITS or clock.roll == "forward":
             out["calendar"] = self.p.calendar_label
         return out
 
@@ -788,18 +886,21 @@ class _Assessment:
             return None
         target = self.pack.process_for(nxt.kind, nxt.level)
         window = _default_window(target) if target else None
-        return {
+        out = {
             "kind": nxt.kind,
             "level": nxt.level,
             "window_days": window.length if window and window.unit == "calendar_days" else None,
             "window_years": window.length if window and window.unit == "years" else None,
             "starts": window.starts if window else "no filing window",
         }
+        if window is not None and window.unit not in ("calendar_days", "years"):
+            out.update(window_length=window.length, window_unit=window.unit)
+        return out
 
 
 def _default_window(process: Process) -> Window | None:
     """A process's usual window: the unconditional one, not a variant for a request that
     follows something else (a withdrawal); else its first."""
-    windowed = [f for f in process.filing if f.window is not None]
+    windowed = [f for f in process.filing if f.all_windows]
     chosen = next((f for f in windowed if f.when is None), windowed[0] if windowed else None)
-    return chosen.window if chosen else None
+    return primary_window(chosen) if chosen else None

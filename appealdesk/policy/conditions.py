@@ -44,6 +44,7 @@ STATIC_DOMAINS: dict[str, frozenset[Any] | None] = {
     "prior.plan_missed_deadline": BOOL,
     "prior.good_cause": BOOL,
     "prior.process_failure": BOOL,
+    "good_cause": BOOL,
 }
 
 
@@ -73,13 +74,19 @@ def compile_condition(
     if raw is None:
         return lambda _facts: True
     if not isinstance(raw, Mapping):
-        raise ConditionError(path, "a condition must be a mapping of fact: value")
+        raise ConditionError(
+            path, "a condition must be a mapping of fact: value — e.g. {category: wait_time}"
+        )
     tests: list[Predicate] = []
     for key, expected in raw.items():
         where = f"{path}.{key}" if path else str(key)
         if key in ("any", "all"):
             if not isinstance(expected, list) or not expected:
-                raise ConditionError(where, f"'{key}' takes a non-empty list of conditions")
+                raise ConditionError(
+                    where,
+                    f"'{key}' takes a non-empty list of conditions — e.g. "
+                    f"{key}: [{{expedited: true}}, {{category: wait_time}}]",
+                )
             parts = [
                 compile_condition(item, domains, f"{where}[{i}]") for i, item in enumerate(expected)
             ]
@@ -87,7 +94,7 @@ def compile_condition(
             continue
         if key not in domains:
             known = ", ".join(sorted([*domains, "any", "all"]))
-            raise ConditionError(where, f"unknown fact '{key}'; known facts: {known}")
+            raise ConditionError(where, f"unknown fact '{key}' — use one of: {known}")
         tests.append(_compile_value(key, expected, domains[key], where))
     return _all(tests)
 
@@ -98,7 +105,9 @@ def _compile_value(
     negate = False
     if isinstance(expected, Mapping):
         if set(expected) != {"not"}:
-            raise ConditionError(where, "a mapping value must be {not: value-or-list}")
+            raise ConditionError(
+                where, "a mapping value must be {not: value-or-list} — e.g. {not: [a, b]}"
+            )
         negate, expected = True, expected["not"]
     values = frozenset(expected) if isinstance(expected, list) else frozenset([expected])
     if domain is not None:
@@ -107,7 +116,7 @@ def _compile_value(
         if bad:
             allowed = ", ".join(sorted(map(str, domain)))
             raise ConditionError(
-                where, f"{bad[0]!r} is not a value of '{fact}' (one of: {allowed})"
+                where, f"{bad[0]!r} is not a value of '{fact}' — use one of: {allowed}"
             )
     if negate:
         return lambda facts: not _member(facts.get(fact), values)

@@ -163,6 +163,11 @@ class AssessRequest(_In):
     level: int | None = Field(default=None, ge=1, le=9, strict=True)
     expedited: StrictBool | None = None
     network_provider: StrictBool | None = None
+    good_cause: StrictBool | None = Field(
+        default=None,
+        description="the requester shows good cause for filing outside a window that accepts "
+        "it with good cause (a pack's `strength: good_cause` window)",
+    )
     notice_date: StrictStr | None = Field(default=None, json_schema_extra={"format": "date"})
     occurrence_date: StrictStr | None = Field(default=None, json_schema_extra={"format": "date"})
     prior: PriorIn | None = None
@@ -231,13 +236,36 @@ class RejectionOut(_Out):
     message: str
 
 
+class WindowOut(_Out):
+    direction: Literal["not_after", "not_before"]
+    strength: Literal["hard", "soft", "good_cause"]
+    rule: str
+    basis: str | None
+    basis_date: str | None
+    starts: str
+    last_day: str | None = None
+    first_day: str | None = None
+    timely: bool | None
+    source: str
+
+
 class FilingOut(_Out):
+    """SPEC 7 names `timely`, `last_day` and `rule`; a window that is not a plain hard "no
+    later than" one (or several windows) adds `first_day`, `direction`, `strength` and
+    `windows`, one verdict per window."""
+
     timely: bool | None
     last_day: str | None
     rule: str
     basis: str | None = Field(description="the request field the window counts from")
     basis_date: str | None
     starts: str
+    first_day: str | None = Field(
+        default=None, description="the first day a `not_before` window admits a request"
+    )
+    direction: Literal["not_after", "not_before"] | None = None
+    strength: Literal["hard", "soft", "good_cause"] | None = None
+    windows: list[WindowOut] | None = None
 
 
 class DeadlineOut(_Out):
@@ -256,6 +284,12 @@ class DeadlineOut(_Out):
     notice: str | None = None
     extension: dict[str, Any] | None = None
     governed_by: str | None = None
+    due: Literal["immediately"] | None = Field(
+        default=None, description="an immediate clock: due at its start, met by a milestone"
+    )
+    track: Literal["urgent"] | None = Field(
+        default=None, description="the clock belongs to the urgent (expedited) track"
+    )
     provisional: bool | None = Field(
         default=None,
         description="true while the kind is a proposal intake has not confirmed",
@@ -267,6 +301,10 @@ class NextLevelOut(_Out):
     level: int | None
     window_days: int | None
     window_years: int | None = None
+    window_length: int | None = Field(
+        default=None, description="the window in `window_unit` when it is not days or years"
+    )
+    window_unit: str | None = None
     starts: str
 
 

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from appealdesk.policy.loader import LoadedPack
 from appealdesk.policy.schema import Interpretation, Source
+from appealdesk.policy.wording import next_level_words, span_words, window_words
 
 
 def _cite(source: Source | None) -> str:
@@ -109,22 +110,27 @@ def render_pack(loaded: LoadedPack, out: Console) -> None:
         level = f" (level {process.level})" if process.level else ""
         out.rule(f"process: {process.label}{level}", align="left")
         for variant in process.filing:
-            w = variant.window
-            text = f"{w.rule}; counts from the {w.starts}" if w else (variant.reason or "none")
+            windows = variant.all_windows
+            texts = [window_words(w) for w in windows] or [variant.reason or "none"]
+            sources: list[Source | None] = [w.source for w in windows] or [variant.source]
             _block(
                 out,
-                "filing window",
+                "filing window" if len(windows) < 2 else "filing windows",
                 [
                     ("when", str(variant.when or "always")),
-                    ("rule", text),
+                    *(("rule", text) for text in texts),
                     ("interpretation", variant.interpretation or ""),
-                    ("source", _cite(w.source if w else variant.source)),
+                    *(("source", _cite(src)) for src in sources),
                 ],
             )
         for clock in process.clocks:
-            text = f"{clock.length} {clock.unit.replace('_', ' ')} from {clock.starts}"
+            text = f"{span_words(clock.length, clock.unit)} from {clock.starts}"
+            if clock.track == "urgent":
+                text += " (urgent track: the request is expedited)"
             ext = clock.extension
             extension = f"{ext.requires.replace('_', ' ')} ({ext.reason})" if ext else ""
+            if ext is not None and ext.up_to is not None:
+                extension += f", up to {span_words(ext.up_to.length, ext.up_to.unit)}"
             _block(
                 out,
                 f"clock {clock.id}: {clock.label}",
@@ -204,28 +210,28 @@ def print_assessment(result: dict[str, Any], out: Console) -> None:
             False: "[red]too late[/red]",
             None: "[yellow]unknown[/yellow]",
         }[filing["timely"]]
-        out.print(f"  filing: {state}; last day {filing['last_day'] or '?'} ({filing['rule']})")
+        days = f"last day {filing['last_day'] or '?'}"
+        if filing.get("direction") == "not_before" or filing.get("first_day"):
+            days = f"first day {filing.get('first_day') or '?'}" + (
+                f", {days}" if filing.get("last_day") else ""
+            )
+        out.print(f"  filing: {state}; {days} ({filing['rule']})")
     if result["deadlines"]:
         grid = Table("clock", "length", "from", "due", box=None, padding=(0, 2))
         for column in grid.columns:
             column.overflow = "fold"
         for d in result["deadlines"]:
             due = _when(d["due_at"]) if d.get("due_at") else "[dim]pending[/dim]"
+            if d.get("due") == "immediately":
+                due = f"immediately ({due})"
             if d.get("provisional"):
                 due += " [yellow](provisional: the kind needs review)[/yellow]"
-            grid.add_row(
-                d["clock"], f"{d['length']} {d['unit'].replace('_', ' ')}", d["starts"], due
-            )
+            grid.add_row(d["clock"], span_words(d["length"], d["unit"]), d["starts"], due)
         out.print(grid)
     if result["missing"]:
         out.print(f"  missing: {', '.join(result['missing'])}", markup=False)
     if result["next_level"]:
-        nl = result["next_level"]
-        span = f"{nl['window_days']} days" if nl["window_days"] else f"{nl['window_years']} year(s)"
-        out.print(
-            f"  next: {nl['kind']} {nl['level'] or ''} within {span} of the {nl['starts']}",
-            markup=False,
-        )
+        out.print(f"  next: {next_level_words(result['next_level'])}", markup=False)
     for note in result["notes"]:
         out.print(f"  note: {note}", markup=False)
     for warning in result["warnings"]:

@@ -9,6 +9,7 @@ when the pack loads, and `when:` conditions are compiled once, here.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,18 +22,25 @@ from pydantic import (
     Field,
     PrivateAttr,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from appealdesk.policy import conditions
 from appealdesk.policy.vocabulary import (
+    DATE_FIELDS,
+    EXACT_UNITS,
     Channel,
+    Direction,
     Disposition,
     Filer,
     Kind,
     RejectionCode,
+    Strength,
+    Track,
     Unit,
+    WindowUnit,
 )
 
 ID = r"^[a-z][a-z0-9_-]*$"
@@ -62,7 +70,10 @@ class Source(Strict):
     @model_validator(mode="after")
     def _one_reference(self) -> Source:
         if not (self.seed or self.law or self.spec):
-            raise ValueError("a source needs at least one of seed, law or spec")
+            raise ValueError(
+                "a source needs at least one of seed, law or spec — cite the sentence the rule "
+                'encodes, e.g. {seed: "…"} (verbatim from the seed document) or {law: "…"}'
+            )
         return self
 
     def cite(self) -> str:
@@ -168,6 +179,42 @@ class NotHoliday(Strict):
     source: Source
 
 
+def _local_time(value: Any) -> Any:
+    # YAML 1.1 reads an unquoted 17:30 as the base-60 number 1050, which pydantic would take
+    # for 00:17:30: refuse numbers, so every time of day is written as a quoted string.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(
+            f"{value!r} is a number, not a time of day — quote the time, e.g. '17:30' (YAML "
+            "reads an unquoted 17:30 as the number 1050)"
+        )
+    return value
+
+
+class OpeningHours(Strict):
+    """When business hours count: opening to closing, wall-clock times in the program's zone,
+    on the calendar's business days."""
+
+    opens: dt.time
+    closes: dt.time
+    source: Source
+
+    @field_validator("opens", "closes", mode="before")
+    @classmethod
+    def _times(cls, value: Any) -> Any:
+        return _local_time(value)
+
+    @field_validator("closes")
+    @classmethod
+    def _after_opening(cls, value: dt.time, info: ValidationInfo) -> dt.time:
+        opens = info.data.get("opens")
+        if opens is not None and not opens < value:
+            raise ValueError(
+                f"closes ({value:%H:%M}) is not after opens ({opens:%H:%M}) — an office day "
+                "runs from opening to a later closing time the same day, e.g. '09:00' to '17:30'"
+            )
+        return value
+
+
 class CalendarSpec(Strict):
     id: str = Field(pattern=ID)
     weekend: tuple[str, ...] = ("sat", "sun")
@@ -183,6 +230,7 @@ class CalendarSpec(Strict):
     holidays: HolidaySource | None = None
     added: tuple[DatedEntry, ...] = ()
     removed: tuple[DatedEntry, ...] = ()
+    opening_hours: OpeningHours | None = None
     note: str | None = None
     source: Source
 
@@ -191,7 +239,12 @@ class CalendarSpec(Strict):
     def _weekdays(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for day in value:
             if day not in WEEKDAYS:
-                raise ValueError(f"{day!r} is not a weekday; use {', '.join(WEEKDAYS)}")
+                raise ValueError(f"{day!r} is not a weekday — use {', '.join(WEEKDAYS)}")
+        if set(WEEKDAYS) <= set(value):
+            raise ValueError(
+                "every day of the week is a weekend day, so no day is a business day — list "
+                "only the days the office is closed, e.g. [sat, sun]"
+            )
         return value
 
     @model_validator(mode="after")
@@ -216,6 +269,11 @@ class ReceiptCutoff(Strict):
     channels: tuple[Channel, ...]
     after: dt.time
     source: Source
+
+    @field_validator("after", mode="before")
+    @classmethod
+    def _time(cls, value: Any) -> Any:
+        return _local_time(value)
 
 
 class ChannelReading(Strict):
@@ -281,7 +339,10 @@ class Outcome(Strict):
     @model_validator(mode="after")
     def _rejection_iff_reject(self) -> Outcome:
         if (self.disposition == "reject") != (self.rejection is not None):
-            raise ValueError("'rejection' is given exactly when disposition is 'reject'")
+            raise ValueError(
+                "'rejection' is given exactly when disposition is 'reject' — add `rejection: "
+                "{code: untimely, message: …}` to a reject, or remove it from anything else"
+            )
         return self
 
 
@@ -303,25 +364,120 @@ class Rules(Strict):
 
 
 class Window(Strict):
-    """A filing window: timely when the local receipt date is on or before basis + length."""
+    """A filing window: basis date + length, in a day unit. `not_after` (no later than): timely
+    when the local receipt date is on or before that day; `not_before` (no earlier than): on or
+    after it. Outside it, `hard` refuses the request, `soft` accepts it with a warning, and
+    `good_cause` accepts it only when the request shows good cause (`good_cause: true`)."""
 
-    basis: tuple[str, ...]  # request fields, first given wins: notice_date, prior.letter_date…
-    length: int = Field(ge=1)
-    unit: Literal["calendar_days", "years"]
+    basis: tuple[str, ...] = Field(min_length=1)  # request dates, first given wins
+    length: int = Field(ge=0)
+    unit: WindowUnit
+    direction: Direction = "not_after"
+    strength: Strength = "hard"
     rule: str
     starts: str
-    # What the party is told when the request came in too late.
+    # What the party is told when the request falls outside the window.
     untimely: str
     source: Source
+
+    @field_validator("unit", mode="before")
+    @classmethod
+    def _day_unit(cls, value: Any) -> Any:
+        if value in EXACT_UNITS:
+            raise ValueError(
+                f"a filing window counts from a date (a notice, an occurrence), so {value} have "
+                "nothing to count from — write calendar_days, business_days, months or years"
+            )
+        return value
+
+    @field_validator("basis")
+    @classmethod
+    def _dates(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if name not in DATE_FIELDS:
+                raise ValueError(
+                    f"{name!r} is not a date of the request — a window counts from one of "
+                    f"{', '.join(DATE_FIELDS)} (the first one the request gives)"
+                )
+        return value
+
+    @property
+    def is_default(self) -> bool:
+        """A plain hard "no later than" window, the only kind before issue 23."""
+        return self.direction == "not_after" and self.strength == "hard"
 
 
 class FilingVariant(Strict):
     when: dict[str, Any] | None = None
-    window: Window | None
+    window: Window | None = None
+    # several windows at once, e.g. "no earlier than 30 days and no later than 6 months after"
+    windows: tuple[Window, ...] = ()
     reason: str | None = None
     interpretation: InterpretationText | None = None
     source: Source | None = None
     _test: conditions.Predicate = PrivateAttr()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _explicit(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "window" not in data and "windows" not in data:
+            raise ValueError(
+                "a filing variant says its window — write `window: null` when none applies, "
+                "`window:` for one, or `windows:` for several"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _one_form(self) -> FilingVariant:
+        if self.window is not None and self.windows:
+            raise ValueError(
+                "both `window:` and `windows:` are given — put every window under `windows:`"
+            )
+        return self
+
+    @property
+    def all_windows(self) -> tuple[Window, ...]:
+        return (self.window,) if self.window is not None else self.windows
+
+
+class _Span(Strict):
+    """The checks of a `unit` and `length` pair (a clock, an overlay)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any) -> Any:
+        # an immediate clock has no length to give: it is due at its start
+        if isinstance(data, dict) and data.get("unit") == "immediate" and "length" not in data:
+            return {**data, "length": 0}
+        return data
+
+    @field_validator("length", check_fields=False)
+    @classmethod
+    def _length(cls, length: int, info: ValidationInfo) -> int:
+        return _span_length(length, info)
+
+
+def _span_length(length: int, info: ValidationInfo) -> int:
+    unit = info.data.get("unit")
+    if unit == "immediate" and length != 0:
+        raise ValueError(
+            f"an immediate clock is due at its start, so it has no length (got {length}) — "
+            "remove `length:`, or use another unit for a span of time"
+        )
+    if unit is not None and unit != "immediate" and length == 0:
+        unit_words = str(unit).replace("_", " ")
+        raise ValueError(
+            f"0 {unit_words} is due at the start — write `unit: immediate` (shown as "
+            "'immediately', met by the first milestone), or a length of 1 or more"
+        )
+    return length
+
+
+class ExtensionLimit(Strict):
+    """How far an extension may move the due time: at most `length` `unit` past it."""
+
+    unit: Unit
+    length: int = Field(ge=1)
 
 
 class Extension(Strict):
@@ -329,22 +485,23 @@ class Extension(Strict):
     requires: Literal["notice", "written_consent", "nothing"]
     consent_from: tuple[Filer, ...] = ()
     reason: str | None = None
+    up_to: ExtensionLimit | None = None
     source: Source
 
 
-class Overlay(Strict):
+class Overlay(_Span):
     """A shorter limit from law beside the plan's own: the earlier due time governs."""
 
     unit: Unit
-    length: int = Field(ge=1)
+    length: int = Field(ge=0)
     source: Source
 
 
-class ClockDef(Strict):
+class ClockDef(_Span):
     id: str = Field(pattern=ID)
     label: str
     unit: Unit
-    length: int = Field(ge=1)
+    length: int = Field(ge=0)
     starts: str = "received"
     met_by: tuple[str, ...] = Field(min_length=1)  # the milestones that fulfil it
     roll: Literal["none", "forward"] = "none"
@@ -355,6 +512,9 @@ class ClockDef(Strict):
     pausable: bool = False
     overlays: tuple[Overlay, ...] = ()
     interpretation: InterpretationText | None = None
+    # `urgent`: the clock belongs to the expedited (urgent) track: when it runs, the request is
+    # expedited (`expedited: true` in the answer).
+    track: Track = "standard"
     source: Source
     _test: conditions.Predicate = PrivateAttr()
 
@@ -457,20 +617,27 @@ class Pack(Strict):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(
-                f"{value!r} is not an IANA time zone, e.g. America/Los_Angeles"
+                f"{value!r} is not an IANA time zone — e.g. America/Los_Angeles"
             ) from None
         return value
 
     def link(self) -> Pack:
-        """Check cross-references and compile conditions; raises `PackPathError`."""
-        _check_keys("handlers", self.handlers)
-        _check_keys("categories", self.categories)
-        _check_keys("services", self.services)
+        """Check cross-references and compile conditions; raises `PackPathErrors` listing
+        every problem found, each with its path and a hint."""
+        problems: list[PackPathError] = []
+        for section in ("handlers", "categories", "services"):
+            problems += _check_keys(section, getattr(self, section))
         for cid, cat in self.categories.items():
             if cat.service is not None and cat.service not in self.services:
-                raise _at(f"categories.{cid}.service", f"unknown service {cat.service!r}")
+                problems.append(
+                    _at(
+                        f"categories.{cid}.service", _unknown("service", cat.service, self.services)
+                    )
+                )
         if self.letters is not None and self.letters.sender not in self.handlers:
-            raise _at("letters.sender", _unknown("handler", self.letters.sender, self.handlers))
+            problems.append(
+                _at("letters.sender", _unknown("handler", self.letters.sender, self.handlers))
+            )
         domains = conditions.fact_domains(
             list(self.categories),
             sorted({c.class_ for c in self.categories.values()}),
@@ -480,43 +647,55 @@ class Pack(Strict):
         for phase in ("kind", "handler", "admission"):
             for i, rule in enumerate(getattr(self.rules, phase)):
                 path = f"rules.{phase}[{i}]"
-                _compile(rule, domains, path)
+                problems += _compile(rule, domains, path)
                 handler = rule.then.handler
                 if handler is not None and handler not in self.handlers:
-                    raise _at(f"{path}.then.handler", _unknown("handler", handler, self.handlers))
+                    problems.append(
+                        _at(f"{path}.then.handler", _unknown("handler", handler, self.handlers))
+                    )
                 if phase == "handler" and handler is None:
-                    raise _at(f"{path}.then.handler", "a handler rule must name a handler")
+                    problems.append(
+                        _at(
+                            f"{path}.then.handler",
+                            "a handler rule must name a handler — add `then: {handler: <id>}` "
+                            f"with one of: {', '.join(sorted(self.handlers))}",
+                        )
+                    )
+                if rule.then.kind == "expedited_appeal" and rule.then.expedited is False:
+                    problems.append(
+                        _at(
+                            f"{path}.then.expedited",
+                            "an expedited appeal that is not expedited contradicts itself — "
+                            "remove `expedited: false`, or make the kind `appeal`",
+                        )
+                    )
         seen: set[tuple[str, int | None]] = set()
         for i, process in enumerate(self.processes):
             path = f"processes[{i}]"
             key = (process.kind, process.level)
             if key in seen:
-                raise _at(path, f"a second process for kind {process.kind} level {process.level}")
+                problems.append(
+                    _at(
+                        path,
+                        f"a second process for kind {process.kind} level {process.level} — "
+                        "merge the two, or give each its own `level:`",
+                    )
+                )
             seen.add(key)
-            for j, variant in enumerate(process.filing):
-                _compile(variant, domains, f"{path}.filing[{j}]")
-            for j, clock in enumerate(process.clocks):
-                _compile(clock, domains, f"{path}.clocks[{j}]")
-                for where, event in (
-                    ("starts", clock.starts),
-                    *((f"met_by[{k}]", m) for k, m in enumerate(clock.met_by)),
-                ):
-                    if event not in events:
-                        raise _at(
-                            f"{path}.clocks[{j}].{where}",
-                            _unknown("event", event, events) + " (declare it under `events:`)",
-                        )
-            for j, item in enumerate(process.required):
-                _compile(item, domains, f"{path}.required[{j}]")
-            for j, note in enumerate(process.notes):
-                _compile(note, domains, f"{path}.notes[{j}]")
+            problems += self._link_process(process, path, domains, events)
         for i, process in enumerate(self.processes):
             nxt = process.next_level
             if nxt is not None and (nxt.kind, nxt.level) not in seen:
-                raise _at(
-                    f"processes[{i}].next_level",
-                    f"no process for kind {nxt.kind} level {nxt.level}",
+                problems.append(
+                    _at(
+                        f"processes[{i}].next_level",
+                        f"no process for kind {nxt.kind} level {nxt.level} — add that process, "
+                        "or point `next_level` at one of: "
+                        + ", ".join(f"{k} {lv or ''}".strip() for k, lv in sorted(seen, key=str)),
+                    )
                 )
+        if problems:
+            raise PackPathErrors(problems)
         self._interpretations = {id(item): found for item, found in self._find_interpretations()}
         return self
 
@@ -541,7 +720,8 @@ class Pack(Strict):
         for i, process in enumerate(self.processes):
             for j, variant in enumerate(process.filing):
                 # the variant's own source names what fills the gap; else its window's
-                source = variant.source or (variant.window.source if variant.window else None)
+                windows = variant.all_windows
+                source = variant.source or (windows[0].source if windows else None)
                 path, subject = f"processes[{i}].filing[{j}]", f"filing window: {process.label}"
                 add(variant, path, subject, variant.interpretation, source)
             for j, clock in enumerate(process.clocks):
@@ -569,6 +749,67 @@ class Pack(Strict):
     def levels_of(self, kind: str) -> list[int]:
         return sorted(p.level for p in self.processes if p.kind == kind and p.level is not None)
 
+    def _link_process(
+        self,
+        process: Process,
+        path: str,
+        domains: dict[str, frozenset[Any] | None],
+        events: set[str],
+    ) -> list[PackPathError]:
+        problems: list[PackPathError] = []
+        for j, variant in enumerate(process.filing):
+            problems += _compile(variant, domains, f"{path}.filing[{j}]")
+        clock_ids: set[str] = set()
+        for j, clock in enumerate(process.clocks):
+            where = f"{path}.clocks[{j}]"
+            problems += _compile(clock, domains, where)
+            if clock.id in clock_ids:
+                problems.append(
+                    _at(
+                        f"{where}.id",
+                        f"a second clock {clock.id!r} in this process — give each clock its own "
+                        "id (two clocks for different cases: two ids, each with its `when:`)",
+                    )
+                )
+            clock_ids.add(clock.id)
+            for field, event in (
+                ("starts", clock.starts),
+                *((f"met_by[{k}]", m) for k, m in enumerate(clock.met_by)),
+            ):
+                if event not in events:
+                    problems.append(
+                        _at(
+                            f"{where}.{field}",
+                            _unknown("event", event, events) + " (or declare it under `events:`)",
+                        )
+                    )
+            spans = [("unit", clock.unit)] + [
+                (f"overlays[{k}].unit", o.unit) for k, o in enumerate(clock.overlays)
+            ]
+            if clock.extension is not None and clock.extension.up_to is not None:
+                spans.append(("extension.up_to.unit", clock.extension.up_to.unit))
+            for field, unit in spans:
+                if unit == "business_hours" and self.calendar.opening_hours is None:
+                    problems.append(
+                        _at(
+                            f"{where}.{field}",
+                            f"business hours count only while the office is open, and calendar "
+                            f"{self.calendar.id} has no opening hours — add `opening_hours: "
+                            "{opens: '09:00', closes: '17:30', source: {…}}` under `calendar:`",
+                        )
+                    )
+        for j, item in enumerate(process.required):
+            problems += _compile(item, domains, f"{path}.required[{j}]")
+        for j, note in enumerate(process.notes):
+            problems += _compile(note, domains, f"{path}.notes[{j}]")
+        return problems
+
+
+def primary_window(variant: FilingVariant) -> Window | None:
+    """The window a variant is known by: its first `not_after` one, else its first."""
+    windows = variant.all_windows
+    return next((w for w in windows if w.direction == "not_after"), windows[0] if windows else None)
+
 
 def holds(
     item: Rule | FilingVariant | ClockDef | RequiredItem | Note, facts: conditions.Facts
@@ -579,7 +820,8 @@ def holds(
 
 
 class PackPathError(ValueError):
-    """A semantic error at a path inside the pack (reported like pydantic's own errors)."""
+    """A semantic error at a path inside the pack (reported like pydantic's own errors); the
+    message says what is wrong, then after " — " what to write instead."""
 
     def __init__(self, path: str, message: str) -> None:
         super().__init__(f"{path}: {message}")
@@ -587,27 +829,45 @@ class PackPathError(ValueError):
         self.message = message
 
 
+class PackPathErrors(ValueError):
+    """Every semantic error of a pack, in the order of the pack."""
+
+    def __init__(self, problems: list[PackPathError]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
 def _at(path: str, message: str) -> PackPathError:
     return PackPathError(path, message)
 
 
 def _unknown(what: str, value: str, known: Any) -> str:
-    return f"unknown {what} {value!r}; known: {', '.join(sorted(known))}"
+    close = difflib.get_close_matches(value, list(known), n=1)
+    guess = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown {what} {value!r} — {guess}use one of: {', '.join(sorted(known))}"
 
 
-def _check_keys(section: str, mapping: dict[str, Any]) -> None:
-    for key in mapping:
-        if not re.match(ID, key):
-            raise _at(f"{section}.{key}", "ids are lower case letters, digits, '-' and '_'")
+def _check_keys(section: str, mapping: dict[str, Any]) -> list[PackPathError]:
+    return [
+        _at(
+            f"{section}.{key}",
+            "ids are lower case letters, digits, '-' and '_', starting with a letter — "
+            f"e.g. {re.sub(r'[^a-z0-9_-]+', '-', str(key).lower()).strip('-_') or 'my-id'}",
+        )
+        for key in mapping
+        if not re.match(ID, key)
+    ]
 
 
 def _compile(
     item: Rule | FilingVariant | ClockDef | RequiredItem | Note,
     domains: dict[str, frozenset[Any] | None],
     path: str,
-) -> None:
+) -> list[PackPathError]:
     try:
         test: Callable[[conditions.Facts], bool] = conditions.compile_condition(item.when, domains)
     except conditions.ConditionError as exc:
-        raise _at(f"{path}.when.{exc.path}" if exc.path else f"{path}.when", exc.message) from None
+        where = f"{path}.when.{exc.path}" if exc.path else f"{path}.when"
+        return [_at(where, exc.message)]
     item._test = test
+    return []

@@ -30,7 +30,22 @@ Outcome = Literal[
 ]
 DismissalReason = Literal["untimely", "not_appealable", "withdrawn"]
 Action = Literal["deny", "modify", "reduce", "terminate"]
-Unit = Literal["hours", "calendar_days", "business_days", "years"]
+Unit = Literal[
+    "immediate",
+    "minutes",
+    "hours",
+    "business_hours",
+    "calendar_days",
+    "business_days",
+    "months",
+    "years",
+]
+# The units a filing window may count in: a window counts from a date (a notice, an
+# occurrence), so units finer than a day have nothing to count from.
+WindowUnit = Literal["calendar_days", "business_days", "months", "years"]
+Direction = Literal["not_after", "not_before"]
+Strength = Literal["hard", "soft", "good_cause"]
+Track = Literal["standard", "urgent"]
 ClockState = Literal["pending", "running", "paused", "met", "missed", "extended", "cancelled"]
 
 KINDS: Final = frozenset(Kind.__args__)  # type: ignore[attr-defined]
@@ -43,6 +58,13 @@ OUTCOMES: Final = frozenset(Outcome.__args__)  # type: ignore[attr-defined]
 DISMISSAL_REASONS: Final = frozenset(DismissalReason.__args__)  # type: ignore[attr-defined]
 ACTIONS: Final = frozenset(Action.__args__)  # type: ignore[attr-defined]
 UNITS: Final = frozenset(Unit.__args__)  # type: ignore[attr-defined]
+WINDOW_UNITS: Final = frozenset(WindowUnit.__args__)  # type: ignore[attr-defined]
+# Units whose due time is an exact instant (`due_at` only, no `due_date`: SPEC 7 "Hour clocks
+# give due_at"); the others are due by the end of a local day.
+EXACT_UNITS: Final = frozenset({"immediate", "minutes", "hours", "business_hours"})
+
+# The request's dates a filing window may count from (SPEC 7 input).
+DATE_FIELDS: Final = ("notice_date", "occurrence_date", "prior.letter_date")
 
 # The event that starts every clock that does not wait for a later one.
 RECEIVED: Final = "received"

@@ -36,6 +36,7 @@ from appealdesk.cases.errors import DomainError
 from appealdesk.cases.models import Case, Party
 from appealdesk.policy import assess
 from appealdesk.policy.assess import Program
+from appealdesk.policy.vocabulary import EXACT_UNITS
 from appealdesk.portal.common import day, moment, program_named, signature_record
 from appealdesk.portal.packtext import item_labels, tr
 
@@ -231,7 +232,7 @@ def expect_words(result: Mapping[str, Any], program: Program) -> list[str]:
             if cid in PENDING_WORDS:
                 said.append(str(PENDING_WORDS[cid]) % {"n": clock.get("length")})
             continue
-        if clock.get("unit") == "hours":
+        if clock.get("unit") in EXACT_UNITS:
             when = moment(dt.datetime.fromisoformat(clock["due_at"]), program)
         else:
             when = day(dt.date.fromisoformat(clock["due_date"]))

@@ -24,6 +24,7 @@ from appealdesk.cases.documents import document_store, files_undone_on_error
 from appealdesk.cases.errors import InvalidInput, Refused
 from appealdesk.cases.models import Case
 from appealdesk.policy import AssessError, assess
+from appealdesk.policy.vocabulary import EXACT_UNITS
 from appealdesk.portal import words
 from appealdesk.portal.common import day, moment, signature_record
 from appealdesk.portal.representation import member_party_for, program_named
@@ -128,6 +129,8 @@ def verdict(result: Mapping[str, Any], labels: Mapping[str, str]) -> Verdict:
     promises: list[str] = []
     for clock in result["deadlines"]:
         hours = clock["unit"] == "hours"
+        # minutes, business hours, immediately: an instant to the minute, not a day
+        exact = clock["unit"] in EXACT_UNITS
         if clock.get("due_at") and clock.get("notice") == "verbal":
             promises.append(
                 _(
@@ -145,10 +148,11 @@ def verdict(result: Mapping[str, Any], labels: Mapping[str, str]) -> Verdict:
                 }
             )
         elif clock.get("due_at"):
-            promises.append(
-                _("We will answer by %(day)s.")
-                % {"day": day(dt.date.fromisoformat(clock["due_date"]))}
+            due_at = dt.datetime.fromisoformat(clock["due_at"])
+            when = (
+                moment(due_at, program) if exact else day(dt.date.fromisoformat(clock["due_date"]))
             )
+            promises.append(_("We will answer by %(day)s.") % {"day": when})
         elif clock.get("state") == "pending" and clock.get("notice") == "written" and hours:
             promises.append(
                 _(

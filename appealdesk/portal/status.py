@@ -41,6 +41,7 @@ from appealdesk.cases.models import (
     Signature,
 )
 from appealdesk.policy.assess import Program
+from appealdesk.policy.vocabulary import EXACT_UNITS
 from appealdesk.portal import words
 from appealdesk.portal.common import day, local_day, moment, signature_record
 from appealdesk.portal.packtext import item_labels
@@ -61,7 +62,7 @@ DECIDING = {"decided", "notified_written", "notified_verbal"}
 def due_words(clock: Clock, program: Program) -> str:
     """A day clock's due date; an hour clock's exact time (an expedited appeal's 72 hours)."""
     assert clock.due_at is not None
-    if clock.unit == "hours":
+    if clock.unit in EXACT_UNITS:
         return moment(clock.due_at, program)
     return day(clock.due_date or local_day(clock.due_at, program))
 
@@ -148,7 +149,9 @@ def _event_words(
         if clock is None or not clock.binding:
             return ""
         new = dt.datetime.fromisoformat(after["due_at"])
-        new_words = moment(new, program) if clock.unit == "hours" else day(local_day(new, program))
+        new_words = (
+            moment(new, program) if clock.unit in EXACT_UNITS else day(local_day(new, program))
+        )
         text = _("We need more time: the new date is %(day)s.") % {"day": new_words}
         consent = consents.get(clock.pk)
         if consent is not None and consent.answered_at is not None:

@@ -72,7 +72,7 @@ def test_every_seed_citation_is_verbatim(tmp_path):
             "unknown fact 'colour'",
         ),
         (lambda d: d.update(time_zone="Pacific/Nowhere"), "time_zone", "IANA time zone"),
-        (lambda d: d.pop("handlers"), "handlers", "Field required"),
+        (lambda d: d.pop("handlers"), "handlers", "`handlers` is missing"),
         (
             lambda d: d["processes"][0]["clocks"][0].update(starts="lunch"),
             "processes[0].clocks[0].starts",

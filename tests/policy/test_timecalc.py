@@ -18,7 +18,7 @@ from appealdesk.policy.timecalc import (
     add_years,
     compute_due,
     due_dates_many,
-    window_last_day,
+    window_day,
 )
 from tests.conftest import clocks, genex, ump
 
@@ -114,7 +114,7 @@ def test_roll_forward_when_a_pack_asks_for_it():
 )
 def test_years(day, n, expected):
     assert add_years(dt.date.fromisoformat(day), n).isoformat() == expected
-    assert window_last_day(dt.date.fromisoformat(day), n, "years").isoformat() == expected
+    assert window_day(dt.date.fromisoformat(day), n, "years", CA).isoformat() == expected
 
 
 # -- business days ----------------------------------------------------------------------------
@@ -182,7 +182,7 @@ def test_vectorised_paths_for_each_day_unit():
     assert list(
         due_dates_many(unit="business_days", length=5, start_dates=starts, calendar=CA)
     ) == [np.datetime64(x) for x in ("2024-03-07", "2026-12-04", "2026-02-06")]
-    with pytest.raises(ValueError, match="hours are exact"):
+    with pytest.raises(ValueError, match="exact units"):
         due_dates_many(unit="hours", length=72, start_dates=starts, calendar=CA)
 
 

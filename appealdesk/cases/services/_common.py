@@ -15,7 +15,7 @@ from appealdesk.cases.errors import InvalidTransition, StaleVersion
 from appealdesk.cases.models import OPEN_STATES, Case, Clock, ClockState, Event
 from appealdesk.cases.models import State as S
 from appealdesk.policy.assess import Program
-from appealdesk.policy.clocks import at_risk_from
+from appealdesk.policy.clocks import at_risk_from, met_in_time
 from appealdesk.policy.timecalc import compute_due
 from appealdesk.policy.vocabulary import DismissalReason
 
@@ -183,7 +183,9 @@ def _apply_milestone(
         if milestone in clock.met_by and clock.met_at is None and clock.state != ClockState.PENDING:
             clock.met_at = at
             clock.state = (
-                ClockState.MET if clock.due_at and at <= clock.due_at else ClockState.MISSED
+                ClockState.MET
+                if met_in_time(unit=clock.unit, due_at=clock.due_at, at=at)
+                else ClockState.MISSED
             )
             changes[clock.clock_id] = {"state": clock.state, "met_at": at}
         elif clock.state == ClockState.PENDING and clock.starts == milestone:

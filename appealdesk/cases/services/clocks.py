@@ -23,7 +23,7 @@ from appealdesk.cases.services._common import (
     _save,
     _user,
 )
-from appealdesk.policy.clocks import at_risk_from
+from appealdesk.policy.clocks import at_risk_from, extension_limit
 from appealdesk.policy.timecalc import local_date
 
 
@@ -72,6 +72,18 @@ def clock_extend(
                 f"an extension must move the due time later than {clock.due_at.isoformat()}",
                 field="new_due_at",
             )
+        program = packs.program_of(case.pack_id)
+        limit = extension_limit(
+            rule, clock.original_due_at or clock.due_at, tz=program.tz, calendar=program.calendar
+        )
+        if limit is not None and new_due_at > limit:
+            up_to = rule["up_to"]
+            raise Refused(
+                f"the {clock.clock_id} clock of case {case.number} may be extended by at most "
+                f"{up_to['length']} {str(up_to['unit']).replace('_', ' ')} under its program's "
+                f"rules: choose a due time no later than {limit.isoformat()}",
+                field="new_due_at",
+            )
         previous = clock.due_at
         Extension.objects.create(
             clock=clock,
@@ -82,7 +94,6 @@ def clock_extend(
             requires=rule["requires"],
             consent_document=consent_document,
         )
-        program = packs.program_of(case.pack_id)
         clock.state, clock.due_at = ClockState.EXTENDED, new_due_at
         clock.due_date = local_date(new_due_at, program.tz) if clock.due_date else None
         clock.at_risk_at = at_risk_from(

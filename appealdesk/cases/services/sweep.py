@@ -25,6 +25,7 @@ from appealdesk.cases.services._common import (
     _jsonable,
     _now,
 )
+from appealdesk.policy.clocks import NEVER_MISSED_UNITS
 
 
 def clocks_refresh(
@@ -50,6 +51,7 @@ def clocks_refresh(
             rows = list(
                 Clock.objects.select_for_update(skip_locked=True)
                 .filter(after, state__in=LIVE_CLOCK_STATES, due_at__lt=now)
+                .exclude(unit__in=NEVER_MISSED_UNITS)
                 .order_by("due_at", "id")
                 .values_list(
                     "id", "case_id", "clock_id", "due_at", "binding", "met_by", named=True

@@ -7,6 +7,7 @@ from django import template
 from django.utils import timezone
 
 from appealdesk.desk.timeleft import span
+from appealdesk.policy import wording
 
 register = template.Library()
 
@@ -52,3 +53,24 @@ def percent(probability: Any) -> str:
     if p < 0.005:
         return "<1%"
     return f"{round(p * 100)}%"
+
+
+@register.filter
+def clock_span(value: Any) -> str:
+    """A clock's length in words, from an assess deadline or a stored clock: '30 calendar
+    days', '1 month', 'immediately'."""
+    unit = value.get("unit") if hasattr(value, "get") else getattr(value, "unit", "")
+    count = value.get("length") if hasattr(value, "get") else getattr(value, "length", 0)
+    return wording.span_words(int(count or 0), str(unit or ""))
+
+
+@register.filter
+def next_level(value: Any) -> str:
+    """An assessment's next level in words, or that it has no filing window."""
+    return wording.next_level_words(value) if hasattr(value, "get") else ""
+
+
+@register.filter
+def window(value: Any) -> str:
+    """A pack's filing window in words: rule, span, direction and strength."""
+    return wording.window_words(value)

@@ -16,6 +16,7 @@ from appealdesk.access import roles
 from appealdesk.cases.models import PackSnapshot, Team
 from appealdesk.policy import default_registry
 from appealdesk.policy.assess import program_for
+from appealdesk.policy.diff import pack_diff
 
 
 def _administrator(request: HttpRequest) -> HttpResponse | None:
@@ -54,13 +55,27 @@ def pack(request: HttpRequest, program: str, version: str) -> HttpResponse:
     registry = default_registry()
     if program not in registry.programs():
         raise Http404("no such program")
-    loaded = next((v for v in registry.versions(program) if v.pack.version == version), None)
+    versions = registry.versions(program)
+    loaded = next((v for v in versions if v.pack.version == version), None)
     if loaded is None:
         raise Http404("no such version")
+    # what changed: from the version before this one, or from the one asked for (?compare=)
+    others = [v for v in versions if v is not loaded]
+    earlier = [v for v in versions if v.pack.effective_from < loaded.pack.effective_from]
+    asked = request.GET.get("compare")
+    base = next((v for v in others if v.pack.version == asked), None) if asked else None
+    base = base or (earlier[-1] if earlier else None)
     return render(
         request,
         "desk/admin_pack.html",
-        {"loaded": loaded, "pack": loaded.pack, "year": timezone.localdate().year},
+        {
+            "loaded": loaded,
+            "pack": loaded.pack,
+            "year": timezone.localdate().year,
+            "others": others,
+            "base": base,
+            "changes": pack_diff(base.pack, loaded.pack) if base else None,
+        },
     )
 
 

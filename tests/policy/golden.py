@@ -2,8 +2,11 @@
 digest of each answer, so a change to the engine or the pack format can prove that the UMP and
 Genex answers stay identical (issue 23).
 
-The file `fixtures/golden-answers.json` was recorded from commit 095ed40, before the pack format
-grew months, earliest dates, soft windows and immediate clocks:
+The file `fixtures/golden-answers.json` was first recorded from commit 095ed40, before the pack
+format grew months, earliest dates, soft windows and immediate clocks; it was recorded again when
+the pack format was merged with issue 20's legal calendars and dismissal reasons (197 of 3,000
+answers moved, every one a Genex business day of the law's calendar or a request after a
+dismissed or withdrawn level; the pack-format merge itself moved none):
 
     PYTHONPATH=. python -m tests.policy.golden record
 

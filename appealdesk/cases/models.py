@@ -350,6 +350,12 @@ class Case(models.Model):
                 name="case_owner_due",
                 condition=Q(is_open=True),
             ),
+            # the worklist's expedited lane (its own, at the top): few cases, so one small index
+            models.Index(
+                fields=["next_due_at", "id"],
+                name="case_expedited_due",
+                condition=Q(is_open=True, expedited=True),
+            ),
             models.Index(fields=["program", "received_date"], name="case_program_received"),
             models.Index(fields=["matter"], name="case_matter"),
             # intake's duplicate check (SPEC 5.1): open cases of a member

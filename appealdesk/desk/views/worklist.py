@@ -19,7 +19,7 @@ from appealdesk.cases import services as sv
 from appealdesk.cases.errors import DomainError
 from appealdesk.cases.models import KIND_CHOICES, OPEN_STATES, Case, Team
 from appealdesk.desk.forms import BulkAssignForm
-from appealdesk.desk.timeleft import status
+from appealdesk.desk.timeleft import of_row
 
 TABS = {"mine": "My cases", "review": "To review", "team": "Team queue"}
 FLAGS = ("expedited", "at_risk", "overdue")
@@ -66,7 +66,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     # a worklist page shows names and subscriber IDs: one access-log row names its cases
     log_reads(request, page.items, f"worklist {tab}")
     now = timezone.now()
-    rows = [(item, status(item.next_due_at, item.next_at_risk_at, now)) for item in page.items]
+    rows = [(item, *of_row(item, now)) for item in page.items]
     query = request.GET.copy()
     query.pop("cursor", None)
     next_query = None

@@ -13,6 +13,7 @@ TITLES = {
     "case.reclassified": "Reclassified",
     "case.information_requested": "Information requested",
     "case.information_received": "Information received",
+    "case.information_requests_closed": "Information requests closed unanswered",
     "case.assigned": "Assigned",
     "case.decided": "Decided",
     "case.dismissed": "Dismissed",

@@ -447,8 +447,11 @@ class InformationRequest(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
+    # when the request stopped waiting (None: still open): its answer was recorded, or the case
+    # was decided, dismissed or closed first (then `closed_reason` says so and nothing came)
     received_at = models.DateTimeField(null=True, blank=True)
     received_items = models.JSONField(default=list)
+    closed_reason = models.CharField(max_length=200, blank=True)
 
 
 class Event(models.Model):

@@ -23,7 +23,9 @@ MISSED = r"decision target missed by [78] days"  # its due time is the end of a 
 
 
 def test_badges_name_their_clock():
-    assert status(NOW + 7 * D, NOW + 5 * D, NOW, "decision") == Status("green", "decision in 7 days")
+    assert status(NOW + 7 * D, NOW + 5 * D, NOW, "decision") == Status(
+        "green", "decision in 7 days"
+    )
     assert status(NOW - 2 * D, NOW - 3 * D, NOW, "acknowledge") == Status(
         "red", "acknowledge overdue by 2 days"
     )
@@ -31,7 +33,9 @@ def test_badges_name_their_clock():
     assert target_missed("decision_target", NOW - 8 * D, NOW) == Status(
         "target", "decision target missed by 8 days"
     )
-    assert target_missed("investigation", NOW - D, NOW).words == "investigation target missed by 1 day"
+    assert (
+        target_missed("investigation", NOW - D, NOW).words == "investigation target missed by 1 day"
+    )
 
 
 def test_a_non_binding_clock_past_its_time_is_never_red():

@@ -1,6 +1,7 @@
 """The worklist by binding clocks, expedited cases in a lane of their own (issue 18): the
 expedited lane's partial index, and the open cases' next deadline recomputed from their binding
-clocks only (a missed non-binding target, UMP's 14-day decision target, made them look overdue).
+clocks only (a missed non-binding target, UMP's 14-day decision target, made them look overdue);
+information requests closed unanswered by the case's end say why.
 
 Numbered 0010 beside another branch's 0009: the lead points `dependencies` at that 0009 when
 both are merged."""
@@ -47,4 +48,9 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(_binding_next_due, migrations.RunPython.noop),
+        migrations.AddField(
+            model_name="informationrequest",
+            name="closed_reason",
+            field=models.CharField(blank=True, max_length=200),
+        ),
     ]

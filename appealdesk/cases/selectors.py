@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from appealdesk.cases.errors import InvalidInput
@@ -222,6 +222,30 @@ def worklist(
         rows = db.fetchall()
     items = [WorkItem(*r[:5], bool(r[5]), *r[6:]) for r in rows[:limit]]  # type: ignore[call-arg]
     return Page(items, _encode(items[-1]) if len(rows) > limit and items else None)
+
+
+def worklist_counts(
+    *,
+    now: dt.datetime,
+    teams: Sequence[Any] | None = None,
+    owner: Any = None,
+    reviewer: Any = None,
+) -> dict[str, int]:
+    """How many open cases a worklist tab holds, and how many of them are expedited, overdue
+    (a binding clock) or at risk: one aggregate over the tab's partial index."""
+    cases = Case.objects.filter(is_open=True)
+    if teams is not None:
+        cases = cases.filter(team_id__in=[getattr(t, "pk", t) for t in teams])
+    if owner is not None:
+        cases = cases.filter(owner=owner)
+    if reviewer is not None:
+        cases = cases.filter(reviewer=reviewer)
+    return cases.aggregate(
+        total=Count("pk"),
+        expedited=Count("pk", filter=Q(expedited=True)),
+        overdue=Count("pk", filter=Q(next_due_at__lt=now)),
+        at_risk=Count("pk", filter=Q(next_at_risk_at__lte=now, next_due_at__gte=now)),
+    )
 
 
 def _instant(value: dt.datetime | str) -> dt.datetime:

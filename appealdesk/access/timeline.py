@@ -32,7 +32,7 @@ TITLES = {
     "letter.send_failed": "Letter e-mail failed",
     "letter.mailed": "Letter recorded as mailed",
 }
-HIDDEN = {"clocks", "proposal", "request", "assessment"}
+HIDDEN = {"clocks", "proposal", "request", "assessment", "binding"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,8 @@ def describe(event: Any) -> Entry:
     title = (
         TITLES.get(event.action) or event.action.split(".", 1)[-1].replace("_", " ").capitalize()
     )
+    if event.action == "clock.missed" and after.get("binding") is False:
+        title = "Target missed (not a deadline)"
     details = [
         (key.replace("_", " "), _words(value, before.get(key)))
         for key, value in after.items()

@@ -91,11 +91,16 @@ def of_clock(
 class Row(Protocol):
     """A worklist row (cases.selectors.WorkItem) as the badges read it."""
 
-    next_due_at: dt.datetime
-    next_at_risk_at: dt.datetime
-    next_clock: str | None
-    target_clock: str | None
-    target_due_at: dt.datetime | None
+    @property
+    def next_due_at(self) -> dt.datetime: ...
+    @property
+    def next_at_risk_at(self) -> dt.datetime: ...
+    @property
+    def next_clock(self) -> str | None: ...
+    @property
+    def target_clock(self) -> str | None: ...
+    @property
+    def target_due_at(self) -> dt.datetime | None: ...
 
 
 def of_row(item: Row, now: dt.datetime) -> tuple[Status, Status | None]:

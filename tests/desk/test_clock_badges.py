@@ -10,8 +10,11 @@ import re
 import pytest
 from django.utils import timezone
 
+from appealdesk.access.timeline import describe
 from appealdesk.cases import selectors
 from appealdesk.cases import services as sv
+from appealdesk.cases.models import Event
+from appealdesk.cases.services.sweep import clocks_refresh
 from appealdesk.desk.timeleft import Status, of_clock, status, target_missed
 from tests.desk.conftest import local_now
 
@@ -117,3 +120,11 @@ def test_expedited_cases_have_a_lane_of_their_own_at_the_top(receive, staff, med
     assert seen == order
     only = selectors.worklist(team=medical, expedited=True, now=now).items
     assert {i.number for i in only} == {c.number for c in expedited}
+
+
+def test_the_sweep_marks_a_passed_target_as_a_missed_target_not_a_deadline(past_target):
+
+    clocks_refresh(now=timezone.now())
+    missed = Event.objects.get(case=past_target, action="clock.missed")
+    assert missed.after["clock"] == "decision_target" and missed.after["binding"] is False
+    assert describe(missed).title == "Target missed (not a deadline)"

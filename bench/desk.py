@@ -197,7 +197,7 @@ def bench_worklist(client: Client, user: Any, runs: int) -> None:
     )
     _, sqls = queries_of(lambda: get(client, "/desk/?tab=team"))
     explain = "EXPLAIN " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
-    worklist_sql = next(s for s in sqls if "ORDER BY c.next_due_at" in s)
+    worklist_sql = next(s for s in sqls if "ORDER BY k.lane, c.next_due_at" in s)
     with connection.cursor() as cursor_:
         cursor_.execute(explain + worklist_sql)
         plan = "\n".join("      " + " ".join(str(x) for x in row) for row in cursor_.fetchall())

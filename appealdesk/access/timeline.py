@@ -13,6 +13,7 @@ TITLES = {
     "case.reclassified": "Reclassified",
     "case.information_requested": "Information requested",
     "case.information_received": "Information received",
+    "case.information_requests_closed": "Information requests closed unanswered",
     "case.assigned": "Assigned",
     "case.decided": "Decided",
     "case.dismissed": "Dismissed",
@@ -33,7 +34,7 @@ TITLES = {
     "letter.send_failed": "Letter e-mail failed",
     "letter.mailed": "Letter recorded as mailed",
 }
-HIDDEN = {"clocks", "proposal", "request", "assessment", "mention_ids"}
+HIDDEN = {"clocks", "proposal", "request", "assessment", "mention_ids", "binding"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,8 @@ def describe(event: Any) -> Entry:
     title = (
         TITLES.get(event.action) or event.action.split(".", 1)[-1].replace("_", " ").capitalize()
     )
+    if event.action == "clock.missed" and after.get("binding") is False:
+        title = "Target missed (not a deadline)"
     details = [
         (key.replace("_", " "), _words(value, before.get(key)))
         for key, value in after.items()

@@ -353,6 +353,12 @@ class Case(models.Model):
                 name="case_owner_due",
                 condition=Q(is_open=True),
             ),
+            # the worklist's expedited lane (its own, at the top): few cases, so one small index
+            models.Index(
+                fields=["next_due_at", "id"],
+                name="case_expedited_due",
+                condition=Q(is_open=True, expedited=True),
+            ),
             models.Index(fields=["program", "received_date"], name="case_program_received"),
             models.Index(fields=["matter"], name="case_matter"),
             # intake's duplicate check (SPEC 5.1): open cases of a member
@@ -444,8 +450,11 @@ class InformationRequest(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
+    # when the request stopped waiting (None: still open): its answer was recorded, or the case
+    # was decided, dismissed or closed first (then `closed_reason` says so and nothing came)
     received_at = models.DateTimeField(null=True, blank=True)
     received_items = models.JSONField(default=list)
+    closed_reason = models.CharField(max_length=200, blank=True)
 
 
 class Event(models.Model):

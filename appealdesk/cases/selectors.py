@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from appealdesk.cases.errors import InvalidInput
@@ -42,6 +42,9 @@ class WorkItem:
     owner: str | None
     team: str | None
     member_id: int | None  # for the access log: a worklist page is a read of these members
+    next_clock: str | None = None  # the binding clock next_due_at is about ("decision")
+    target_clock: str | None = None  # the earliest non-binding target already missed, if any
+    raw_target_due_at: dt.datetime | None = None
 
     @property
     def pk(self) -> int:
@@ -59,6 +62,10 @@ class WorkItem:
     def next_at_risk_at(self) -> dt.datetime:
         return _aware(self.raw_next_at_risk_at)
 
+    @property
+    def target_due_at(self) -> dt.datetime | None:
+        return _aware(_instant(self.raw_target_due_at)) if self.raw_target_due_at else None
+
     def overdue(self, now: dt.datetime) -> bool:
         return self.next_due_at < now
 
@@ -72,41 +79,56 @@ class Page:
     next_cursor: str | None
 
 
+# the lanes of the worklist, top first: expedited cases (72-hour clocks) have their own
+EXPEDITED_LANE, STANDARD_LANE = 0, 1
+
+
 def _encode(item: WorkItem) -> str:
-    raw = f"{item.next_due_at.isoformat()}|{item.id}"
+    lane = EXPEDITED_LANE if item.expedited else STANDARD_LANE
+    raw = f"{lane}|{item.next_due_at.isoformat()}|{item.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str) -> tuple[dt.datetime, int]:
+def _decode(cursor: str) -> tuple[int, dt.datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        due, pk = raw.split("|")
+        lane, due, pk = raw.split("|")
         number = int(pk)
-        if not 0 < number < 2**63:
+        if not 0 < number < 2**63 or lane not in ("0", "1"):
             raise ValueError(pk)
-        return dt.datetime.fromisoformat(due), number
+        return int(lane), dt.datetime.fromisoformat(due), number
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput("the cursor is not one this list gave out", field="cursor") from None
 
 
+# The clock a row's deadline is about, and the earliest non-binding target already missed
+# (shown as a missed target, never as overdue): two lookups per row on the clock_case index,
+# inside the one statement of the page.
 WORKLIST_SQL = """
 SELECT c.id, c.number, c.program, c.kind, c.level, c.expedited, c.category, c.state, c.handler,
        c.received_at, c.next_due_at, c.next_at_risk_at, c.version,
-       m.name, m.subscriber_id, u.username, t.name, c.member_id
-FROM {source}
+       m.name, m.subscriber_id, u.username, t.name, c.member_id,
+       (SELECT b.clock_id FROM cases_clock b WHERE b.case_id = c.id AND b.binding
+        AND b.met_at IS NULL AND b.due_at = c.next_due_at ORDER BY b.id LIMIT 1),
+       (SELECT g.clock_id FROM cases_clock g WHERE {target} ORDER BY g.due_at, g.id LIMIT 1),
+       (SELECT MIN(g.due_at) FROM cases_clock g WHERE {target})
+FROM ({arms}) k JOIN cases_case c ON c.id = k.id
 LEFT JOIN cases_party m ON m.id = c.member_id
 LEFT JOIN auth_user u ON u.id = c.owner_id
 LEFT JOIN cases_team t ON t.id = c.team_id
-WHERE c.is_open {where}
-ORDER BY c.next_due_at, c.id
+ORDER BY k.lane, c.next_due_at, c.id
 LIMIT %s
 """
-# Several teams: the first page of each team in index order (case_team_due), then merged. An
-# IN list would read and sort every open case of those teams to find the first fifty.
-TEAM_ARM_SQL = """SELECT * FROM (SELECT c.id FROM cases_case c
-WHERE c.is_open AND c.team_id = %s {where} ORDER BY c.next_due_at, c.id LIMIT %s) a{n}"""
+MISSED_TARGET = """g.case_id = c.id AND NOT g.binding AND g.met_at IS NULL
+        AND g.state IN ('running', 'extended', 'missed') AND g.due_at < %s"""
+# One arm: the first page of one lane (of one team), in index order: the standard lane of a
+# team on case_team_due (or case_owner_due), the expedited lane on case_expedited_due. An IN
+# list of teams would read and sort every open case of those teams to find the first fifty.
+ARM_SQL = """SELECT * FROM (SELECT c.id, {lane} AS lane FROM cases_case c
+WHERE c.is_open AND {lane_test}{where} ORDER BY c.next_due_at, c.id LIMIT %s) a{n}"""
+LANE_TESTS = {EXPEDITED_LANE: "c.expedited", STANDARD_LANE: "NOT c.expedited"}
 MAX_TEAM_ARMS = 50
-EQUALITY_FILTERS = ("program", "kind", "level", "state", "handler", "expedited")
+EQUALITY_FILTERS = ("program", "kind", "level", "state", "handler")
 
 
 def worklist(
@@ -127,11 +149,13 @@ def worklist(
     limit: int = PAGE_SIZE,
     now: dt.datetime | None = None,
 ) -> Page:
-    """Open cases of a team (or teams, or an owner or reviewer), earliest next due clock first.
+    """Open cases of a team (or teams, or an owner or reviewer): expedited cases first, in a
+    lane of their own, then the others; in each lane the most urgent binding clock first.
 
-    One statement, keyset-paginated on (next_due_at, id), which the partial indexes
-    `case_team_due` and `case_owner_due` serve in order: the worklist is the hottest read of
-    the desk, so it is written by hand and returns light rows rather than model instances.
+    One statement, keyset-paginated on (lane, next_due_at, id), each lane's arm served in order
+    by a partial index (`case_team_due`, `case_owner_due`, `case_expedited_due`): the worklist
+    is the hottest read of the desk, so it is written by hand and returns light rows rather
+    than model instances.
     """
     now = now or timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
@@ -140,11 +164,11 @@ def worklist(
     if team is not None:
         where.append("c.team_id = %s")
         params.append(getattr(team, "pk", team))
-    arms: list[Any] = []
+    team_arms: list[Any] = []
     if teams is not None:
         ids = list(dict.fromkeys(getattr(t, "pk", t) for t in teams)) or [0]
         if 1 < len(ids) <= MAX_TEAM_ARMS:
-            arms = ids
+            team_arms = ids
         else:
             where.append(f"c.team_id IN ({', '.join(['%s'] * len(ids))})")
             params.extend(ids)
@@ -152,14 +176,7 @@ def worklist(
         if value is not None:
             where.append(f"c.{column} = %s")
             params.append(getattr(value, "pk", value))
-    values = {
-        "program": program,
-        "kind": kind,
-        "level": level,
-        "state": state,
-        "handler": handler,
-        "expedited": expedited,
-    }
+    values = {"program": program, "kind": kind, "level": level, "state": state, "handler": handler}
     for name in EQUALITY_FILTERS:
         if values[name] is not None:
             where.append(f"c.{name} = %s")
@@ -170,24 +187,72 @@ def worklist(
     if at_risk:
         where.append("c.next_at_risk_at <= %s AND c.next_due_at >= %s")
         params.extend([adapt(now), adapt(now)])
-    if cursor:
-        due, pk = _decode(cursor)
-        where.append("(c.next_due_at > %s OR (c.next_due_at = %s AND c.id > %s))")
-        params.extend([adapt(due), adapt(due), pk])
-    conditions = "".join(f" AND {w}" for w in where)
-    if arms:
-        union = " UNION ALL ".join(
-            TEAM_ARM_SQL.format(where=conditions, n=n) for n in range(len(arms))
-        )
-        sql = WORKLIST_SQL.format(source=f"({union}) k JOIN cases_case c ON c.id = k.id", where="")
-        params = [p for team_id in arms for p in (team_id, *params, limit + 1)]
-    else:
-        sql = WORKLIST_SQL.format(source="cases_case c", where=conditions)
+    after = _decode(cursor) if cursor else None
+    lanes = [lane for lane in LANE_TESTS if expedited is None or lane == EXPEDITED_LANE]
+    arms: list[tuple[str, list[Any]]] = []
+    for lane in lanes:
+        if after is not None and lane < after[0]:
+            continue  # a lane above the cursor's was read on earlier pages
+        lane_where, lane_params = list(where), list(params)
+        if after is not None and lane == after[0]:
+            due, pk = adapt(after[1]), after[2]
+            lane_where.append("(c.next_due_at > %s OR (c.next_due_at = %s AND c.id > %s))")
+            lane_params.extend([due, due, pk])
+        # the expedited lane is short: one arm over all the teams, on its own partial index
+        split = team_arms if lane == STANDARD_LANE else []
+        if team_arms and not split:
+            lane_where.append(f"c.team_id IN ({', '.join(['%s'] * len(team_arms))})")
+            lane_params.extend(team_arms)
+        for team_id in split or [None]:
+            arm_where = lane_where if team_id is None else ["c.team_id = %s", *lane_where]
+            arm_params = lane_params if team_id is None else [team_id, *lane_params]
+            sql = ARM_SQL.format(
+                lane=lane,
+                lane_test=LANE_TESTS[lane],
+                where="".join(f" AND {w}" for w in arm_where),
+                n=len(arms),
+            )
+            arms.append((sql, [*arm_params, limit + 1]))
+    if not arms:
+        return Page([], None)
+    sql = WORKLIST_SQL.format(target=MISSED_TARGET, arms=" UNION ALL ".join(a for a, _ in arms))
+    all_params = [adapt(now), adapt(now), *(p for _, ps in arms for p in ps), limit + 1]
     with connection.cursor() as db:
-        db.execute(sql, [*params, limit + 1])
+        db.execute(sql, all_params)
         rows = db.fetchall()
     items = [WorkItem(*r[:5], bool(r[5]), *r[6:]) for r in rows[:limit]]  # type: ignore[call-arg]
     return Page(items, _encode(items[-1]) if len(rows) > limit and items else None)
+
+
+def worklist_counts(
+    *,
+    now: dt.datetime,
+    teams: Sequence[Any] | None = None,
+    owner: Any = None,
+    reviewer: Any = None,
+) -> dict[str, int]:
+    """How many open cases a worklist tab holds, and how many of them are expedited, overdue
+    (a binding clock) or at risk: one aggregate over the tab's partial index."""
+    cases = Case.objects.filter(is_open=True)
+    if teams is not None:
+        cases = cases.filter(team_id__in=[getattr(t, "pk", t) for t in teams])
+    if owner is not None:
+        cases = cases.filter(owner=owner)
+    if reviewer is not None:
+        cases = cases.filter(reviewer=reviewer)
+    return cases.aggregate(
+        total=Count("pk"),
+        expedited=Count("pk", filter=Q(expedited=True)),
+        overdue=Count("pk", filter=Q(next_due_at__lt=now)),
+        at_risk=Count("pk", filter=Q(next_at_risk_at__lte=now, next_due_at__gte=now)),
+    )
+
+
+def _instant(value: dt.datetime | str) -> dt.datetime:
+    """MIN() over a datetime column: SQLite answers the stored text, PostgreSQL a datetime."""
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    return value
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -426,7 +426,15 @@ class ReceiveInformationForm(ActionForm):
 
     def setup(self) -> None:
         self.fields["items"].choices = item_choices(self.program)
-        self.fields["items"].initial = list(self.case.missing)
+        # what was asked for is what is expected back: the open request's items, not all the
+        # items missing at intake (ticking those closed a request without its EOB, issue 18)
+        asked = [
+            item
+            for info in self.case.information_requests.all()
+            if info.received_at is None
+            for item in info.items
+        ]
+        self.fields["items"].initial = list(dict.fromkeys(asked)) if asked else []
 
     def applies(self) -> bool:
         return super().applies() and (

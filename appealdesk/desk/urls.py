@@ -24,6 +24,8 @@ urlpatterns = [
     path("mfa/recovery-codes/", auth.mfa_recovery_codes, name="mfa_recovery_codes"),
     path("", worklist.worklist, name="worklist"),
     path("reassign/", worklist.bulk_assign, name="bulk_assign"),
+    path("views/", worklist.view_save, name="view_save"),
+    path("views/<int:view_id>/delete/", worklist.view_delete, name="view_delete"),
     path("search/", cases.search, name="search"),
     path("authorizations/", include("appealdesk.desk.views.authorizations")),
     path("intake/", intake.intake, name="intake"),

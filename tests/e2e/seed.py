@@ -164,6 +164,21 @@ def main() -> None:
     maria = PortalAccount.objects.get(user__username="maria@example.org").party
     # a level-1 appeal of Maria's, by mail: the consent-to-more-time scenario
     consent_case = take_in(maria, now - 2 * hours)
+    # issue 18: a level-1 appeal received 22 days ago and acknowledged the next day: its
+    # non-binding 14-day decision target passed 8 days ago, the binding 30-day clock runs
+    target = take_in(member("Tara Target", "W7000005"), now - dt.timedelta(days=22))
+    sv.case_record_notice(
+        target,
+        actor=staff["bob"],
+        notice="acknowledgement",
+        medium="written",
+        at=now - dt.timedelta(days=21),
+        now=now - dt.timedelta(days=21),
+    )
+    # and an expedited appeal (72 hours): the worklist's own lane at the top
+    expedited = take_in(
+        member("Evan Expedited", "W7000006"), now - 5 * hours, filed_by="provider", expedited=True
+    )
     portal = _portal_people(now)
     portal["consent_case"] = consent_case.number
     # issue 18: notifications, notes and the return to the analyst, each on its own case
@@ -193,6 +208,8 @@ def main() -> None:
                 "assign": assign.number,
                 "note": note.number,
                 "return": back.number,
+                "target": target.number,
+                "expedited": expedited.number,
             },
             "keys": {u: totp_key(u) for u in WITH_DEVICE},
             "password": PASSWORD,

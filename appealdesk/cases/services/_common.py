@@ -143,11 +143,14 @@ def _move(case: Case, to: str) -> None:
 
 
 def _schedule(case_state: str, clocks: Iterable[Clock]) -> dict[str, dt.datetime | bool]:
-    """The case's denormalised worklist fields from its clocks."""
+    """The case's denormalised worklist fields from its binding clocks: a non-binding target
+    (UMP's 14-day `decision_target`, "may take up to 30 days") is no deadline, so it neither
+    orders the worklist nor makes a case overdue (issue 18)."""
     live = [
         c
         for c in clocks
-        if c.due_at is not None
+        if c.binding
+        and c.due_at is not None
         and c.met_at is None
         and (c.state in NEXT_DUE_STATES or c.state == ClockState.MISSED)
     ]

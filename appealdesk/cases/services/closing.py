@@ -26,6 +26,7 @@ from appealdesk.cases.services._common import (
     _save,
     _schedule,
 )
+from appealdesk.cases.services.information import _close_open_requests
 from appealdesk.policy.vocabulary import dismissal_outcome
 
 
@@ -76,6 +77,7 @@ def case_dismiss(
                 "cancelled_clocks": cancelled,
             },
         )
+        _close_open_requests(case, actor=actor, now=now, why=f"the case was dismissed ({reason})")
     return case
 
 
@@ -93,6 +95,7 @@ def case_close(
         _move(case, S.CLOSED)
         _save(case, expected, actor, now, state=S.CLOSED, closed_at=now, is_open=False)
         _event(case, "case.closed", actor=actor, at=now, reason=note)
+        _close_open_requests(case, actor=actor, now=now, why="the case was closed")
     return case
 
 

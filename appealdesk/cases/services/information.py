@@ -82,9 +82,17 @@ def case_receive_information(
         missing = [m for m in case.missing if m not in known]
         state = S.IN_REVIEW if case.state == S.AWAITING_INFORMATION else case.state
         _save(case, expected, actor, now, provided=provided, missing=missing, state=state)
-        InformationRequest.objects.filter(case=case, received_at__isnull=True).update(
-            received_at=received_at, received_items=list(items)
-        )
+        # a request stops waiting when everything it asked for has come (a note-only request:
+        # at the first answer); one still short of an item, the EOB say, keeps waiting for it
+        still_waiting = []
+        for info in InformationRequest.objects.filter(case=case, received_at__isnull=True):
+            info.received_items = sorted({*info.received_items, *items})
+            got = {program.aliases.get(i.lower(), i) for i in info.received_items}
+            if all(program.aliases.get(i.lower(), i) in got for i in info.items):
+                info.received_at = received_at
+            else:
+                still_waiting.append(info.pk)
+            info.save(update_fields=["received_items", "received_at"])
         _event(
             case,
             "case.information_received",
@@ -92,6 +100,34 @@ def case_receive_information(
             at=now,
             reason=note,
             before={"missing": case.missing},
-            after={"items": list(items), "missing": missing, "received_at": received_at},
+            after={
+                "items": list(items),
+                "missing": missing,
+                "received_at": received_at,
+                "requests_still_waiting": still_waiting,
+            },
         )
     return case
+
+
+def _close_open_requests(case: Case, *, actor: Any, now: dt.datetime, why: str) -> None:
+    """A case decided, dismissed or closed waits for nothing more: its open information
+    requests stop waiting, in the caller's transaction, with an event that names them."""
+    waiting = list(
+        InformationRequest.objects.filter(case=case, received_at__isnull=True).values_list(
+            "pk", "items"
+        )
+    )
+    if not waiting:
+        return
+    InformationRequest.objects.filter(pk__in=[pk for pk, _ in waiting]).update(
+        received_at=now, closed_reason=why
+    )
+    _event(
+        case,
+        "case.information_requests_closed",
+        actor=actor,
+        at=now,
+        reason=why,
+        after={"requests": [{"request_id": pk, "items": items} for pk, items in waiting]},
+    )

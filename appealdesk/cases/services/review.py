@@ -29,6 +29,7 @@ from appealdesk.cases.services._common import (
     _schedule,
     _user,
 )
+from appealdesk.cases.services.information import _close_open_requests
 from appealdesk.policy.timecalc import local_date
 
 
@@ -218,4 +219,5 @@ def case_decide(
                 "clocks": clock_changes,
             },
         )
+        _close_open_requests(case, actor=actor, now=now, why="the case was decided")
     return case

@@ -69,7 +69,12 @@ def clocks_refresh(
                         at=now,
                         actor_label="system",
                         action="clock.missed",
-                        after={"clock": c.clock_id, "due_at": c.due_at.isoformat()},
+                        # a non-binding target passed is no missed deadline (issue 18)
+                        after={
+                            "clock": c.clock_id,
+                            "due_at": c.due_at.isoformat(),
+                            "binding": c.binding,
+                        },
                     )
                     for c in rows
                 ]

@@ -3,6 +3,7 @@ event log, and the actions, each a form that calls one service."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -23,15 +24,18 @@ from appealdesk.cases.errors import DomainError, StaleVersion
 from appealdesk.cases.models import (
     Case,
     CaseFileRequest,
+    Clock,
     ClockState,
     Extension,
     ExtensionConsentRequest,
 )
 from appealdesk.cases.selectors import case_search, case_timeline
 from appealdesk.desk.forms import ACTION_FORMS, ActionForm
-from appealdesk.desk.timeleft import of_clock, status
+from appealdesk.desk.timeleft import of_clock, status, target_missed
 from appealdesk.desk.views.letters import letters_panel
 
+# the clock states whose time can pass unmet (a paused clock's due time is not counting)
+MISSABLE = (ClockState.RUNNING, ClockState.EXTENDED, ClockState.MISSED)
 CASE_PAGE = Case.objects.select_related(
     "member", "representative", "provider", "team", "owner", "reviewer", "decided_by", "pack"
 ).prefetch_related("clocks", "documents", "information_requests")
@@ -64,7 +68,10 @@ def _render(
             key=lambda c: (c.due_at is None, c.due_at or now, c.pk),
         )
         rows = [
-            {"clock": c, "status": of_clock(c.state, c.due_at, c.at_risk_at, c.met_at, now)}
+            {
+                "clock": c,
+                "status": of_clock(c.state, c.due_at, c.at_risk_at, c.met_at, now, c.binding),
+            }
             for c in clocks
         ]
         forms = []
@@ -96,7 +103,7 @@ def _render(
             "program": program,
             "handler": program.handlers.get(case.handler),
             "clocks": rows,
-            "status": status(case.next_due_at, case.next_at_risk_at, now) if case.is_open else None,
+            **_header_badges(case, clocks, now),
             "events": [describe(e) for e in timeline],
             "notes": [describe(e) for e in timeline if e.action in sv.INTERNAL_ACTIONS],
             "note_form": note_form,
@@ -114,6 +121,24 @@ def _render(
             **letters_panel(request, case),
         }
         return render(request, "desk/case.html", context, status=status_code)
+
+
+def _header_badges(case: Case, clocks: list[Clock], now: dt.datetime) -> dict[str, Any]:
+    """The header's deadline, named by the binding clock it is about, and the non-binding
+    targets already missed, each shown as a missed target (never as overdue)."""
+    if not case.is_open:
+        return {"status": None, "targets": []}
+    unmet = [c for c in clocks if c.met_at is None and c.due_at is not None]
+    named = next((c.clock_id for c in unmet if c.binding and c.due_at == case.next_due_at), "")
+    targets = [
+        target_missed(c.clock_id, c.due_at, now)
+        for c in unmet
+        if not c.binding and c.due_at < now and c.state in MISSABLE
+    ]
+    return {
+        "status": status(case.next_due_at, case.next_at_risk_at, now, named),
+        "targets": targets,
+    }
 
 
 def portal_requests(case: Case) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import render
@@ -16,8 +16,8 @@ from django.utils import timezone
 from appealdesk.access import roles
 from appealdesk.access.log import log_reads
 from appealdesk.cases import selectors
-from appealdesk.cases.models import Case, SweepRun
-from appealdesk.desk.timeleft import NO_CLOCK_AFTER, status
+from appealdesk.cases.models import Case, Clock, ClockState, SweepRun
+from appealdesk.desk.timeleft import NO_CLOCK_AFTER, of_row
 from appealdesk.reports import selectors as reports
 from appealdesk.reports.filters import ReportFilter
 
@@ -37,11 +37,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         at_risk=Count("pk", filter=Q(next_at_risk_at__lte=now, next_due_at__gte=now)),
         on_time=Count("pk", filter=Q(next_at_risk_at__gt=now, next_due_at__lt=NO_CLOCK_AFTER)),
         no_clock=Count("pk", filter=Q(next_due_at__gte=NO_CLOCK_AFTER)),
+        # a missed non-binding target is counted apart from the binding misses above (issue 18)
+        target_missed=Count("pk", filter=Q(Exists(_missed_targets(now)))),
     )
     teams = roles.team_ids(user)
     lists = {
         name: [
-            (item, status(item.next_due_at, item.next_at_risk_at, now))
+            (item, *of_row(item, now))
             for item in selectors.worklist(
                 teams=teams, limit=15, now=now, overdue=name == "overdue", at_risk=name == "at_risk"
             ).items
@@ -49,7 +51,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for name in ("overdue", "at_risk")
     }
     # the two lists show case numbers and members: one access-log row names them
-    log_reads(request, [item for rows in lists.values() for item, _ in rows], "dashboard")
+    log_reads(request, [row[0] for rows in lists.values() for row in rows], "dashboard")
     # the installation's local weeks (Django's current zone, as TruncWeek counts them)
     weeks = _weeks(timezone.localdate(now), WEEKS)
     start = timezone.make_aware(dt.datetime.combine(weeks[0], dt.time()))
@@ -81,6 +83,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def _day(value: Any) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _missed_targets(now: dt.datetime) -> QuerySet[Clock]:
+    """A case's non-binding clocks whose time passed before they were met."""
+    return Clock.objects.filter(
+        case=OuterRef("pk"),
+        binding=False,
+        met_at=None,
+        due_at__lt=now,
+        state__in=[ClockState.RUNNING, ClockState.EXTENDED, ClockState.MISSED],
+    )
 
 
 def _weeks(today: dt.date, n: int) -> list[dt.date]:

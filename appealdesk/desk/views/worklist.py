@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -20,7 +21,8 @@ from appealdesk.cases import services as sv
 from appealdesk.cases.errors import DomainError
 from appealdesk.cases.models import KIND_CHOICES, OPEN_STATES, Case, Team
 from appealdesk.desk.forms import BulkAssignForm
-from appealdesk.desk.timeleft import status
+from appealdesk.desk.models import SavedView
+from appealdesk.desk.timeleft import of_row
 
 TABS = {"mine": "My cases", "review": "To review", "team": "Team queue"}
 FLAGS = ("expedited", "at_risk", "overdue")
@@ -59,15 +61,17 @@ def worklist(request: HttpRequest) -> HttpResponse:
     else:
         chosen = roles.as_int(request.GET.get("team"))
         scope["teams"] = [chosen] if chosen in my_teams else my_teams
+    now = timezone.now()
     try:
-        page = selectors.worklist(cursor=request.GET.get("cursor") or None, **scope, **filters)
+        page = selectors.worklist(
+            cursor=request.GET.get("cursor") or None, now=now, **scope, **filters
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("desk:worklist")
     # a worklist page shows names and subscriber IDs: one access-log row names its cases
     log_reads(request, page.items, f"worklist {tab}")
-    now = timezone.now()
-    rows = [(item, status(item.next_due_at, item.next_at_risk_at, now)) for item in page.items]
+    rows = [(item, *of_row(item, now)) for item in page.items]
     # which of the page's cases have unread notifications: one indexed query per page
     unread = unread_cases(user, [item.id for item in page.items])
     query = request.GET.copy()
@@ -92,7 +96,11 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "kinds": KIND_CHOICES,
         "states": [(s, s.replace("_", " ")) for s in OPEN_STATES],
         "handlers": sorted({t.handler for t in teams if t.handler}),
-        "bulk": roles.may(user, "bulk_assign"),
+        # analysts assign cases too (SPEC 1): the same check as the case page's assign form
+        "bulk": roles.may(user, "assign"),
+        "counts": selectors.worklist_counts(now=now, **scope),
+        "saved_views": list(SavedView.objects.filter(owner=user).order_by("name")),
+        "view_query": _view_query(request),
         "staff": get_user_model()
         .objects.filter(is_active=True, is_staff=True)
         .order_by("username")
@@ -106,21 +114,35 @@ def worklist(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+def _view_query(request: HttpRequest) -> str:
+    """The worklist's tab and filters as a saved view keeps them (never the page cursor)."""
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    return query.urlencode()
+
+
 @require_POST
 def bulk_assign(request: HttpRequest) -> HttpResponse:
-    """A supervisor moves many cases to another owner at once (each through case_assign)."""
-    if not roles.may(request.user, "bulk_assign"):
-        return HttpResponseForbidden("Only supervisors reassign in bulk.")
-    numbers = request.POST.getlist("cases")
-    visible = roles.visible_cases(request.user).filter(number__in=numbers)
-    form = BulkAssignForm(request.POST)
+    """Analysts and supervisors move checked cases to an owner at once, or take one case or
+    the checked ones themselves ("assign to me"); each through case_assign, with the version
+    the page showed, so the service's own checks apply to every case."""
+    if not roles.may(request.user, "assign"):
+        return HttpResponseForbidden("Only analysts and supervisors assign cases.")
     back = request.POST.get("back") or ""
     if not back or not url_has_allowed_host_and_scheme(back, {request.get_host()}):
         back = "desk:worklist"
-    if not form.is_valid() or not numbers:
+    numbers = request.POST.getlist("cases")
+    form = BulkAssignForm(request.POST)
+    if one := request.POST.get("mine"):
+        numbers, owner = [one], request.user
+    elif request.POST.get("to_me") and numbers:
+        owner = request.user
+    elif form.is_valid() and numbers:
+        owner = get_user_model().objects.get(pk=form.cleaned_data["owner"])
+    else:
         messages.error(request, "Choose the cases and the new owner.")
         return redirect(back)
-    owner = get_user_model().objects.get(pk=form.cleaned_data["owner"])
+    visible = roles.visible_cases(request.user).filter(number__in=numbers)
     done, refused = [], []
     cases: dict[str, Case] = {c.number: c for c in visible}
     for number in numbers:
@@ -133,7 +155,8 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
                 case,
                 actor=request.user,
                 owner=owner,
-                reason=form.cleaned_data["reason"] or "bulk reassignment",
+                reason=(request.POST.get("reason") or "").strip()
+                or ("assigned to self" if owner == request.user else "bulk reassignment"),
                 expected_version=roles.as_int(request.POST.get(f"version-{number}")),
             )
         except DomainError as exc:
@@ -145,3 +168,24 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     for line in refused:
         messages.error(request, line)
     return redirect(back)
+
+
+@require_POST
+def view_save(request: HttpRequest) -> HttpResponse:
+    """Keep the worklist's tab and filters under a name, for this user only."""
+    name = (request.POST.get("name") or "").strip()[:80]
+    query = (request.POST.get("query") or "").strip()[:500]
+    if not name:
+        messages.error(request, "Name the view to save it (e.g. 'expedited, overdue').")
+        return redirect(f"{reverse('desk:worklist')}?{query}")
+    SavedView.objects.update_or_create(owner=request.user, name=name, defaults={"query": query})
+    messages.success(request, f"View '{name}' saved.")
+    return redirect(f"{reverse('desk:worklist')}?{query}")
+
+
+@require_POST
+def view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
+    deleted, _ = SavedView.objects.filter(owner=request.user, pk=view_id).delete()
+    if deleted:
+        messages.success(request, "View removed.")
+    return redirect("desk:worklist")

@@ -132,7 +132,6 @@ def packs_validate(files: Annotated[list[Path], typer.Argument(help="pack YAML f
     """Check pack files: schema, cross-references, seed citations, calendar pin. Every problem
     is listed, one per line: FILE:LINE: PATH: what is wrong — what to write instead."""
     from appealdesk.policy import PackError, load_pack_file
-
     from appealdesk.policy.loader import CASES_SUFFIX
 
     failed = 0

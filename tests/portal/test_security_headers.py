@@ -137,6 +137,9 @@ def world(maria, staff, settings) -> dict[str, Any]:
         "kind": "acknowledgement",
         "report": "universe",
         "fmt": "csv",
+        # the outbox: a name that is no message (404 still answers with the headers)
+        "name": "20260101T000000000000Z-" + "0" * 32 + ".eml",
+        "index": 0,
         "app_label": "cases",
         "id": staff["root"].pk,
         "pk_user": staff["root"].pk,

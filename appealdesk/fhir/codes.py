@@ -25,7 +25,16 @@ PAS = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/"
 PAS_REVIEW_ACTION = PAS + "extension-reviewAction"
 PAS_REVIEW_ACTION_CODE = PAS + "extension-reviewActionCode"
 
-LOCAL = ("case-state", "case-kind", "case-outcome", "notice", "task-input", "task-output")
+LOCAL = (
+    "case-state",
+    "case-kind",
+    "case-outcome",
+    "letter-kind",
+    "notice",
+    "task-input",
+    "task-output",
+    "proposal",
+)
 
 
 def system(name: str) -> str:

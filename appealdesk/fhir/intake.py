@@ -9,6 +9,7 @@ docs/fhir.md ("In").
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -158,8 +159,7 @@ def denial_of(bundle: Bundle) -> Denial:
     coverages = [
         c
         for i in decision.insurance or []
-        if (c := _resolve(index, i.coverage)) is not None
-        and c.get_resource_type() == "Coverage"
+        if (c := _resolve(index, i.coverage)) is not None and c.get_resource_type() == "Coverage"
     ]
     reasons = tuple(_reasons(decision))
     number, number_system = _number(decision)
@@ -312,7 +312,9 @@ def _reasons(decision: ClaimResponse | ExplanationOfBenefit) -> Iterator[Reason]
     (disposition, process notes)."""
     seen: set[tuple[str, str]] = set()
 
-    def coded(concept: Any, adverse: bool = True, known: dict[str, str] | None = None) -> Iterator[Reason]:
+    def coded(
+        concept: Any, adverse: bool = True, known: dict[str, str] | None = None
+    ) -> Iterator[Reason]:
         for coding in getattr(concept, "coding", None) or []:
             key = (str(coding.system or ""), str(coding.code or ""))
             if coding.code and key not in seen:
@@ -332,12 +334,23 @@ def _reasons(decision: ClaimResponse | ExplanationOfBenefit) -> Iterator[Reason]
                     )
                 elif sub.url == "reasonCode":
                     yield from coded(sub.valueCodeableConcept)
-        yield from coded(adjudication.reason)
+        if _denial_category(adjudication.category):
+            yield from coded(adjudication.reason)
     for error in getattr(decision, "error", None) or []:
         yield from coded(error.code)
     texts = [decision.disposition, *(n.text for n in decision.processNote or [])]
     for text in _dedupe(str(t) for t in texts if t):
         yield Reason("", "", "", text)
+
+
+def _denial_category(category: Any) -> bool:
+    """CARIN BB's adjudication slices carry several statuses in `reason` (network status,
+    payment status, adjustments); only its `denialreason` slice is a denial's reason. Any other
+    code system's adjudication reason counts (X12 CARC in a plain adjudication)."""
+    for coding in getattr(category, "coding", None) or []:
+        if coding.system == codes.CARIN_DISCRIMINATOR:
+            return coding.code == "denialreason"
+    return True
 
 
 # -- the member, the proposal -----------------------------------------------------------------
@@ -348,9 +361,9 @@ def match_member(denial: Denial, user: Any) -> tuple[Party | None, list[Party], 
     if not denial.subscriber_ids:
         return None, [], ["the bundle names no member identifier (Coverage or Patient)"]
     found = list(
-        roles.visible_members(user).filter(
-            role="member", subscriber_id__in=denial.subscriber_ids
-        )[:10]
+        roles.visible_members(user).filter(role="member", subscriber_id__in=denial.subscriber_ids)[
+            :10
+        ]
     )
     if len(found) > 1:
         ids = ", ".join(sorted({p.subscriber_id for p in found}))
@@ -474,3 +487,64 @@ def receive(proposal: Proposal, *, actor: Any, backdate_reason: str = "") -> Cas
         source_reference=denial.number[:100],
         source_focus={**denial.focus, "system": denial.number_system},
     )
+
+
+# -- the answer -------------------------------------------------------------------------------
+def parameters(proposal: Proposal, case: Case | None = None) -> dict[str, Any]:
+    """The proposal as a `Parameters` resource (docs/fhir.md lists every part)."""
+    denial = proposal.denial
+    found: list[dict[str, Any]] = [
+        {"name": "assessment", "valueString": json.dumps(proposal.assessment, sort_keys=True)},
+        {"name": "request", "valueString": json.dumps(proposal.request, sort_keys=True)},
+        {"name": "review", "valueBoolean": bool(proposal.review)},
+        *({"name": "reviewReason", "valueString": why} for why in proposal.review),
+    ]
+    if proposal.member is not None:
+        found.append({"name": "member", "part": _party_parts(proposal.member)})
+    found.extend({"name": "candidate", "part": _party_parts(p)} for p in proposal.candidates)
+    if denial.subscriber_ids:
+        found.extend(
+            {"name": "subscriberId", "valueString": value} for value in denial.subscriber_ids
+        )
+    if denial.service:
+        found.append({"name": "service", "valueCode": denial.service})
+    if "category" in proposal.request:
+        found.append({"name": "category", "valueCode": proposal.request["category"]})
+    if denial.notice_date is not None:
+        found.append(
+            {
+                "name": "noticeDate",
+                "valueDate": denial.notice_date.isoformat(),
+                "part": [{"name": "source", "valueString": denial.notice_date_from}],
+            }
+        )
+    if denial.number:
+        identifier = {"value": denial.number}
+        if denial.number_system:
+            identifier["system"] = denial.number_system
+        found.append({"name": "sourceReference", "valueIdentifier": identifier})
+    focus = {k: v for k, v in denial.focus.items() if v}
+    if focus:
+        found.append({"name": "focus", "valueReference": focus})
+    for reason in denial.reasons:
+        parts: list[dict[str, Any]] = []
+        if reason.code:
+            coding = {"system": reason.system, "code": reason.code}
+            if reason.display:
+                coding["display"] = reason.display
+            parts.append({"name": "code", "valueCoding": {k: v for k, v in coding.items() if v}})
+        if reason.text:
+            parts.append({"name": "text", "valueString": reason.text})
+        parts.append({"name": "adverse", "valueBoolean": reason.adverse})
+        found.append({"name": "denialReason", "part": parts})
+    if case is not None:
+        found.append({"name": "task", "valueReference": {"reference": f"Task/{case.number}"}})
+    return {"resourceType": "Parameters", "parameter": found}
+
+
+def _party_parts(party: Party) -> list[dict[str, Any]]:
+    return [
+        {"name": "id", "valueInteger": party.pk},
+        {"name": "name", "valueString": party.name or "(no name)"},
+        {"name": "subscriberId", "valueString": party.subscriber_id or "(none)"},
+    ]

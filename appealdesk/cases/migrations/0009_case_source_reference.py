@@ -5,25 +5,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0008_portal_requests_moved_in'),
+        ("cases", "0008_portal_requests_moved_in"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='source_focus',
+            model_name="case",
+            name="source_focus",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='case',
-            name='source_reference',
+            model_name="case",
+            name="source_reference",
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('source_reference', ''), _negated=True), fields=['source_reference'], name='case_source_reference'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("source_reference", ""), _negated=True),
+                fields=["source_reference"],
+                name="case_source_reference",
+            ),
         ),
     ]

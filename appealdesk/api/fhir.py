@@ -71,6 +71,9 @@ def endpoint(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[
             except FhirError as exc:
                 outcome = resources.operation_outcome(exc.issues, code=exc.code)
                 return fhir_response(outcome, exc.status, **exc.headers)
+            except intake.Invalid as exc:
+                code = "structure" if exc.status == 400 else "invalid"
+                return fhir_response(resources.operation_outcome(exc.issues, code=code), exc.status)
             except Http404:
                 issue = ("", "No such resource, or not one you may see.")
                 return fhir_response(resources.operation_outcome([issue], code="not-found"), 404)

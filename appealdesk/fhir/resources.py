@@ -135,7 +135,8 @@ def task(case: Any) -> dict[str, Any]:
                 "valueDateTime": instant(case.received_at),
             }
         )
-    found["input"] = inputs
+    if inputs:
+        found["input"] = inputs
     outputs = []
     if case.outcome:
         outputs.append(
@@ -241,9 +242,8 @@ def bundle(
             entry["search"] = {"mode": "match" if matches is None or n < matches else "include"}
         entries.append(entry)
     found["entry"] = entries
-    if not found["link"]:
-        del found["link"]
-    return found
+    # FHIR has no empty arrays: an element with nothing in it is left out
+    return {k: v for k, v in found.items() if v != []}
 
 
 def operation_outcome(

@@ -141,8 +141,9 @@ def _last_updated(name: str, value: str) -> Q:
     prefix = value[:2] if value[:2] in PREFIXES else "eq"
     text = value[2:] if value[:2] in PREFIXES else value
     try:
-        moment = parse_datetime(text)
-        day = parse_date(text) if moment is None else None
+        # a date alone is a whole day (parse_datetime would read it as midnight, no offset)
+        day = parse_date(text) if len(text) == 10 else None
+        moment = parse_datetime(text) if day is None else None
     except ValueError:
         moment = day = None
     if moment is not None and moment.tzinfo is None:

@@ -205,7 +205,7 @@ def _case(request: HttpRequest, number: str, what: str) -> tuple[Caller, Any]:
         request,
         number,
         what=what,
-        queryset=search.task_rows().select_related("member"),
+        queryset=search.task_rows(),
         user=who.user,
     )
 

@@ -360,10 +360,8 @@ def match_member(denial: Denial, user: Any) -> tuple[Party | None, list[Party], 
     review: list[str] = []
     if not denial.subscriber_ids:
         return None, [], ["the bundle names no member identifier (Coverage or Patient)"]
-    found = list(
-        roles.visible_members(user).filter(role="member", subscriber_id__in=denial.subscriber_ids)[
-            :10
-        ]
+    found = roles.visible_members_among(
+        user, Party.objects.filter(subscriber_id__in=denial.subscriber_ids)
     )
     if len(found) > 1:
         ids = ", ".join(sorted({p.subscriber_id for p in found}))

@@ -36,6 +36,26 @@ IGNORED = ("_format",)
 # the clock whose due time is Task.restriction.period.end: the earliest live binding one
 BINDING_STATES = (ClockState.RUNNING, ClockState.EXTENDED, ClockState.PAUSED, ClockState.MISSED)
 PREFIXES = {"eq", "ge", "gt", "le", "lt"}
+# the columns a Task shows (not the request and assessment JSON, the bulk of a case row)
+TASK_COLUMNS = (
+    "number",
+    "program",
+    "pack_id",
+    "kind",
+    "expedited",
+    "state",
+    "handler",
+    "member_id",
+    "received_at",
+    "notice_date",
+    "outcome",
+    "decided_at",
+    "dismissal_reason",
+    "source_reference",
+    "source_focus",
+    "version",
+    "updated_at",
+)
 
 
 class SearchError(ValueError):
@@ -179,7 +199,7 @@ def task_rows() -> QuerySet[Case]:
         binding_due_at=Subquery(binding),
         member_name=F("member__name"),
         member_subscriber_id=F("member__subscriber_id"),
-    ).defer("request")
+    ).only(*TASK_COLUMNS)
 
 
 def page(search: TaskSearch, user: Any) -> tuple[list[Case], bool]:

@@ -236,3 +236,34 @@ def test_not_json_and_not_fhir_json(bob):
         content_type="application/xml",
     )
     assert response.status_code == 415
+
+
+def test_a_member_of_another_teams_cases_is_not_matched(callers, staff):
+    # the member of a pharmacy case only: olga's team sees them, bob's does not
+    other = Party.objects.create(role="member", name="Pat Doe", subscriber_id="W1234567")
+    _pharmacy_case(staff, other)
+    for name, matched in (("bob", False), ("olga", True), ("sam", True)):
+        answer = propose(callers[name], bundle("pas-referral-denied"), received_at=RECEIVED).json()
+        assert bool(parameter(answer, "member")) is matched, name
+    # a member with no case yet is anyone's to match (new at intake)
+    Party.objects.create(role="member", name="Alex Example", subscriber_id="W7654321")
+    answer = propose(callers["bob"], bundle("carin-pharmacy-denied"), received_at=RECEIVED).json()
+    assert parameter(answer, "member")
+
+
+def _pharmacy_case(staff, member) -> Case:
+    from appealdesk.cases import services as sv
+    from tests.conftest import ump
+
+    notice = (timezone.localdate() - dt.timedelta(days=30)).isoformat()
+    return sv.case_receive(
+        request=ump(
+            received_at=(timezone.now() - dt.timedelta(hours=1)).isoformat(timespec="seconds"),
+            notice_date=notice,
+            service="prescription",
+            category="coverage_denial",
+        ),
+        actor=staff["olga"],
+        member=member,
+        backdate_reason="entered after the call",
+    )

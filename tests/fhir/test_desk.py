@@ -87,3 +87,25 @@ def test_an_unreadable_upload_says_why(client, staff, body, says):
 def test_a_reviewer_may_not_take_requests_in(client, staff):
     client.force_login(staff["carol"])
     assert upload(client, _recent()).status_code == 403
+
+
+def test_a_mailroom_item_holding_a_bundle_is_read_as_fhir(client, staff, member):
+    from appealdesk.mailroom import services as ms
+
+    received = timezone.now() - dt.timedelta(hours=2)
+    stored = ms.item_store(
+        source="folder",
+        raw=_recent(),
+        received_at=received,
+        received_basis="file time",
+        name="denial.json",
+        declared_type="application/json",
+        program="ump",
+    )
+    client.force_login(staff["alice"])
+    page = client.get("/desk/intake/", {"item": stored.item.pk, "program": "ump"})
+    assert page.status_code == 200, page.content.decode()[:500]
+    initial = page.context["form"].initial
+    assert (initial["category"], initial["source_reference"]) == ("preauthorization", "AUTH0001")
+    assert initial["member"] == member.pk
+    assert initial["received_at"] == stored.item.received_at  # the item's, not the bundle's

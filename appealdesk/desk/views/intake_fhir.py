@@ -5,6 +5,7 @@ clerk checks it and confirms (docs/fhir.md)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -16,9 +17,11 @@ from appealdesk.access.log import log_members
 from appealdesk.cases.errors import InvalidInput
 from appealdesk.cases.models import Party
 from appealdesk.fhir import intake as fhir_intake
+from appealdesk.mailroom.models import Item
 from appealdesk.policy.assess import Program
 
 MAX_BYTES = 2 * 1024 * 1024
+JSON_TYPES = ("application/json", "application/fhir+json", "text/plain")
 # the assess input's fields the intake form has under the same name
 PREFILLED = ("requested", "category", "service", "notice_date", "text", "provided")
 
@@ -26,8 +29,8 @@ PREFILLED = ("requested", "category", "service", "notice_date", "text", "provide
 def fhir_prefill(
     request: HttpRequest, program: Program
 ) -> tuple[dict[str, Any], Party | None, list[str]]:
-    """The form's initial values, the matched member (a read, logged), and what is wrong with
-    the upload (then nothing else)."""
+    """From an upload: the form's initial values, the matched member (a read, logged), and
+    what is wrong with the upload (then nothing else)."""
     upload = request.FILES.get("bundle")
     if upload is None:
         return {}, None, ["Choose a FHIR bundle (JSON) to read."]
@@ -35,16 +38,45 @@ def fhir_prefill(
         return {}, None, ["The bundle is larger than 2 MB."]
     try:
         data = json.loads(upload.read())
-        bundle = fhir_intake.read_bundle(data)
-        received = timezone.localtime().replace(second=0, microsecond=0)
-        proposal = fhir_intake.propose(
-            bundle,
-            user=request.user,
-            program=program.pack.program,
-            received_at=received.isoformat(),
-        )
     except (ValueError, UnicodeDecodeError):
         return {}, None, ["The file is not JSON: upload a FHIR bundle in JSON."]
+    received = timezone.localtime().replace(second=0, microsecond=0)
+    return prefill_from(request, data, program.pack.program, received)
+
+
+def bundle_of_item(item: Item) -> Any:
+    """The FHIR bundle a mailroom item carries (an attached .json file, or an e-mail whose
+    body is the bundle), parsed; None when it carries none."""
+    for part in item.parts.order_by("position"):
+        if part.size > MAX_BYTES or not (
+            part.name.lower().endswith(".json") or part.content_type in JSON_TYPES
+        ):
+            continue
+        with part.file.open("rb") as handle:
+            found = _bundle_json(handle.read())
+        if found is not None:
+            return found
+    return _bundle_json(item.text.encode()) if item.text.lstrip().startswith("{") else None
+
+
+def _bundle_json(raw: bytes) -> Any:
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) and data.get("resourceType") == "Bundle" else None
+
+
+def prefill_from(
+    request: HttpRequest, data: Any, program: str, received: dt.datetime
+) -> tuple[dict[str, Any], Party | None, list[str]]:
+    """The form's initial values from a bundle (parsed JSON), the matched member (a read,
+    logged), and what is wrong with it (then nothing else)."""
+    try:
+        bundle = fhir_intake.read_bundle(data)
+        proposal = fhir_intake.propose(
+            bundle, user=request.user, program=program, received_at=received.isoformat()
+        )
     except fhir_intake.Invalid as exc:
         return {}, None, [f"{where or 'Bundle'}: {message}" for where, message in exc.issues[:5]]
     except InvalidInput as exc:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from appealdesk.cases.models import KIND_CHOICES, OUTCOME_CHOICES
+
 # -- code systems -------------------------------------------------------------------------------
 TASK_STATUS = "http://hl7.org/fhir/task-status"
 CLAIM_TYPE = "http://terminology.hl7.org/CodeSystem/claim-type"
@@ -82,17 +84,10 @@ STATES_OF_TASK_STATUS: dict[str, list[str]] = {}
 for _row in STATE_TO_TASK_STATUS:
     STATES_OF_TASK_STATUS.setdefault(_row.code, []).append(_row.ours)
 
-# Task.code: the kind of case (FHIR has no appeal code): local case-kind, our words (SPEC 2)
-KINDS = (
-    "complaint",
-    "grievance",
-    "appeal",
-    "expedited_appeal",
-    "external_review",
-    "clinical_appeal",
-)
-# Task.output 'outcome': local case-outcome, our words (SPEC 5.3)
-OUTCOMES = ("upheld", "overturned", "partially_overturned", "withdrawn", "dismissed")
+# Task.code: the kind of case (FHIR has no appeal code) and Task.output 'outcome': local
+# case-kind and case-outcome, our words (SPEC 2, 5.3), as the case core names them
+KINDS = tuple(kind for kind, _ in KIND_CHOICES)
+OUTCOMES = tuple(outcome for outcome, _ in OUTCOME_CHOICES)
 
 # Communication.medium for a recorded notice: v3 ParticipationMode (VERBAL, WRITTEN), source
 # https://terminology.hl7.org/CodeSystem-v3-ParticipationMode.html

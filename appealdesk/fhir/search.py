@@ -127,18 +127,19 @@ def _filter(name: str, value: str) -> Q:
         ]
         return Q(state__in=states)
     if name == "business-status":
-        states = _token(name, value, codes.system("case-state"))
-        unknown = set(states) - set(codes.TASK_STATUS_OF)
-        if unknown:
-            raise SearchError(name, f"not a case state: {', '.join(sorted(unknown))}")
-        return Q(state__in=states)
+        return Q(state__in=_ours(name, value, "case-state", codes.TASK_STATUS_OF, "case state"))
     if name == "code":
-        kinds = _token(name, value, codes.system("case-kind"))
-        unknown = set(kinds) - set(codes.KINDS)
-        if unknown:
-            raise SearchError(name, f"not a kind of case: {', '.join(sorted(unknown))}")
-        return Q(kind__in=kinds)
+        return Q(kind__in=_ours(name, value, "case-kind", codes.KINDS, "kind of case"))
     return _last_updated(name, value)
+
+
+def _ours(name: str, value: str, system: str, known: Iterable[str], what: str) -> list[str]:
+    """Codes of one of our local code systems, each one we have."""
+    found = _token(name, value, codes.system(system))
+    unknown = set(found) - set(known)
+    if unknown:
+        raise SearchError(name, f"not a {what}: {', '.join(sorted(unknown))}")
+    return found
 
 
 def _states_of(name: str, code: str) -> list[str]:

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from appealdesk.access.models import AccessLog
 from appealdesk.cases.models import Case
+from tests.api.test_authorization import CALLERS  # the REST API's callers, the same list
 from tests.fhir.conftest import bundle, call
 
 pytestmark = pytest.mark.django_db
@@ -40,21 +41,6 @@ SEES = {
 SCOPES = {"bob read-only": {"cases:read"}, "bob assess-only": {"assess"}}
 ALL_SCOPES = {"cases:read", "cases:write", "assess"}
 RECEIVE = {"alice", "bob", "olga", "sam"}  # intake, analysts, the supervisor (SPEC 1)
-CALLERS = [
-    "nobody",
-    "alice",
-    "bob",
-    "carol",
-    "sam",
-    "olga",
-    "bob X-API-Key",
-    "bob read-only",
-    "bob assess-only",
-    "bob expired",
-    "bob revoked",
-    "bob session+csrf",
-    "bob session-no-csrf",
-]
 
 
 @dataclass(frozen=True)

@@ -186,7 +186,7 @@ def task_search(request: HttpRequest) -> HttpResponse:
     base = request.build_absolute_uri(request.path)
     links = [("self", f"{base}?{urlencode(_pairs(request))}")]
     if more:
-        following = [*wanted.echo, ("_count", str(wanted.count)), ("_cursor", str(cases[-1].pk))]
+        following = [*wanted.echo, ("_count", str(wanted.count)), ("_cursor", str(cases[-1].id))]
         links.append(("next", f"{base}?{urlencode(following)}"))
     return fhir_response(
         resources.bundle("searchset", (resources.task(c) for c in cases), links=links)

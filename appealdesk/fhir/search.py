@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
@@ -203,7 +204,7 @@ def task_rows() -> QuerySet[Case]:
     ).only(*TASK_COLUMNS)
 
 
-def page(search: TaskSearch, user: Any) -> tuple[list[Case], bool]:
+def page(search: TaskSearch, user: Any) -> tuple[list[Any], bool]:
     """One page of the cases the user may see that match, newest first, and whether more
     follow."""
     found = task_rows()
@@ -214,5 +215,9 @@ def page(search: TaskSearch, user: Any) -> tuple[list[Case], bool]:
         found = found.filter(one)
     if search.cursor is not None:
         found = found.filter(pk__lt=search.cursor)
-    rows = list(found.order_by("-pk")[: search.count + 1])
+    # rows as plain values, not models: a third of the time of a 1,000-row page (bench/fhir.py)
+    shown = ("id", *TASK_COLUMNS, "binding_due_at", "member_name", "member_subscriber_id")
+    rows = [
+        SimpleNamespace(**row) for row in found.order_by("-pk").values(*shown)[: search.count + 1]
+    ]
     return rows[: search.count], len(rows) > search.count

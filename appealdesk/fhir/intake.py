@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pydantic
+from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.claimresponse import ClaimResponse
 from fhir.resources.R4B.explanationofbenefit import ExplanationOfBenefit
@@ -130,8 +131,7 @@ def read_bundle(data: Any) -> Bundle:
 
 
 def _known(resource_type: str) -> bool:
-    from fhir.resources.R4B import get_fhir_model_class
-
+    """A resource type of R4B (the library looks names up loosely: a lower-case name too)."""
     try:
         get_fhir_model_class(resource_type)
     except (KeyError, ValueError):
@@ -149,11 +149,12 @@ def _expression(loc: Iterable[Any]) -> str:
 # -- what the decision says -------------------------------------------------------------------
 def denial_of(bundle: Bundle) -> Denial:
     index = _index(bundle)
-    full_url, decision = next(
+    found: tuple[str, Any] = next(  # read_bundle made sure there is exactly one
         (e.fullUrl or "", e.resource)
         for e in bundle.entry or []
         if e.resource is not None and e.resource.get_resource_type() in DECISIONS
     )
+    full_url, decision = found
     kind = decision.get_resource_type()
     patient = _resolve(index, decision.patient)
     coverages = [

@@ -26,7 +26,8 @@ FHIR_JSON = "application/fhir+json"
 NOTICE_ACTIONS = ("notice.acknowledgement", "notice.decision")
 
 
-def instant(value: dt.datetime | None) -> str | None:
+def instant(value: dt.datetime | None) -> Any:
+    """An instant as FHIR writes it (None stays None: the caller leaves the element out)."""
     return value.isoformat() if value is not None else None
 
 

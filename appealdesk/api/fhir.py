@@ -230,7 +230,7 @@ def task_everything(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @csrf_exempt
-def unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
+def unknown(request: HttpRequest) -> HttpResponse:
     issue = ("", "No such resource or operation here; see /fhir/r4/metadata.")
     return fhir_response(resources.operation_outcome([issue], code="not-supported"), 404)
 
@@ -241,5 +241,5 @@ urlpatterns = [
     path("Task", task_search, name="fhir-task-search"),
     path("Task/<str:number>/$everything", task_everything, name="fhir-task-everything"),
     path("Task/<str:number>", task_read, name="fhir-task"),
-    re_path(r"^(?P<rest>.*)$", unknown),
+    re_path(r"^", unknown),  # after the paths above: anything else is an OperationOutcome
 ]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("desk/", include("appealdesk.desk.urls")),
     path("api/v1/", api_v1.urls),
+    path("fhir/r4/", include("appealdesk.api.fhir")),  # the FHIR edge (docs/fhir.md)
     path("portal/", include("appealdesk.portal.urls")),
     path("mailroom/", include("appealdesk.mailroom.urls")),  # fax services' callbacks
     path("i18n/", include("django.conf.urls.i18n")),  # the portal's language switch

@@ -262,6 +262,13 @@ def rows(
             decided,
             None,
             False,
+            # one case in ten came in as FHIR data: its authorization number and reference
+            f"AUTH{case_id:08d}" if case_id % 10 == 0 else "",
+            json.dumps(
+                {"type": "ClaimResponse", "reference": f"ClaimResponse/pa-{case_id}"}
+                if case_id % 10 == 0
+                else {}
+            ),
             next_due,
             next_risk,
             is_open,

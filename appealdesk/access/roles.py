@@ -149,6 +149,22 @@ def visible_members(user: Any) -> Any:
     return members.filter(Q(pk__in=seen) | Q(member_cases=None)).distinct()
 
 
+def visible_members_among(user: Any, members: Any, limit: int = 10) -> list[Any]:
+    """`visible_members` for a few members found first by an index (e.g. by subscriber id):
+    the same rule, as two indexed look-ups on the cases of just those members instead of a
+    join over every case (tens of milliseconds at a few thousand cases a member)."""
+    found = list(members.filter(role="member")[:limit])
+    if visible(user) is None or not found:
+        return found
+    ids = [m.pk for m in found]
+    cases = case_table("Case").objects.filter(member_id__in=ids)
+    with_cases = set(cases.values_list("member_id", flat=True).distinct())
+    seen = set(
+        visible_cases(user).filter(member_id__in=ids).values_list("member_id", flat=True).distinct()
+    )
+    return [m for m in found if m.pk not in with_cases or m.pk in seen]
+
+
 def can_see(user: Any, case: Any) -> bool:
     """The same rule as `visible`, for one case (one rule, so the two never drift apart)."""
     if ADMINISTRATOR in roles_of(user) or user.pk in (case.owner_id, case.reviewer_id):

@@ -48,6 +48,15 @@ def _from_key(request: HttpRequest, text: str | None) -> Caller | None:
     return Caller(user=key.user, scopes=frozenset(key.scopes) & set(SCOPES), key=key)
 
 
+def key_caller(request: HttpRequest) -> Caller | None:
+    """The caller of an API key (`Authorization: Bearer ad_…` or `X-API-Key`), for the views
+    outside ninja (the FHIR edge); no desk session."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return _from_key(request, token.strip())
+    return _from_key(request, request.headers.get("X-API-Key"))
+
+
 class BearerKey(HttpBearer):
     openapi_scheme = "bearer"
 

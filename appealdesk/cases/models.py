@@ -322,6 +322,11 @@ class Case(models.Model):
         db_index=False,
     )
     immediate_iro = models.BooleanField(default=False)
+    # the decision being appealed, when it came in as data (FHIR intake, issue 21): its
+    # authorization or claim number (searchable on the desk) and its reference, e.g.
+    # {"type": "ClaimResponse", "reference": "urn:uuid:…", "system": "…"}
+    source_reference = models.CharField(max_length=100, blank=True)
+    source_focus = models.JSONField(default=dict, blank=True)
 
     # Denormalised from the live clocks, for the worklist: the earliest due instant, and when
     # that clock becomes at risk. Kept by the services that change clocks.
@@ -361,6 +366,12 @@ class Case(models.Model):
             ),
             models.Index(fields=["program", "received_date"], name="case_program_received"),
             models.Index(fields=["matter"], name="case_matter"),
+            # the desk's search by authorization / claim number (few cases have one: partial)
+            models.Index(
+                fields=["source_reference"],
+                name="case_source_reference",
+                condition=~Q(source_reference=""),
+            ),
             # intake's duplicate check (SPEC 5.1): open cases of a member
             models.Index(
                 fields=["member", "notice_date"], name="case_member_open", condition=Q(is_open=True)

@@ -264,12 +264,13 @@ def case_timeline(case: Case) -> list[Event]:
 
 
 def case_search(query: str, *, within: Q | None = None, limit: int = 50) -> list[Case]:
-    """By case number (prefix, any case), subscriber ID (exact), or member name (contains);
+    """By case number (prefix, any case), subscriber ID (exact), member name (contains), or the
+    authorization / claim number of the decision appealed (exact, `source_reference`);
     `within` limits it to the cases a user may see. Newest first.
 
-    Two indexed reads rather than one OR across the member join (which scans every case at a
-    million): the number prefix on the unique index, and the cases of the matching members on
-    the member index.
+    Indexed reads rather than one OR across the member join (which scans every case at a
+    million): the number prefix on the unique index, the cases of the matching members on
+    the member index, the source reference on its partial index.
     """
     text = query.strip()
     if not text:
@@ -285,7 +286,8 @@ def case_search(query: str, *, within: Q | None = None, limit: int = 50) -> list
         Q(subscriber_id__in=sorted({text, upper})) | Q(name__icontains=text)
     ).values("pk")
     found: dict[int, Case] = {}
-    for cases in (by_number, Case.objects.filter(member_id__in=members)):
+    by_source = Case.objects.filter(source_reference=text)
+    for cases in (by_number, Case.objects.filter(member_id__in=members), by_source):
         if within is not None:
             cases = cases.filter(within)
         for case in cases.select_related("member").order_by("-received_at", "-pk")[:limit]:

@@ -190,6 +190,9 @@ class IntakeForm(forms.Form):
         help_text="without a category, the classifier proposes one from this text",
     )
     summary = forms.CharField(required=False, max_length=500)
+    # the decision appealed, when the request was prefilled from a FHIR bundle (docs/fhir.md)
+    source_reference = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+    source_focus = forms.JSONField(required=False, widget=forms.HiddenInput)
 
     member = forms.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
@@ -273,6 +276,14 @@ class IntakeForm(forms.Form):
                 except InvalidInput as exc:
                     self.add_error(name, exc.message)
         return data
+
+    def clean_source_focus(self) -> dict[str, str]:
+        focus = self.cleaned_data.get("source_focus") or {}
+        if not isinstance(focus, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and len(v) <= 300 for k, v in focus.items()
+        ):
+            raise forms.ValidationError("not the reference of a FHIR decision")
+        return focus
 
     def request_dict(self) -> dict[str, Any]:
         """The `assess` input (SPEC 7) from what was typed: fields not given are left out."""

@@ -30,6 +30,7 @@ urlpatterns = [
     path("authorizations/", include("appealdesk.desk.views.authorizations")),
     path("intake/", intake.intake, name="intake"),
     path("intake/assess/", intake.intake_assess, name="intake_assess"),
+    path("intake/fhir/", intake.intake_fhir, name="intake_fhir"),
     path("intake/parties/", intake.party_search, name="party_search"),
     path("cases/<str:number>/", cases.case_page, name="case"),
     path("cases/<str:number>/upload/", cases.case_upload, name="case_upload"),

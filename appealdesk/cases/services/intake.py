@@ -54,9 +54,14 @@ def case_receive(
     override: Mapping[str, Any] | None = None,
     override_reason: str = "",
     prior: Case | None = None,
+    source_reference: str = "",
+    source_focus: Mapping[str, Any] | None = None,
     now: dt.datetime | None = None,
 ) -> Case:
     """Take a request in: assess it, store the case and its clocks, write `case.received`.
+
+    `source_reference` is the number of the decision being appealed when it came in as data
+    (an authorization or claim number), `source_focus` that decision's reference.
 
     `override` changes assess inputs (category, requested, level, expedited, service…) after
     the proposal, with `override_reason`; the event keeps both the proposal and the override.
@@ -121,6 +126,8 @@ def case_receive(
         state=state,
         disposition=result["disposition"],
         handler=handler,
+        source_reference=source_reference,
+        source_focus=dict(source_focus or {}),
         updated_by=actor if getattr(actor, "pk", None) else None,
         **_schedule(state, clocks),
     )
@@ -163,6 +170,8 @@ def case_receive(
                 "override": dict(override) if override else None,
                 "clocks": {c.clock_id: c.due_at for c in clocks},
                 "duplicate_of": case.duplicate_of_id,
+                # only when the request came in as data, so other intakes' events are as before
+                **({"source_reference": source_reference} if source_reference else {}),
             },
         )
     return case

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,6 +23,7 @@ from appealdesk.cases.models import Authorization, Party
 from appealdesk.cases.services import case_receive
 from appealdesk.desk.forms import IntakeForm, member_party
 from appealdesk.desk.views import intake_mail as mail
+from appealdesk.desk.views.intake_fhir import fhir_prefill
 from appealdesk.policy import AssessError, assess, default_registry
 from appealdesk.policy.assess import Program, program_for
 from appealdesk.policy.highlight import marked
@@ -88,6 +90,24 @@ def intake(request: HttpRequest) -> HttpResponse:
     return redirect("desk:case", number=case.number)
 
 
+@require_POST
+def intake_fhir(request: HttpRequest) -> HttpResponse:
+    """Intake prefilled from an uploaded FHIR bundle (a PAS ClaimResponse or CARIN / PDex
+    EOB): the form starts from what the decision says (`fhir_prefill`), nothing is stored until
+    it is confirmed."""
+    if not roles.may(request.user, "receive"):
+        return HttpResponseForbidden("Taking in requests is for intake, analysts and supervisors.")
+    program, programs = _program(request)
+    with timezone.override(program.tz):
+        initial, member, problems = fhir_prefill(request, program)
+        if problems:
+            for problem in problems:
+                messages.error(request, problem)
+            return redirect(f"{reverse('desk:intake')}?program={program.pack.program}")
+        form = IntakeForm(program=program, user=request.user, initial=initial)
+        return _page(request, form, program, programs, member=member)
+
+
 def _kind_settled(form: IntakeForm) -> bool:
     """Clocks never start on a guess: when the text leaves the kind unclear (its clocks are
     provisional), intake says what the person asks for or the category before taking it in."""
@@ -138,6 +158,8 @@ def _receive(request: HttpRequest, form: IntakeForm, item: Any = None) -> Any:
             backdate_reason=d["backdate_reason"],
             override=form.override() or None,
             override_reason=d["override_reason"],
+            source_reference=d["source_reference"],
+            source_focus=d["source_focus"],
         )
         if representative is not None:
             upload = d.get("authorization")

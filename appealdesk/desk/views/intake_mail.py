@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ from appealdesk.access import roles
 from appealdesk.access.log import log_members
 from appealdesk.desk.forms import IntakeForm, member_party
 from appealdesk.desk.mailroom_reads import visible_items
+from appealdesk.desk.views.intake_fhir import bundle_of_item, prefill_from
 from appealdesk.desk.views.mailroom import item_for
 from appealdesk.mailroom import services
 from appealdesk.mailroom.models import Item
@@ -61,6 +63,16 @@ def prefill(item: Item, request: HttpRequest) -> tuple[dict[str, Any], Any]:
             initial["member_name"] = matched["member_name"]
         if matched.get("subscriber_ids") and not matched.get("member_id"):
             initial["subscriber_id"] = matched["subscriber_ids"][0]
+    bundle = bundle_of_item(item)
+    if bundle is not None and request_data.get("program"):
+        # the item carries the denial as FHIR data: what it says wins over the text's reading
+        from_fhir, fhir_member, problems = prefill_from(
+            request, bundle, request_data["program"], item.received_at
+        )
+        for problem in problems:
+            messages.warning(request, f"The item's FHIR bundle could not be read: {problem}")
+        initial.update({k: v for k, v in from_fhir.items() if k not in ("received_at", "summary")})
+        member = fhir_member or member
     return initial, member
 
 

@@ -43,29 +43,32 @@ BATCH = 5000
 # -- the canonical form ------------------------------------------------------------------------
 def canonical(fields: Mapping[str, Any]) -> bytes:
     """The event's columns as one UTF-8 JSON text: keys sorted, no spaces, non-ASCII as is,
-    `at` as UTC to the microsecond ("2026-03-02T18:30:00.000000Z"), and in `before`/`after` a
-    float with an integral value written as that integer (PostgreSQL's jsonb hands 2.0 back as
-    2, SQLite keeps 2.0: both must hash alike)."""
+    `at` as UTC to the microsecond ("2026-03-02T18:30:00.000000Z"), and in `before`/`after`
+    (as the database gives them back) a float with an integral value written as that integer
+    (PostgreSQL's jsonb hands 2.0 back as 2, SQLite keeps 2.0: both must hash alike)."""
     document = {name: fields[name] for name in CHAINED}
     document["at"] = instant(fields["at"])
-    document["before"] = _normal(fields["before"])
-    document["after"] = _normal(fields["after"])
-    text = json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
-    return text.encode("utf-8")
+    document["before"] = _integral(fields["before"])
+    document["after"] = _integral(fields["after"])
+    return _CANONICAL.encode(document).encode("utf-8")
+
+
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
 
 
 def instant(value: dt.datetime) -> str:
     if not isinstance(value, dt.datetime) or value.tzinfo is None:
         raise ValueError(f"an event's time must be an aware datetime, not {value!r}")
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return utc.isoformat(timespec="microseconds") + "Z"
 
 
-def _normal(value: Any) -> Any:
-    """`value` as the database gives it back (a JSON round trip: tuples become lists, keys
-    text), with integral floats as integers."""
-    return _integral(json.loads(json.dumps(value))) if value is not None else None
+def stored(value: Any) -> Any:
+    """A JSON column's value as the database will give it back (a JSON round trip: tuples
+    become lists, keys text)."""
+    return json.loads(json.dumps(value)) if value is not None else None
 
 
 def _integral(value: Any) -> Any:
@@ -97,7 +100,8 @@ class ChainHeads:
         case_id = fields["case_id"]
         seq, prev = self._heads.get(case_id, (0, GENESIS))
         seq += 1
-        linked = digest(prev, {**fields, "seq": seq})
+        written = {"before": stored(fields["before"]), "after": stored(fields["after"])}
+        linked = digest(prev, {**fields, **written, "seq": seq})
         self._heads[case_id] = (seq, linked)
         return seq, prev, linked
 

@@ -9,12 +9,15 @@ import datetime as dt
 import hashlib
 import importlib
 import itertools
+import json
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models import F
 from django.db.utils import DatabaseError
 from typer.testing import CliRunner
 
@@ -64,6 +67,20 @@ def tamper(*statements: tuple[str, list[Any]]) -> None:
             cursor.execute(sql, params)
         for sql in on:
             cursor.execute(sql)
+
+
+def published_check() -> list[tuple[int | None, int]]:
+    """Run the standalone checker printed in docs/record.md over the events exported as it
+    says (one JSON object a line, in chain order)."""
+    text = (Path(__file__).parents[2] / "docs" / "record.md").read_text(encoding="utf-8")
+    script = text.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, Any] = {"__name__": "published"}
+    exec(compile(script, "docs/record.md", "exec"), namespace)
+    rows = Event.objects.order_by(F("case_id").asc(nulls_last=True), "seq").values(
+        *chain.CHAINED, "prev_hash", "hash"
+    )
+    lines = [json.dumps({**row, "at": row["at"].isoformat()}) for row in rows]
+    return [(case_id, seq) for case_id, seq, _ in namespace["check"](lines)]
 
 
 def refused(sql: str, params: list[Any] | None = None) -> None:
@@ -242,6 +259,8 @@ def test_verify_finds_tampering_by_a_superuser(how, receive, people):
     assert words in found[0].what
     assert breaks(case=intact) == []
     assert breaks(batch=2) == found  # the keyset batches give the same answer
+    # the published method, redone outside appealdesk (docs/record.md), agrees
+    assert published_check() == ([(case.pk, named_seq)] if named_seq else [])
     result = runner.invoke(app, ["verify"])
     assert result.exit_code == 1, result.output
     assert f"BROKEN {case.number}" in result.output and intact.number not in result.output

@@ -1,7 +1,7 @@
 """`appealdesk report timeliness|volumes|outcomes|public-metrics|aging|universe`: the reports
 on the command line, as CSV (the default), XLSX or JSON, to standard output or a file. The
-command line reads every case (it runs with the database's own rights); a universe export is written to
-the access log all the same, once."""
+command line reads every case (it runs with the database's own rights); a universe export is
+written to the access log all the same, once."""
 
 from __future__ import annotations
 

@@ -142,7 +142,7 @@ def _locked_heads(case_ids: set[int | None]) -> dict[int | None, tuple[int, str]
         if None in case_ids:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CASELESS_LOCK])
-    found: dict[int | None, tuple[int, str]] = {**heads(cases)}
+    found: dict[int | None, tuple[int, str]] = dict(heads(cases).items())
     if None in case_ids:
         last = (
             Event.objects.filter(case__isnull=True)

@@ -492,7 +492,6 @@ PUBLIC_LABELS = {
     "pending": "pending",
     "not_decided": "closed without a decision",
 }
-SHARES = ("approved", "denied", "approved_after_appeal", "extended_approved")
 
 
 def requests_q(prefix: str = "") -> Q:
@@ -584,7 +583,7 @@ def public_metrics(f: ReportFilter, *, within: Q | None = None) -> list[PublicRo
         found = cursor.fetchall()
     rows = []
     for year, program, expedited, requests, *rest in found:
-        counts = dict(zip(counted, rest[: len(counted)], strict=True))
+        counts: dict[str, int] = dict(zip(counted, rest[: len(counted)], strict=True))
         average, median = rest[len(counted) :]
         decided = counts["decided"]
         rows.append(
@@ -594,7 +593,10 @@ def public_metrics(f: ReportFilter, *, within: Q | None = None) -> list[PublicRo
                 track="expedited" if expedited else "standard",
                 requests=requests,
                 **counts,
-                **{f"{n}_pct": _share(counts[n], decided) for n in SHARES},
+                approved_pct=_share(counts["approved"], decided),
+                denied_pct=_share(counts["denied"], decided),
+                approved_after_appeal_pct=_share(counts["approved_after_appeal"], decided),
+                extended_approved_pct=_share(counts["extended_approved"], decided),
                 average_days=_days(average),
                 median_days=_days(median),
             )

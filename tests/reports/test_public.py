@@ -10,16 +10,16 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.core.files.base import ContentFile
 from typer.testing import CliRunner
 
 from appealdesk.cases import services as sv
-from appealdesk.cases.models import Case, Clock, Document, Party
+from appealdesk.cases.models import Case, Clock, Party
 from appealdesk.reports import selectors
 from appealdesk.reports.filters import ReportFilter
 from appealdesk.reports.selectors import PUBLIC_FIGURES, Drill, PublicRow
+from tests.cases.conftest import written_consent
 from tests.conftest import genex, ump
-from tests.reports.conftest import at
+from tests.reports.conftest import at, taken_in
 
 pytestmark = pytest.mark.django_db
 D = dt.timedelta(days=1)
@@ -50,24 +50,8 @@ def requests(people) -> dict[str, Case]:
     """
     bob, rita, vera = people["bob"], people["rita"], people["vera"]
     member = Party.objects.create(role="member", name="Lee Roe", subscriber_id="W7654321")
-    consent = Document.objects.create(
-        kind="written_consent",
-        name="consent.pdf",
-        content_type="application/pdf",
-        size=4,
-        sha256="0" * 64,
-        file=ContentFile(b"%PDF", name="consent.pdf"),
-    )
-
-    def receive(request: dict[str, Any]) -> Case:
-        received = at(request["received_at"])
-        return sv.case_receive(
-            request=request,
-            actor=bob,
-            member=member,
-            backdate_reason="entered from the mail log",
-            now=received + dt.timedelta(minutes=10),
-        )
+    consent = written_consent()
+    receive = taken_in(member, bob)
 
     def decide(case: Case, outcome: str, when: str, by: Any = rita) -> Case:
         moment = at(when)

@@ -268,6 +268,33 @@ def test_verify_finds_tampering_by_a_superuser(how, receive, people):
     refused("DELETE FROM cases_event WHERE case_id = %s", [intact.pk])  # the trigger is back
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_verify_finds_an_edit_made_by_the_postgres_superuser(receive, people):
+    """On PostgreSQL, with the superuser itself (the throwaway cluster of `./dev test` trusts
+    it on 127.0.0.1): its own session skips every trigger (`session_replication_role =
+    replica`), no ALTER TABLE needed, and the edit is committed; `verify` finds it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the superuser of a PostgreSQL server")
+    import psycopg
+
+    case = worked(receive, people)
+    event = Event.objects.get(case=case, seq=2)
+    db = connection.settings_dict
+    try:
+        superuser = psycopg.connect(
+            host=db["HOST"], port=db["PORT"], dbname=db["NAME"], user="postgres", connect_timeout=5
+        )
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no superuser sign-in on this server ({exc})")
+    with superuser:
+        superuser.execute("SET session_replication_role = replica")
+        superuser.execute("UPDATE cases_event SET actor_label = 'nobody' WHERE id = %s", [event.pk])
+    found = breaks()
+    assert [(b.case_number, b.event_id) for b in found] == [(case.number, event.pk)]
+    assert "content is not what was hashed" in found[0].what
+
+
 @pytest.mark.django_db
 def test_verify_one_case_prints_its_head_and_a_printed_one(receive, people):
     case = worked(receive, people)

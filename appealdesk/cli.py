@@ -1,6 +1,7 @@
 """The `appealdesk` command.
 
-Exit codes: 0 success, 1 a pack that does not validate, 2 bad input (one line naming the field).
+Exit codes: 0 success, 1 a pack that does not validate or an event chain that is broken, 2 bad
+input (one line naming the field).
 """
 
 from __future__ import annotations
@@ -485,6 +486,56 @@ def sweep(
     seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
     summary = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in run.counts.items())
     out.print(f"sweep {run.pk} in {seconds:.2f} s: {summary}", markup=False)
+
+
+@app.command()
+def verify(
+    case: Annotated[
+        str | None, typer.Option("--case", help="one case's chain (its number); prints its head")
+    ] = None,
+    seq: Annotated[
+        int | None,
+        typer.Option(min=1, help="with --case: print the hash of this event (a printed head)"),
+    ] = None,
+    batch: Annotated[int, typer.Option(min=1, help="events read per statement")] = 5000,
+) -> None:
+    """Recompute the hash chain of every case's event log (docs/record.md) and name the first
+    broken link of each broken chain: the case, the event, what differs. Exit code 1 when a
+    chain is broken. Streams in keyset batches: memory stays flat for millions of events."""
+    import time
+
+    _django()
+    from appealdesk.cases.chain import ChainCheck
+    from appealdesk.cases.models import Case
+
+    found = None
+    if seq is not None and case is None:
+        _fail("--seq: say which case (--case NUMBER)")
+    if case is not None:
+        found = Case.objects.filter(number=case.strip().upper()).first()
+        if found is None:
+            _fail(f"--case: no case numbered {case!r}")
+    started = time.perf_counter()
+    check = ChainCheck(case=found, batch=batch, seq=seq)
+    broken = 0
+    for link in check.run():
+        broken += 1
+        out.print(f"BROKEN {link.line()}", markup=False)
+    seconds = time.perf_counter() - started
+    if found is not None and check.head is not None and not broken:
+        out.print(
+            f"{found.number}: {check.head[0]} events, chain head {check.head[1]}", markup=False
+        )
+        if seq is not None:
+            at = check.at_seq or "none: the chain is shorter"
+            out.print(f"{found.number}: hash of event {seq}: {at}", markup=False)
+    verdict = f"{broken} broken" if broken else "every link intact"
+    out.print(
+        f"checked {check.events:,} events in {check.chains:,} chains in {seconds:.1f} s: {verdict}",
+        markup=False,
+    )
+    if broken:
+        raise typer.Exit(1)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

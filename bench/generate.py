@@ -29,6 +29,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from appealdesk.cases import packs  # noqa: E402
+from appealdesk.cases.chain import ChainHeads  # noqa: E402
 from appealdesk.cases.models import Case, Clock, Event, Party, Team  # noqa: E402
 from appealdesk.cases.services import NO_DUE  # noqa: E402
 from appealdesk.policy import assess, default_registry  # noqa: E402
@@ -276,32 +277,36 @@ def rows(
             received + dt.timedelta(minutes=5),
             None,
         ]
+        chain = ChainHeads()  # a new case: its chain starts here
         events = [
-            [
+            chained(
+                chain,
                 case_id,
                 received + dt.timedelta(minutes=5),
-                None,
-                "bench",
                 "case.received",
-                "",
-                None,
-                json.dumps({"number": case[1]}),
-            ]
+                {"number": case[1]},
+            )
         ]
         if decided:
-            events.append(
-                [
-                    case_id,
-                    decided,
-                    None,
-                    "bench",
-                    "case.decided",
-                    "",
-                    None,
-                    json.dumps({"outcome": case[35]}),
-                ]
-            )
+            events.append(chained(chain, case_id, decided, "case.decided", {"outcome": case[35]}))
         yield case, clocks, events
+
+
+def chained(chain: ChainHeads, case_id: int, at: dt.datetime, action: str, after: Any) -> list[Any]:
+    """An event row in the column order of cases_event, linked into its case's hash chain by
+    the same function as every event the services write."""
+    fields = {
+        "case_id": case_id,
+        "at": at,
+        "actor_id": None,
+        "actor_label": "bench",
+        "action": action,
+        "reason": "",
+        "before": None,
+        "after": after,
+    }
+    # the columns as COPY takes them: `after` as JSON text, then seq, prev_hash, hash
+    return [*list(fields.values())[:-1], json.dumps(after), *chain.add(fields)]
 
 
 def columns(model: Any) -> list[str]:

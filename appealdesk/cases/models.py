@@ -6,6 +6,8 @@ Models hold data and cheap derived properties only; every change goes through a 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -468,8 +470,24 @@ class InformationRequest(models.Model):
     closed_reason = models.CharField(max_length=200, blank=True)
 
 
+class EventQuerySet(models.QuerySet["Event"]):
+    def bulk_create(self, objs: Any, batch_size: int | None = None, **options: Any) -> Any:
+        """Every event joins its case's hash chain (`cases.chain.append`), whoever writes it."""
+        if options:
+            raise TypeError(f"events are only appended: {', '.join(options)} is not for them")
+        from appealdesk.cases import chain
+
+        return chain.append(list(objs), batch_size=batch_size)
+
+    def insert_chained(self, objs: list[Event], batch_size: int | None = None) -> list[Event]:
+        """The INSERT itself, for `chain.append` once the links are made."""
+        return super().bulk_create(objs, batch_size=batch_size)
+
+
 class Event(models.Model):
-    """Append-only: the database itself refuses UPDATE and DELETE (see migration 0002)."""
+    """Append-only: the database itself refuses UPDATE and DELETE (see migration 0002), and
+    each event is a link of its case's hash chain (`seq`, `prev_hash`, `hash`: see
+    `cases.chain` and docs/record.md)."""
 
     case = models.ForeignKey(
         Case, null=True, on_delete=models.PROTECT, related_name="events", db_index=False
@@ -488,10 +506,35 @@ class Event(models.Model):
     reason = models.TextField(blank=True)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
+    # the hash chain: the event's place in its case's log (1, 2, 3…), the hash of the event
+    # before it (64 zeros for the first) and SHA-256(prev_hash + canonical JSON of the event)
+    seq = models.PositiveIntegerField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["case", "at", "id"], name="event_case_at")]
+        constraints = [
+            # one successor per link (a fork is refused), and the order `verify` walks in;
+            # partial indexes both, which SQLite adds without rebuilding the table
+            models.UniqueConstraint(
+                fields=["case", "seq"], name="event_chain", condition=Q(case__isnull=False)
+            ),
+            models.UniqueConstraint(
+                fields=["seq"], name="event_chain_caseless", condition=Q(case__isnull=True)
+            ),
+        ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            super().save(*args, **kwargs)  # refused by the database (append-only)
+            return
+        from appealdesk.cases import chain
+
+        chain.append([self])
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

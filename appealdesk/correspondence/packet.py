@@ -24,6 +24,7 @@ from django.utils import timezone
 from appealdesk.access.timeline import describe
 from appealdesk.cases import packs
 from appealdesk.cases import services as sv
+from appealdesk.cases.chain import heads
 from appealdesk.cases.documents import DOCUMENT_KINDS
 from appealdesk.cases.images import image_problem
 from appealdesk.cases.models import Case, Document
@@ -136,7 +137,7 @@ def packet_build(
             )
         )
         front_pdf, timeline_start = _front(
-            case, cases, parts, program, purpose, actor, now, timeline_pages
+            case, cases, parts, program, purpose, actor, now, timeline_pages, _record(cases)
         )
     return _assemble(case, front_pdf, parts, timeline_pdf, timeline_start, cases)
 
@@ -150,6 +151,7 @@ def _front(
     actor: Any,
     now: dt.datetime,
     timeline_pages: int,
+    record: list[dict[str, Any]],
 ) -> tuple[bytes, int]:
     """The cover and index. Its own length decides where everything starts, so it is rendered
     until the page numbers it prints agree with its length (twice, nearly always)."""
@@ -172,6 +174,7 @@ def _front(
                 "timeline_start": start,
                 "timeline_pages": timeline_pages,
                 "total": start + timeline_pages - 1,
+                "record": record,
             },
         )
         pdf, pages = pdf_of(html)
@@ -179,6 +182,17 @@ def _front(
             break
         front_pages = pages
     return pdf, start
+
+
+def _record(cases: list[Case]) -> list[dict[str, Any]]:
+    """Each level's event log as it stands: how many events, and the hash of the last one (the
+    chain head, docs/record.md), which anyone can later compare with `appealdesk verify`."""
+    found = heads([c.pk for c in cases])
+    return [
+        {"case": c, "events": found[c.pk][0], "head": found[c.pk][1]}
+        for c in cases
+        if c.pk in found
+    ]
 
 
 def _as_pdf(document: Document, number: int, title: str) -> tuple[bytes, int, str]:

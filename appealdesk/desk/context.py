@@ -17,6 +17,7 @@ REPORT_PAGES = {
     "report_timeliness",
     "report_volumes",
     "report_aging",
+    "report_public",
     "report_universe",
     "report_cases",
 }

@@ -66,6 +66,7 @@ urlpatterns = [
     path("reports/", reports.timeliness, name="report_timeliness"),
     path("reports/volumes/", reports.volumes, name="report_volumes"),
     path("reports/aging/", reports.aging, name="report_aging"),
+    path("reports/public/", reports.public, name="report_public"),
     path("reports/universe/", reports.universe_page, name="report_universe"),
     path("reports/cases/", reports.cases, name="report_cases"),
     path("reports/<slug:report>.<slug:fmt>", reports.download, name="report_download"),

@@ -1,5 +1,5 @@
-"""Reports (SPEC 6): timeliness compliance per clock, volumes and outcomes, aging of open cases,
-and the case universe export. Definitions: docs/reports.md.
+"""Reports (SPEC 6): timeliness compliance per clock, volumes and outcomes, the public metrics
+(CMS-0057-F), aging of open cases, and the case universe export. Definitions: docs/reports.md.
 
 `selectors` holds the aggregate statements (one per report, grouped in the database) and the
 list behind every figure; `universe` streams the one-row-per-case export; `tables` writes any

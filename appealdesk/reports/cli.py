@@ -1,7 +1,7 @@
-"""`appealdesk report timeliness|volumes|outcomes|aging|universe`: the reports on the command
-line, as CSV (the default), XLSX or JSON, to standard output or a file. The command line
-reads every case (it runs with the database's own rights); a universe export is written to
-the access log all the same, once."""
+"""`appealdesk report timeliness|volumes|outcomes|public-metrics|aging|universe`: the reports
+on the command line, as CSV (the default), XLSX or JSON, to standard output or a file. The
+command line reads every case (it runs with the database's own rights); a universe export is
+written to the access log all the same, once."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import typer
 from appealdesk.policy.quoting import quoted
 
 report_app = typer.Typer(
-    help="Reports: timeliness, volumes, outcomes, aging, the case universe.",
+    help="Reports: timeliness, volumes, outcomes, public metrics, aging, the case universe.",
     no_args_is_help=True,
 )
 
@@ -219,6 +219,19 @@ def outcomes(options: ReportOptions) -> None:
         return selectors.outcomes(f), selectors.OutcomeRow
 
     _report("outcomes", options, read)
+
+
+@report_command()
+def public_metrics(options: ReportOptions) -> None:
+    """Per year of receipt, program and track: requests approved, denied, approved after
+    appeal, extended and approved; average and median days to decision (CMS-0057-F)."""
+
+    def read(f: Any) -> tuple[list[Any], type]:
+        from appealdesk.reports import selectors
+
+        return selectors.public_metrics(f), selectors.PublicRow
+
+    _report("public metrics", options, read)
 
 
 @report_command(dates=False)

@@ -21,13 +21,13 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Case as CaseWhen
-from django.db.models import Count, F, FloatField, Q, Value, When
+from django.db.models import Count, Exists, F, FloatField, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.db.models.functions.datetime import TruncBase
 from django.utils import timezone
 
 from appealdesk.cases.errors import InvalidInput
-from appealdesk.cases.models import Case, Clock, ClockState
+from appealdesk.cases.models import Case, Clock, ClockState, Extension
 from appealdesk.policy import default_registry
 from appealdesk.policy.quoting import quoted
 from appealdesk.reports.filters import (
@@ -42,7 +42,7 @@ from appealdesk.reports.filters import (
     received_q,
     zones,
 )
-from appealdesk.reports.sql import ElapsedDays, WeekStart, YearMonth
+from appealdesk.reports.sql import ElapsedDays, WeekStart, Year, YearMonth
 
 STATUSES = ("met", "missed", "open_on_time", "open_overdue", "pending")
 STATUS_LABELS = {
@@ -361,20 +361,11 @@ def outcomes(f: ReportFilter, *, within: Q | None = None) -> list[OutcomeRow]:
     """Decisions and dismissals by outcome per program, kind and level, the overturn rate, and
     the average and 90th-percentile days from receipt to decision: one statement (the
     percentile by a window over the decided cases, the same SQL on SQLite and PostgreSQL)."""
-    days = CaseWhen(
-        When(
-            outcome__in=DECISIONS,
-            decided_at__isnull=False,
-            then=ElapsedDays("received_at", "decided_at"),
-        ),
-        default=Value(None),
-        output_field=FloatField(),
-    )
     cases = (
         Case.objects.filter(f.case_q(within=within))
         .exclude(outcome="")
         .values("program", "kind", "level", "outcome")
-        .annotate(days=days)
+        .annotate(days=_decision_days())
         .order_by()
     )
     inner, params = cases.query.sql_with_params()
@@ -404,9 +395,9 @@ def outcomes(f: ReportFilter, *, within: Q | None = None) -> list[OutcomeRow]:
                 withdrawn=g["withdrawn"],
                 dismissed=g["dismissed"],
                 decided=decided,
-                overturn_rate=round(100 * overturned / decided, 1) if decided else None,
+                overturn_rate=_share(overturned, decided),
                 average_days=round(g["days"] / decided, 2) if decided else None,
-                p90_days=round(g["p90"], 2) if g.get("p90") is not None else None,
+                p90_days=_days(g.get("p90")),
             )
         )
     return rows
@@ -473,11 +464,174 @@ def aging(
     return rows
 
 
+# -- public metrics (CMS-0057-F) ---------------------------------------------------------------
+# docs/reports.md, "Public metrics": the figures plans publish for prior authorization, counted
+# over the requests appealdesk decides. A request is the first level of its matter (no prior
+# level) of a kind that asks for a service or a payment; complaints and grievances are not.
+REQUEST_KINDS = ("appeal", "expedited_appeal", "clinical_appeal")
+APPROVALS = ("overturned", "partially_overturned")
+PUBLIC_FIGURES = (
+    "requests",
+    "decided",
+    "approved",
+    "partially_approved",
+    "denied",
+    "approved_after_appeal",
+    "extended_approved",
+    "pending",
+    "not_decided",
+)
+PUBLIC_LABELS = {
+    "requests": "requests",
+    "decided": "decided",
+    "approved": "approved",
+    "partially_approved": "of which in part",
+    "denied": "denied",
+    "approved_after_appeal": "approved after appeal",
+    "extended_approved": "extended and approved",
+    "pending": "pending",
+    "not_decided": "closed without a decision",
+}
+
+
+def requests_q(prefix: str = "") -> Q:
+    return Q(**{prefix + "kind__in": REQUEST_KINDS, prefix + "prior__isnull": True})
+
+
+def public_q(figure: str) -> Q:
+    """The requests one figure counts (of `requests_q`), as a condition on the case row."""
+    decided = Q(outcome__in=DECISIONS)
+    # a later level of the same matter (a level-2 appeal, an independent review) approved it
+    reversed_later = Exists(
+        Case.objects.filter(matter_id=OuterRef("pk"), outcome__in=APPROVALS).exclude(
+            pk=OuterRef("pk")
+        )
+    )
+    extended = Exists(Extension.objects.filter(clock__case_id=OuterRef("pk")))
+    figures = {
+        "requests": Q(),
+        "decided": decided,
+        "approved": Q(outcome__in=APPROVALS),
+        "partially_approved": Q(outcome="partially_overturned"),
+        "denied": Q(outcome="upheld"),
+        "approved_after_appeal": Q(outcome="upheld") & Q(reversed_later),
+        "extended_approved": Q(outcome__in=APPROVALS) & Q(extended),
+        "pending": ~decided & Q(is_open=True),
+        "not_decided": ~decided & Q(is_open=False),
+    }
+    return figures[figure]
+
+
+@dataclass(frozen=True)
+class PublicRow:
+    year: int  # of the local receipt date
+    program: str
+    track: str  # standard or expedited
+    requests: int
+    decided: int  # approved + denied
+    approved: int  # overturned or partially overturned: the service or payment granted
+    partially_approved: int  # of which in part
+    denied: int  # upheld
+    approved_after_appeal: int  # denied, then approved at a later level of the matter
+    extended_approved: int  # approved, and a clock of the request was extended
+    pending: int  # open, not decided yet
+    not_decided: int  # closed without a decision: dismissed, withdrawn, redirected
+    approved_pct: float | None  # of decided
+    denied_pct: float | None
+    approved_after_appeal_pct: float | None
+    extended_approved_pct: float | None
+    average_days: float | None  # receipt to decision, decided requests
+    median_days: float | None  # the middle one; of an even number, the mean of the two
+
+
+PUBLIC_SQL = """
+SELECT report_year, program, expedited, COUNT(*), {sums}, AVG(days),
+       AVG(CASE WHEN rn IN ((n + 1) / 2, (n + 2) / 2) THEN days END)
+FROM (SELECT s.*,
+             ROW_NUMBER() OVER (PARTITION BY s.report_year, s.program, s.expedited,
+                                             s.days IS NULL ORDER BY s.days) AS rn,
+             COUNT(*) OVER (PARTITION BY s.report_year, s.program, s.expedited,
+                                         s.days IS NULL) AS n
+      FROM ({cases}) s) t
+GROUP BY report_year, program, expedited
+"""
+
+
+def public_metrics(f: ReportFilter, *, within: Q | None = None) -> list[PublicRow]:
+    """Per year of receipt, program and track (standard, expedited): the requests approved,
+    denied, approved after appeal, extended and approved, with their shares of the decided
+    ones, and the average and median days from receipt to decision. One statement: each
+    request flagged per figure, summed; the median by a window over the decided ones (the same
+    SQL on SQLite and PostgreSQL)."""
+    counted = PUBLIC_FIGURES[1:]
+    flags = {
+        f"f_{name}": CaseWhen(
+            When(public_q(name), then=Value(1)), default=Value(0), output_field=IntegerField()
+        )
+        for name in counted
+    }
+    cases = (
+        Case.objects.filter(f.case_q(within=within), requests_q())
+        .values("program", "expedited")
+        .annotate(report_year=Year("received_date"), days=_decision_days(), **flags)
+        .order_by()
+    )
+    inner, params = cases.query.sql_with_params()
+    sums = ", ".join(f"SUM(f_{name})" for name in counted)
+    with connection.cursor() as cursor:
+        cursor.execute(PUBLIC_SQL.format(cases=inner, sums=sums), params)
+        found = cursor.fetchall()
+    rows = []
+    for year, program, expedited, requests, *rest in found:
+        counts: dict[str, int] = dict(zip(counted, rest[: len(counted)], strict=True))
+        average, median = rest[len(counted) :]
+        decided = counts["decided"]
+        rows.append(
+            PublicRow(
+                year=int(year),
+                program=program,
+                track="expedited" if expedited else "standard",
+                requests=requests,
+                **counts,
+                approved_pct=_share(counts["approved"], decided),
+                denied_pct=_share(counts["denied"], decided),
+                approved_after_appeal_pct=_share(counts["approved_after_appeal"], decided),
+                extended_approved_pct=_share(counts["extended_approved"], decided),
+                average_days=_days(average),
+                median_days=_days(median),
+            )
+        )
+    rows.sort(key=lambda r: (r.year, r.program, r.track != "standard"))
+    return rows
+
+
+def _decision_days() -> Any:
+    """Days from receipt to decision, decided cases only (else NULL)."""
+    return CaseWhen(
+        When(
+            outcome__in=DECISIONS,
+            decided_at__isnull=False,
+            then=ElapsedDays("received_at", "decided_at"),
+        ),
+        default=Value(None),
+        output_field=FloatField(),
+    )
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _days(value: float | None) -> float | None:
+    return round(value, 2) if value is not None else None
+
+
 # -- the cases behind a figure -----------------------------------------------------------------
 @dataclass(frozen=True)
 class Drill:
     """Which figure: a clock and status (timeliness), a month or week of receipt, a month of
-    the due date, an outcome ("decided": any decision), an age bucket of open cases."""
+    the due date, an outcome ("decided": any decision), an age bucket of open cases, a figure
+    of the public metrics (of the requests received in `year`)."""
 
     clock: str | None = None
     status: str | None = None
@@ -487,6 +641,8 @@ class Drill:
     outcome: str | None = None
     bucket: str | None = None
     open: bool | None = None
+    figure: str | None = None
+    year: int | None = None
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> Drill:
@@ -520,6 +676,14 @@ class Drill:
                 month_range(text[name], name)
         if status is not None and "clock" not in text:
             raise InvalidInput("status: say which clock (clock=…)", field="clock")
+        figure = text.get("figure")
+        if figure is not None and figure not in PUBLIC_FIGURES:
+            raise InvalidInput(
+                f"figure: {quoted(figure)} is not one of {', '.join(PUBLIC_FIGURES)}",
+                field="figure",
+            )
+        if figure is not None and "clock" in text:
+            raise InvalidInput("figure: a figure of requests, not of a clock", field="figure")
         return cls(
             clock=ident(text.get("clock"), "clock"),
             status=status,
@@ -529,11 +693,23 @@ class Drill:
             outcome=outcome,
             bucket=bucket,
             open=flag(text.get("open"), "open"),
+            figure=figure,
+            year=_year(text.get("year")),
         )
 
     def params(self) -> dict[str, str]:
         out = {}
-        for name in ("clock", "status", "month_received", "month_due", "week", "outcome", "bucket"):
+        for name in (
+            "clock",
+            "status",
+            "month_received",
+            "month_due",
+            "week",
+            "outcome",
+            "bucket",
+            "figure",
+            "year",
+        ):
             value = getattr(self, name)
             if value is not None:
                 out[name] = str(value)
@@ -555,7 +731,19 @@ class Drill:
             q &= bucket_q(self.bucket, now, prefix)
         if self.open is not None:
             q &= Q(**{prefix + "is_open": self.open})
+        if self.year is not None:
+            q &= received_q(dt.date(self.year, 1, 1), dt.date(self.year, 12, 31), prefix)
+        if self.figure is not None:  # never with a clock (parse): no prefix
+            q &= requests_q() & public_q(self.figure)
         return q
+
+
+def _year(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if value.isascii() and value.isdigit() and len(value) == 4 and value != "0000":
+        return int(value)
+    raise InvalidInput(f"year: {quoted(value)} is not a year; use YYYY, e.g. 2026", field="year")
 
 
 @dataclass(frozen=True)

@@ -49,3 +49,15 @@ class ElapsedDays(Func):
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         end, start = (compiler.compile(e) for e in self.get_source_expressions())
         return f"(julianday({end[0]}) - julianday({start[0]}))", (*end[1], *start[1])
+
+
+class Year(Func):
+    """'2026' of a date column."""
+
+    output_field = CharField()
+    template = "to_char(%(expressions)s, 'YYYY')"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="strftime('%%%%Y', %(expressions)s)", **extra
+        )

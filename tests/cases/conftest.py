@@ -84,8 +84,8 @@ def receive(db, people, member):
     return make
 
 
-@pytest.fixture
-def consent(db):
+def written_consent() -> Document:
+    """A member's written consent to more time, as a stored document."""
     return Document.objects.create(
         kind="written_consent",
         name="consent.pdf",
@@ -94,6 +94,11 @@ def consent(db):
         sha256="0" * 64,
         file=ContentFile(b"%PDF", name="consent.pdf"),
     )
+
+
+@pytest.fixture
+def consent(db):
+    return written_consent()
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw
 
 from appealdesk.cases.documents import document_store
-from appealdesk.cases.models import Case
+from appealdesk.cases.models import Case, Event
 from appealdesk.correspondence.packet import matter_cases, packet_build
 from appealdesk.correspondence.render import pdf_of
 from appealdesk.correspondence.services import letter_generate
@@ -116,6 +116,23 @@ def test_the_packet_holds_every_level_indexed_stamped_and_the_timeline(cases, ir
     outline = [item.title for item in reader.outline]
     assert outline[0] == "Index" and outline[-1] == "Timeline"
     assert "1. eob-march.pdf" in outline
+
+
+@pytest.mark.django_db
+def test_the_index_prints_each_levels_chain_head(cases, iro_matter):
+    """docs/record.md: the head printed is the hash of the level's last event when the file
+    was made, with how many events it had; `appealdesk verify --case N --seq EVENTS` gives it
+    back later."""
+    packet = packet_build(iro_matter, purpose="iro", actor=cases.people["bob"])
+    front = packet.parts[0].start - 1
+    reader = pypdf.PdfReader(io.BytesIO(packet.pdf))
+    index = words("".join(reader.pages[i].extract_text() for i in range(front)))
+    assert "The record" in index and "appealdesk verify --case" in index
+    levels = Case.objects.filter(matter_id=iro_matter.matter_id).order_by("received_at")
+    assert levels.count() == 3
+    for case in levels:
+        last = Event.objects.filter(case=case).order_by("-seq").first()
+        assert re.search(rf"{case.number} {last.seq} {last.hash}", index), case
 
 
 @pytest.mark.django_db

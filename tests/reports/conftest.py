@@ -5,16 +5,17 @@ supervises UMP, gina supervises Genex, root administers, bob is a UMP analyst, r
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.files.base import ContentFile
 
 from appealdesk.cases import services as sv
-from appealdesk.cases.models import Case, Clock, Document, Party, StaffProfile, Team
+from appealdesk.cases.models import Case, Clock, Party, StaffProfile, Team
+from tests.cases.conftest import written_consent
 from tests.conftest import genex, ump
 
 UTC = dt.UTC
@@ -73,29 +74,30 @@ class World:
         )
 
 
-@pytest.fixture
-def world(people) -> World:
-    """Cases A–M (docs in each step); NOW is 2026-06-15 12:00 PDT."""
-    bob, rita = people["bob"], people["rita"]
-    member = Party.objects.create(role="member", name="Pat Doe", subscriber_id="W1234567")
-    consent = Document.objects.create(
-        kind="written_consent",
-        name="consent.pdf",
-        content_type="application/pdf",
-        size=4,
-        sha256="0" * 64,
-        file=ContentFile(b"%PDF", name="consent.pdf"),
-    )
+def taken_in(member: Party, actor: Any) -> Callable[[dict[str, Any]], Case]:
+    """Intake of a request at its own receipt time (entered ten minutes later, from the mail
+    log)."""
 
     def receive(request: dict[str, Any]) -> Case:
         received = at(request["received_at"])
         return sv.case_receive(
             request=request,
-            actor=bob,
+            actor=actor,
             member=member,
             backdate_reason="entered from the mail log",
             now=received + 10 * dt.timedelta(minutes=1),
         )
+
+    return receive
+
+
+@pytest.fixture
+def world(people) -> World:
+    """Cases A–M (docs in each step); NOW is 2026-06-15 12:00 PDT."""
+    bob, rita = people["bob"], people["rita"]
+    member = Party.objects.create(role="member", name="Pat Doe", subscriber_id="W1234567")
+    consent = written_consent()
+    receive = taken_in(member, bob)
 
     def notice(case: Case, notice: str, medium: str, when: dt.datetime) -> None:
         sv.case_record_notice(case, actor=bob, notice=notice, medium=medium, at=when, now=when)

@@ -74,7 +74,7 @@ def test_a_supervisor_exports_the_cases_they_may_see(client, world):
     assert {r[0] for r in rows[1:]} == {"genex-ur"}
 
 
-@pytest.mark.parametrize("report", ["timeliness", "volumes", "outcomes", "aging"])
+@pytest.mark.parametrize("report", ["timeliness", "volumes", "outcomes", "aging", "public_metrics"])
 def test_report_tables_download(root, world, report):
     as_csv = csv_rows(body(root.get(f"/desk/reports/{report}.csv?program=ump")))
     as_xlsx = xlsx_rows(body(root.get(f"/desk/reports/{report}.xlsx?program=ump")))
@@ -98,7 +98,7 @@ def test_api_reports_are_json(client, world):
     assert data["by"] == "month_received" and data["filter"]["from"] == "2026-01-01"
     assert {r["program"] for r in data["rows"]} == {"ump"}  # sam supervises UMP only
     assert {(r["program"], r["clock"]) for r in data["totals"]} >= {("ump", "decision")}
-    for name in ("volumes", "outcomes", "aging"):
+    for name in ("volumes", "outcomes", "aging", "public-metrics"):
         response = client.get(f"/api/v1/reports/{name}?program=ump", headers=headers)
         assert response.status_code == 200 and response.json()["rows"], name
     page = client.get(
@@ -112,6 +112,15 @@ def test_api_reports_are_json(client, world):
     ).json()
     numbers = {page["items"][0]["number"], more["items"][0]["number"]}
     assert numbers == {world.cases["B"].number, world.cases["C"].number}
+    # A (level 1, upheld) was partially overturned at level 2 (J): approved after appeal
+    public = client.get("/api/v1/reports/public-metrics?program=ump", headers=headers).json()
+    standard = next(r for r in public["rows"] if r["track"] == "standard")
+    assert standard["year"] == 2026 and standard["approved_after_appeal"] == 1
+    behind = client.get(
+        "/api/v1/reports/cases?program=ump&figure=approved_after_appeal&year=2026",
+        headers=headers,
+    ).json()
+    assert [i["number"] for i in behind["items"]] == [world.cases["A"].number]
 
 
 def test_api_universe_streams_csv(client, world):

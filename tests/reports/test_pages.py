@@ -22,9 +22,11 @@ PAGES = [
     "/desk/reports/volumes/?from=2026-01-01&to=2026-06-30",
     "/desk/reports/volumes/?from=2026-01-01&to=2026-06-30&period=week",
     "/desk/reports/aging/",
+    "/desk/reports/public/?from=2026-01-01&to=2026-06-30",
     "/desk/reports/universe/",
     "/desk/reports/cases/?program=ump&clock=decision&status=missed",
     "/desk/reports/cases/?program=ump&kind=appeal&level=1&outcome=decided",
+    "/desk/reports/cases/?program=ump&expedited=false&year=2026&figure=approved_after_appeal",
 ]
 
 
@@ -69,13 +71,20 @@ def test_each_supervisor_counts_the_cases_they_may_see(client, world):
     assert page.context["page"].count == 0
 
 
-def test_every_figure_links_to_as_many_cases(client, world):
+@pytest.mark.parametrize(
+    ("url", "least"),
+    [
+        ("/desk/reports/?from=2026-01-01&to=2026-06-30&by=month_due", 10),
+        ("/desk/reports/public/?from=2026-01-01&to=2026-06-30", 8),
+    ],
+)
+def test_every_figure_links_to_as_many_cases(client, world, url, least):
     client = signed_in(client, world.people["root"])
-    response = client.get("/desk/reports/?from=2026-01-01&to=2026-06-30&by=month_due")
+    response = client.get(url)
     links = re.findall(
         rb'<a href="(/desk/reports/cases/\?[^"]+)" aria-label="(\d+) ', response.content
     )
-    assert len(links) > 10
+    assert len(links) > least
     for href, count in links:
         page = client.get(href.decode().replace("&amp;", "&"))
         assert page.context["page"].count == int(count), href

@@ -23,6 +23,7 @@ from appealdesk.reports.selectors import (
     CaseRow,
     Drill,
     OutcomeRow,
+    PublicRow,
     TimelinessRow,
     VolumeRow,
 )
@@ -66,6 +67,10 @@ class DrillQuery(Schema):
     outcome: str | None = Field(default=None, max_length=30)
     bucket: str | None = Field(default=None, max_length=20)
     open: bool | None = None
+    figure: str | None = Field(
+        default=None, max_length=30, description="a figure of the public metrics, e.g. denied"
+    )
+    year: str | None = Field(default=None, max_length=4, description="YYYY, of receipt")
     cursor: str | None = Field(default=None, max_length=20)
     limit: int = Field(default=50, ge=1, le=500)
 
@@ -87,6 +92,11 @@ class VolumesOut(Schema):
 class OutcomesOut(Schema):
     filter: dict[str, str]
     rows: list[OutcomeRow]
+
+
+class PublicOut(Schema):
+    filter: dict[str, str]
+    rows: list[PublicRow]
 
 
 class AgingOut(Schema):
@@ -147,6 +157,17 @@ def report_outcomes(request: HttpRequest, q: Query[ReportQuery]) -> Any:
     return {"filter": f.params(), "rows": selectors.outcomes(f, within=roles.visible(user))}
 
 
+@router.get("/reports/public-metrics", response={200: PublicOut, **ERRORS}, tags=["reports"])
+def report_public_metrics(request: HttpRequest, q: Query[ReportQuery]) -> Any:
+    """The figures plans publish for prior authorization (CMS-0057-F), per year of receipt,
+    program and track (standard, expedited): requests approved, denied, approved after appeal,
+    extended and approved, their shares of the decided ones, and the average and median days
+    from receipt to decision. Definitions: docs/reports.md."""
+    user = _reader(request)
+    f = q.report_filter()
+    return {"filter": f.params(), "rows": selectors.public_metrics(f, within=roles.visible(user))}
+
+
 @router.get("/reports/aging", response={200: AgingOut, **ERRORS}, tags=["reports"])
 def report_aging(request: HttpRequest, q: Query[ReportQuery]) -> Any:
     """Open cases by age (0–7, 8–14, 15–30, over 30 days since the local receipt date), as
@@ -160,7 +181,8 @@ def report_aging(request: HttpRequest, q: Query[ReportQuery]) -> Any:
 @router.get("/reports/cases", response={200: CasesOut, **ERRORS}, tags=["reports"])
 def report_cases(request: HttpRequest, q: Query[ReportQuery], d: Query[DrillQuery]) -> Any:
     """The cases behind one figure of a report: the report's filter plus the figure
-    (`clock` and `status`, `month_received`, `month_due`, `week`, `outcome`, `bucket`)."""
+    (`clock` and `status`, `month_received`, `month_due`, `week`, `outcome`, `bucket`, or a
+    public metric's `figure` and `year`)."""
     user = _reader(request)
     drill = Drill.parse(d.model_dump(exclude={"cursor", "limit"}, exclude_none=True))
     page = selectors.cases_behind(

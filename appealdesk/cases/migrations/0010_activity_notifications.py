@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0008_portal_requests_moved_in"),
+        ("cases", "0009_event_chain"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -64,7 +64,8 @@ def _event(
     after: Mapping[str, Any] | None = None,
 ) -> Event:
     """Write a row of the case's event log and publish it (`cases.events`), in the caller's
-    transaction."""
+    transaction. The row is the next link of the case's hash chain (`Event.save` calls
+    `cases.chain.append`, which locks the case first)."""
     event = Event.objects.create(
         case=case,
         at=at,

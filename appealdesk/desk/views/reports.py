@@ -32,6 +32,7 @@ from appealdesk.reports.selectors import (
     AgingRow,
     Drill,
     OutcomeRow,
+    PublicRow,
     TimelinessRow,
     VolumeRow,
 )
@@ -40,6 +41,7 @@ PAGES = {
     "report_timeliness": "Timeliness",
     "report_volumes": "Volumes and outcomes",
     "report_aging": "Aging",
+    "report_public": "Public metrics",
     "report_universe": "Case universe",
 }
 SHOWN = ("met", "missed", "open_overdue", "open_on_time")  # the chart's parts, worst after met
@@ -57,9 +59,12 @@ def supervisors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return wrapped
 
 
-def _default_range(now: dt.datetime) -> tuple[dt.date, dt.date]:
-    """The current month and the two before it, to today."""
+def _default_range(now: dt.datetime, page: str) -> tuple[dt.date, dt.date]:
+    """The current month and the two before it, to today; for the yearly public metrics, last
+    year and this one."""
     last = today(None, now)
+    if page == "report_public":
+        return dt.date(last.year - 1, 1, 1), last
     first = last.replace(day=1)
     for _ in range(2):
         first = (first - dt.timedelta(days=1)).replace(day=1)
@@ -68,10 +73,10 @@ def _default_range(now: dt.datetime) -> tuple[dt.date, dt.date]:
 
 def _filter(request: HttpRequest, now: dt.datetime, page: str) -> Any:
     """The page's filter, and the error to show instead of a report. With no dates given at
-    all, the last three months; empty dates mean no limit."""
+    all, the page's default range; empty dates mean no limit."""
     data = request.GET.dict()
     if "from" not in data and "to" not in data:
-        first, last = _default_range(now)
+        first, last = _default_range(now, page)
         data.update({"from": first.isoformat(), "to": last.isoformat()})
     try:
         return _for_page(page, ReportFilter.parse(data)), None
@@ -343,6 +348,47 @@ def aging(request: HttpRequest) -> HttpResponse:
 
 
 @supervisors
+def public(request: HttpRequest) -> HttpResponse:
+    """The figures plans publish for prior authorization (CMS-0057-F), per year of receipt,
+    program and track; every count links to its requests."""
+    now = timezone.now()
+    f, error = _filter(request, now, "report_public")
+    context = _context(request, "report_public", f, error)
+    if error:
+        return render(request, "desk/reports/public.html", context, status=400)
+    rows = selectors.public_metrics(f, within=roles.visible(request.user))
+    table = [
+        {
+            "row": r,
+            "cells": [
+                (
+                    figure,
+                    selectors.PUBLIC_LABELS[figure],
+                    getattr(r, figure),
+                    getattr(r, f"{figure}_pct", None),
+                    _url(
+                        "report_cases",
+                        f,
+                        program=r.program,
+                        expedited="true" if r.track == "expedited" else "false",
+                        year=r.year,
+                        figure=figure,
+                    ),
+                )
+                for figure in selectors.PUBLIC_FIGURES
+            ],
+        }
+        for r in rows
+    ]
+    context.update(
+        rows=table,
+        figures=[(k, selectors.PUBLIC_LABELS[k]) for k in selectors.PUBLIC_FIGURES],
+        downloads=_downloads("public_metrics", f),
+    )
+    return render(request, "desk/reports/public.html", context)
+
+
+@supervisors
 def universe_page(request: HttpRequest) -> HttpResponse:
     f, error = _filter(request, timezone.now(), "report_universe")
     context = _context(request, "report_universe", f, error)
@@ -371,7 +417,12 @@ def cases(request: HttpRequest) -> HttpResponse:
     context = _context(request, "report_cases", f, error)
     described = [f.describe()] if f.params() else []
     for name, value in drill.params().items():
-        words = STATUS_LABELS.get(value) or BUCKET_LABELS.get(value) or value.replace("_", " ")
+        words = (
+            STATUS_LABELS.get(value)
+            or BUCKET_LABELS.get(value)
+            or (selectors.PUBLIC_LABELS.get(value) if name == "figure" else None)
+            or value.replace("_", " ")
+        )
         described.append(f"{name.replace('_', ' ')}: {words}")
     next_url = None
     if page is not None and page.next_cursor:
@@ -387,6 +438,7 @@ TABLES: dict[str, Any] = {
     "volumes": VolumeRow,
     "outcomes": OutcomeRow,
     "aging": AgingRow,
+    "public_metrics": PublicRow,
 }
 
 
@@ -408,6 +460,8 @@ def download(request: HttpRequest, report: str, fmt: str) -> HttpResponse:
             rows = selectors.volumes(f, within=within, period=request.GET.get("period") or "month")
         elif report == "outcomes":
             rows = selectors.outcomes(f, within=within)
+        elif report == "public_metrics":
+            rows = selectors.public_metrics(f, within=within)
         else:
             rows = selectors.aging(f, within=within)
     except InvalidInput as exc:

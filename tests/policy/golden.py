@@ -6,7 +6,8 @@ The file `fixtures/golden-answers.json` was first recorded from commit 095ed40, 
 format grew months, earliest dates, soft windows and immediate clocks; it was recorded again when
 the pack format was merged with issue 20's legal calendars and dismissal reasons (197 of 3,000
 answers moved, every one a Genex business day of the law's calendar or a request after a
-dismissed or withdrawn level; the pack-format merge itself moved none):
+dismissed or withdrawn level; the pack-format merge itself moved none), and again after the
+classifier's UMP model was retrained on a larger corpus (204 answers to texts moved, none other):
 
     PYTHONPATH=. python -m tests.policy.golden record
 
@@ -64,9 +65,16 @@ INSTANTS = [
 DAYS_BEFORE = [0, 1, 29, 30, 31, 59, 60, 61, 179, 180, 181, 182, 184, 187, 364, 365, 366, 400, -1]
 
 
+# the corpus files the texts come from: fixed, so a new batch of examples does not shift the
+# generated requests (a retrained model may still move the answers to texts: record again)
+TEXT_PARTS = {"claims", "coe", "complaints", "coverage", "eligibility", "mixed", "grievances"}
+TEXT_PARTS |= {"clinical"}
+
+
 def _texts(program: str) -> list[str]:
     rows = []
-    for file in sorted(CORPUS.glob(f"{program}.en.*.jsonl")):
+    files = sorted(CORPUS.glob(f"{program}.en.*.jsonl"))
+    for file in (f for f in files if f.name.split(".")[2] in TEXT_PARTS):
         rows += [json.loads(line)["text"] for line in file.read_text().splitlines()[:12]]
     return rows
 

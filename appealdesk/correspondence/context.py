@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from appealdesk.cases import packs
 from appealdesk.cases.documents import DOCUMENT_KINDS
@@ -52,7 +53,9 @@ def contact(program: Program, handler_id: str | None) -> dict[str, Any] | None:
     found = program.handlers.get(handler_id or "")
     if found is None:
         return None
-    return {**found, "mail_lines": address_lines(str(found.get("mail") or ""))}
+    # a handler's name and hours are pack words, read in the letter's language
+    words = {k: gettext(found[k]) for k in ("name", "hours") if found.get(k)}
+    return {**found, **words, "mail_lines": address_lines(str(found.get("mail") or ""))}
 
 
 def noun(label: str) -> str:
@@ -113,7 +116,7 @@ def item_labels(program: Program) -> dict[str, str]:
     labels: dict[str, str] = {}
     for process in program.pack.processes:
         for item in process.required:
-            labels.setdefault(item.id, item.label)
+            labels.setdefault(item.id, gettext(item.label))
     return labels
 
 
@@ -127,7 +130,7 @@ def letter_context(case: Case, kind: str, *, now: dt.datetime, note: str = "") -
     clocks = [c for c in case.clocks.all() if c.state != ClockState.CANCELLED]
     context: dict[str, Any] = {
         "kind": kind,
-        "kind_label": KIND_LABELS[kind],
+        "kind_label": KIND_LABELS[kind],  # staff words (the page meta), English
         "today": local_date(now, program.tz),
         "program": {"id": pack.program, "name": pack.name, "version": pack.version},
         "sender": contact(program, sender_id(case, program, kind)),
@@ -143,22 +146,22 @@ def letter_context(case: Case, kind: str, *, now: dt.datetime, note: str = "") -
         "case": {
             "number": case.number,
             "kind": case.kind,
-            "label": process.label if process else case.kind.replace("_", " "),
-            "noun": noun(process.label if process else case.kind.replace("_", " ")),
+            "label": gettext(process.label) if process else case.kind.replace("_", " "),
+            "noun": noun(gettext(process.label) if process else case.kind.replace("_", " ")),
             "level": case.level,
             "expedited": case.expedited,
             "received_at": case.received_at,
             "received_date": case.received_date,
             "channel": case.get_channel_display(),
             "category": case.category,
-            "category_label": pack.categories[case.category].label
+            "category_label": gettext(pack.categories[case.category].label)
             if case.category in pack.categories
             else "",
-            "category_noun": noun(pack.categories[case.category].label)
+            "category_noun": noun(gettext(pack.categories[case.category].label))
             if case.category in pack.categories
             else "",
             "service": case.service,
-            "service_label": pack.services[case.service].label
+            "service_label": gettext(pack.services[case.service].label)
             if case.service in pack.services
             else "",
             "summary": case.summary,
@@ -170,7 +173,7 @@ def letter_context(case: Case, kind: str, *, now: dt.datetime, note: str = "") -
         "handler": contact(program, case.handler),
         "clocks": {
             c.clock_id: {
-                "label": c.label,
+                "label": gettext(c.label),
                 "state": c.state,
                 "length": c.length,
                 "unit": c.unit.replace("_", " "),
@@ -228,7 +231,7 @@ def _extension(case: Case, program: Program, labels: dict[str, str]) -> dict[str
         return {"extension": None}
     return {
         "extension": {
-            "clock": extension.clock.label,
+            "clock": gettext(extension.clock.label),
             "previous_due_date": local_date(extension.previous_due_at, program.tz),
             "new_due_date": local_date(extension.new_due_at, program.tz),
             "new_due_at": extension.new_due_at,
@@ -252,7 +255,7 @@ def _consent(case: Case, program: Program, labels: dict[str, str]) -> dict[str, 
     rule = clock.extension_rule or {}
     return {
         "consent": {
-            "clock": clock.label,
+            "clock": gettext(clock.label),
             "length": clock.length,
             "unit": clock.unit.replace("_", " "),
             "due_date": local_date(clock.due_at, program.tz) if clock.due_at else None,
@@ -324,8 +327,8 @@ def next_level(case: Case, program: Program) -> dict[str, Any] | None:
     return {
         "kind": step.kind,
         "level": step.level,
-        "label": target.label if target else step.kind.replace("_", " "),
-        "noun": noun(target.label if target else step.kind.replace("_", " ")),
+        "label": gettext(target.label) if target else step.kind.replace("_", " "),
+        "noun": noun(gettext(target.label) if target else step.kind.replace("_", " ")),
         "available": rejection is None,
         "why_not": rejection["message"] if rejection else "",
         "last_day": dt.date.fromisoformat(filing["last_day"]) if filing.get("last_day") else None,
@@ -343,7 +346,7 @@ def _iro_rights(program: Program) -> dict[str, Any] | None:
         return None
     window = next((f.window for f in process.filing if f.window), None)
     return {
-        "label": process.label,
+        "label": gettext(process.label),
         "rule": window.rule if window else "",
         "notes": [n.text for n in process.notes],
     }
@@ -373,7 +376,7 @@ def _dismissal(case: Case, program: Program, labels: dict[str, str]) -> dict[str
             "basis_date": dt.date.fromisoformat(filing["basis_date"])
             if filing.get("basis_date")
             else None,
-            "untimely": untimely,
+            "untimely": gettext(untimely) if untimely else "",
             "explanation": rejection.get("message", "")
             if rejection.get("code") == case.dismissal_reason
             else "",

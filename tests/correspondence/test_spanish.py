@@ -28,9 +28,20 @@ from tests.correspondence.conftest import Cases, words
 from tests.correspondence.test_letters import LETTERS
 from tests.correspondence.test_screenshots import EDGE, ink_box, render, slug
 
-MONTHS_ES = (
-    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"
-).split()
+MONTHS_ES = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+]
 # the IRO cover letter is addressed to the review organization, never to a member: English only
 SPANISH = [row for row in LETTERS if row[1] != "iro_forwarding"]
 # proper names and pack data that read the same in both languages

@@ -54,7 +54,12 @@ def contact(program: Program, handler_id: str | None) -> dict[str, Any] | None:
     if found is None:
         return None
     # a handler's name and hours are pack words, read in the letter's language
-    words = {k: gettext(found[k]) for k in ("name", "hours") if found.get(k)}
+    # (an "e-mail" that is not an address is words too: "Secure email through your … account")
+    words = {
+        k: gettext(found[k])
+        for k in ("name", "hours", "email")
+        if found.get(k) and "@" not in str(found[k])
+    }
     return {**found, **words, "mail_lines": address_lines(str(found.get("mail") or ""))}
 
 
@@ -259,7 +264,7 @@ def _consent(case: Case, program: Program, labels: dict[str, str]) -> dict[str, 
             "length": clock.length,
             "unit": clock.unit.replace("_", " "),
             "due_date": local_date(clock.due_at, program.tz) if clock.due_at else None,
-            "reason": rule.get("reason") or "",
+            "reason": gettext(rule["reason"]) if rule.get("reason") else "",
             "from": [f.replace("_", " ") for f in rule.get("consent_from") or []],
         }
     }
@@ -332,7 +337,7 @@ def next_level(case: Case, program: Program) -> dict[str, Any] | None:
         "available": rejection is None,
         "why_not": rejection["message"] if rejection else "",
         "last_day": dt.date.fromisoformat(filing["last_day"]) if filing.get("last_day") else None,
-        "rule": filing.get("rule") or "",
+        "rule": gettext(filing["rule"]) if filing.get("rule") else "",
         "handler": contact(program, (result.get("handler") or {}).get("id")),
         "is_independent_review": step.kind == "external_review",
     }
@@ -347,7 +352,7 @@ def _iro_rights(program: Program) -> dict[str, Any] | None:
     window = next((f.window for f in process.filing if f.window), None)
     return {
         "label": gettext(process.label),
-        "rule": window.rule if window else "",
+        "rule": gettext(window.rule) if window else "",
         "notes": [n.text for n in process.notes],
     }
 
@@ -371,7 +376,7 @@ def _dismissal(case: Case, program: Program, labels: dict[str, str]) -> dict[str
             "last_day": dt.date.fromisoformat(filing["last_day"])
             if filing.get("last_day")
             else None,
-            "rule": filing.get("rule") or "",
+            "rule": gettext(filing["rule"]) if filing.get("rule") else "",
             "starts": filing.get("starts") or "",
             "basis_date": dt.date.fromisoformat(filing["basis_date"])
             if filing.get("basis_date")

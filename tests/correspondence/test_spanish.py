@@ -18,12 +18,15 @@ from email.header import decode_header, make_header
 import pypdf
 import pytest
 from django.template import base as template_base
+from django.utils import translation
+from django.utils.translation import gettext
 
 from appealdesk.cases.models import Case
 from appealdesk.correspondence import catalog
 from appealdesk.correspondence.models import LetterTemplate
 from appealdesk.correspondence.render import letter_draft
 from appealdesk.correspondence.services import letter_generate, letter_send
+from appealdesk.policy.loader import default_registry
 from tests.correspondence.conftest import Cases, words
 from tests.correspondence.test_letters import LETTERS
 from tests.correspondence.test_screenshots import EDGE, ink_box, render, slug
@@ -204,3 +207,33 @@ def test_every_default_letter_but_the_iro_cover_has_spanish_text():
     for program in ("ump", "genex-ur"):
         english = set(catalog.shipped_kinds(program)) - {"iro_forwarding"}
         assert set(catalog.shipped_kinds(program, "es")) == english, program
+
+
+def test_every_pack_word_a_letter_prints_has_spanish():
+    """Categories, services, handlers' names, hours and e-mail words, filing rules and their
+    'untimely' sentences, consent reasons: each has a Spanish translation in the catalogues
+    (the portal's for what members see there, the letters' for the rest), so a Spanish letter
+    never prints a pack sentence in English. A proper name reads the same in both."""
+    registry = default_registry()
+    found: set[str] = set()
+    for program in registry.programs():
+        for loaded in registry.versions(program):
+            pack = loaded.pack
+            found.update(c.label for c in pack.categories.values())
+            found.update(s.label for s in pack.services.values())
+            for handler in pack.handlers.values():
+                found.update({handler.name, handler.hours or ""})
+                if "@" not in (handler.email or ""):
+                    found.add(handler.email or "")
+            for process in pack.processes:
+                found.add(process.label)
+                found.update(c.label for c in process.clocks)
+                found.update(item.label for item in process.required)
+                for variant in process.filing:
+                    if variant.window is not None:
+                        found.update({variant.window.rule, variant.window.untimely or ""})
+                found.update(c.extension.reason or "" for c in process.clocks if c.extension)
+    proper_names = {"Regence BlueShield", "Washington State Rx Services", "Premera Blue Cross"}
+    with translation.override("es"):
+        untranslated = sorted(t for t in found - proper_names if t and gettext(t) == t)
+    assert not untranslated, untranslated

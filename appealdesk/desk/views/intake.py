@@ -19,7 +19,7 @@ from appealdesk.access.log import log_members
 from appealdesk.cases.documents import document_store, files_undone_on_error
 from appealdesk.cases.errors import DomainError
 from appealdesk.cases.models import Authorization, Party
-from appealdesk.cases.services import case_receive
+from appealdesk.cases.services import case_receive, language_of, party_language_set
 from appealdesk.desk.forms import IntakeForm, member_party
 from appealdesk.desk.views import intake_mail as mail
 from appealdesk.policy import AssessError, assess, default_registry
@@ -123,6 +123,7 @@ def _receive(request: HttpRequest, form: IntakeForm, item: Any = None) -> Any:
                 address=d["member_address"],
                 email=d["member_email"],
                 email_consent=bool(d["member_email"] and d["member_email_consent"]),
+                language=language_of(d["member_language"]),
             )
         representative = None
         if d["representative_name"]:
@@ -139,6 +140,14 @@ def _receive(request: HttpRequest, form: IntakeForm, item: Any = None) -> Any:
             override=form.override() or None,
             override_reason=d["override_reason"],
         )
+        if d["member_language"]:  # told for a member on file: changed with its event
+            party_language_set(
+                member,
+                language=language_of(d["member_language"]),
+                actor=request.user,
+                case=case,
+                how="told to intake",
+            )
         if representative is not None:
             upload = d.get("authorization")
             document = (

@@ -237,3 +237,39 @@ def test_every_pack_word_a_letter_prints_has_spanish():
     with translation.override("es"):
         untranslated = sorted(t for t in found - proper_names if t and gettext(t) == t)
     assert not untranslated, untranslated
+
+
+def test_the_administrators_pages_handle_both_languages(client, staff, appeal):
+    client.force_login(staff["root"])
+    listing = client.get("/desk/admin/letters/").content.decode()
+    assert "In Spanish" in listing
+    assert "/desk/admin/letters/ump/decision/?language=es" in listing
+    # the IRO cover letter has no Spanish text: said so
+    assert "Spanish-speaking members get the English letter" in listing
+    url = "/desk/admin/letters/ump/acknowledgement/?language=es"
+    html = client.get(url).content.decode()
+    assert "Recibimos su {{ case.noun }}" in html and "Spanish · active version 1" in html
+    spanish = LetterTemplate.objects.get(program="ump", kind="acknowledgement", language="es")
+    body = spanish.body.replace("Qué sucede ahora", "Lo que haremos ahora")
+    preview = client.post(
+        url,
+        {
+            "subject": spanish.subject,
+            "body": body,
+            "based_on": 1,
+            "preview_case": appeal.number,
+            "preview": "1",
+        },
+    ).content.decode()
+    assert "Lo que haremos ahora" in preview and "Atentamente," in preview
+    assert "html lang=&quot;es&quot;" in preview
+    saved = client.post(
+        url, {"subject": spanish.subject, "body": body, "note": "otro título", "based_on": 1}
+    )
+    assert saved["Location"] == url
+    assert catalog.template_active("ump", "acknowledgement", "es").version == 2
+    assert catalog.template_active("ump", "acknowledgement").version == 1
+    history = client.get(url).content.decode()
+    assert "otro título" in history and "?language=es&amp;version=1" in history
+    english = client.get("/desk/admin/letters/ump/acknowledgement/").content.decode()
+    assert "otro título" not in english and "English · active version 1" in english

@@ -76,6 +76,7 @@ def letters_panel(request: HttpRequest, case: Case) -> dict[str, Any]:
                 "html": draft.html,
                 "addressee": draft.addressee,
                 "version": draft.template.version,
+                "language": draft.language,
             }
     return {
         "letters": rows,

@@ -33,6 +33,7 @@ def test_a_spanish_speaking_members_decision_letter(page_as, desk):
     page.get_by_role("button", name="Confirm and take in").click()
     page.wait_for_url(CASE_URL)
     number = _number(page)
+    expect(page.locator("main")).to_contain_text("letters in Spanish")
 
     page = page_as("sam")
     page.goto(desk.case_url(number))

@@ -275,3 +275,17 @@ def party_search(request: HttpRequest) -> HttpResponse:
     found = list(members.distinct().order_by("name", "pk")[:10]) if len(q) >= 2 else []
     log_members(request, found, "member search")
     return render(request, "desk/_parties.html", {"parties": found, "q": q})
+
+
+@require_GET
+def party_details(request: HttpRequest, pk: int) -> HttpResponse:
+    """The picked member's details, to verify with the caller (htmx, issue 18 item 7): name,
+    subscriber ID, phone, address, e-mail and consent, letters' language. Only a member intake
+    may see (`roles.visible_members`), and the read is logged as the search's is."""
+    if not roles.may(request.user, "receive"):
+        return HttpResponseForbidden()
+    party = roles.visible_members(request.user).filter(pk=pk).distinct().first()
+    if party is None:
+        return render(request, "desk/_party_details.html", {"party": None}, status=404)
+    log_members(request, [party], "member details at intake")
+    return render(request, "desk/_party_details.html", {"party": party})

@@ -135,6 +135,10 @@ class StaffProfile(models.Model):
         return f"staff {self.user}"
 
 
+# the languages a party's letters can be written in ('' is English, the default)
+LANGUAGES = [("", "English"), ("es", "Spanish")]
+
+
 class Party(models.Model):
     """A member (subscriber/patient), an authorized representative or a provider."""
 
@@ -152,6 +156,9 @@ class Party(models.Model):
     email_consent = models.BooleanField(default=False)
     phone = models.CharField(max_length=40, blank=True)
     address = models.TextField(blank=True)
+    # the language letters are written in: '' English (or not known), 'es' Spanish (issue 18
+    # item 9); set from the portal's language choice or at intake
+    language = models.CharField(max_length=8, blank=True, choices=LANGUAGES, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -26,10 +26,13 @@ from django.template import (
 from django.utils import timezone
 
 from appealdesk.cases.errors import InvalidInput
+from appealdesk.cases.models import LANGUAGES
 from appealdesk.correspondence.models import KIND_LABELS, LetterTemplate
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "letters"
 SUBJECT_PREFIX = "subject:"
+# the languages letters are written in: '' English, 'es' Spanish (Party.LANGUAGES)
+LETTER_LANGUAGES = dict(LANGUAGES)
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,15 @@ def checking_engine() -> Engine:
     return Engine(autoescape=True, loaders=[], libraries={}, string_if_invalid="⟦%s⟧")
 
 
-def shipped(program: str, kind: str) -> Shipped | None:
-    """The default text of a letter, from `letters/<program>/<kind>.html`: a first line
-    `subject: …`, then the body."""
-    path = SHIPPED_DIR / program / f"{kind}.html"
+def file_name(kind: str, language: str = "") -> str:
+    """`decision.html` for English, `decision.es.html` for Spanish."""
+    return f"{kind}.{language}.html" if language else f"{kind}.html"
+
+
+def shipped(program: str, kind: str, language: str = "") -> Shipped | None:
+    """The default text of a letter, from `letters/<program>/<kind>.html` (English) or
+    `<kind>.<language>.html`: a first line `subject: …`, then the body."""
+    path = SHIPPED_DIR / program / file_name(kind, language)
     if not path.is_file():
         return None
     first, _, body = path.read_text(encoding="utf-8").partition("\n")
@@ -62,20 +70,36 @@ def shipped(program: str, kind: str) -> Shipped | None:
     return Shipped(first[len(SUBJECT_PREFIX) :].strip(), body.strip() + "\n", path)
 
 
-def shipped_kinds(program: str) -> list[str]:
-    return [k for k in KIND_LABELS if (SHIPPED_DIR / program / f"{k}.html").is_file()]
+def shipped_kinds(program: str, language: str = "") -> list[str]:
+    return [k for k in KIND_LABELS if (SHIPPED_DIR / program / file_name(k, language)).is_file()]
 
 
 def digest(subject: str, body: str) -> str:
     return hashlib.sha256(f"{subject}\n{body}".encode()).hexdigest()
 
 
-def template_active(program: str, kind: str) -> LetterTemplate | None:
-    """The latest version; the shipped default becomes version 1 the first time it is asked for."""
-    latest = LetterTemplate.objects.filter(program=program, kind=kind).order_by("-version").first()
+def template_for(program: str, kind: str, language: str) -> LetterTemplate | None:
+    """The template a letter to a reader of `language` is made from: that language's active
+    version, or the English one when the kind has no text in that language (a kind an
+    administrator added in English only)."""
+    if language:
+        found = template_active(program, kind, language)
+        if found is not None:
+            return found
+    return template_active(program, kind)
+
+
+def template_active(program: str, kind: str, language: str = "") -> LetterTemplate | None:
+    """The latest version in that language; the shipped default becomes version 1 the first
+    time it is asked for."""
+    latest = (
+        LetterTemplate.objects.filter(program=program, kind=kind, language=language)
+        .order_by("-version")
+        .first()
+    )
     if latest is not None:
         return latest
-    default = shipped(program, kind)
+    default = shipped(program, kind, language)
     if default is None:
         return None
     try:
@@ -83,6 +107,7 @@ def template_active(program: str, kind: str) -> LetterTemplate | None:
             return LetterTemplate.objects.create(
                 program=program,
                 kind=kind,
+                language=language,
                 version=1,
                 subject=default.subject,
                 body=default.body,
@@ -91,19 +116,19 @@ def template_active(program: str, kind: str) -> LetterTemplate | None:
                 created_at=timezone.now(),
             )
     except IntegrityError:  # another request loaded it first
-        return LetterTemplate.objects.get(program=program, kind=kind, version=1)
+        return LetterTemplate.objects.get(program=program, kind=kind, language=language, version=1)
 
 
-def template_versions(program: str) -> dict[str, int]:
-    """Each kind of letter the program has, with its active version (1 for a shipped default
-    not yet loaded)."""
+def template_versions(program: str, language: str = "") -> dict[str, int]:
+    """Each kind of letter the program has in that language, with its active version (1 for a
+    shipped default not yet loaded)."""
     stored = dict(
-        LetterTemplate.objects.filter(program=program)
+        LetterTemplate.objects.filter(program=program, language=language)
         .values("kind")
         .annotate(latest=Max("version"))
         .values_list("kind", "latest")
     )
-    shipped_ = set(shipped_kinds(program))
+    shipped_ = set(shipped_kinds(program, language))
     return {k: stored.get(k, 1) for k in KIND_LABELS if k in stored or k in shipped_}
 
 
@@ -123,6 +148,7 @@ def template_save(
     note: str,
     actor: Any,
     based_on: int | None = None,
+    language: str = "",
 ) -> LetterTemplate:
     """A new version (the old ones stay, as letters point at them). `based_on` is the version
     the administrator edited: if someone saved another since, nothing is saved."""
@@ -137,7 +163,12 @@ def template_save(
         raise InvalidInput("the subject is one line", field="subject")
     compile_template(subject, "subject")
     compile_template(body, "body")
-    current = template_active(program, kind)
+    if language not in LETTER_LANGUAGES:
+        raise InvalidInput(
+            f"language must be one of: {', '.join(repr(k) for k in LETTER_LANGUAGES)}",
+            field="language",
+        )
+    current = template_active(program, kind, language)
     version = current.version if current else 0
     if based_on is not None and based_on != version:
         who = current.created_by.get_username() if current and current.created_by else "someone"
@@ -154,6 +185,7 @@ def template_save(
             return LetterTemplate.objects.create(
                 program=program,
                 kind=kind,
+                language=language,
                 version=version + 1,
                 subject=subject,
                 body=body,

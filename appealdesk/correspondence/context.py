@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from appealdesk.cases import packs
 from appealdesk.cases.documents import DOCUMENT_KINDS
@@ -53,7 +54,14 @@ def contact(program: Program, handler_id: str | None) -> dict[str, Any] | None:
     found = program.handlers.get(handler_id or "")
     if found is None:
         return None
-    return {**found, "mail_lines": address_lines(str(found.get("mail") or ""))}
+    # a handler's name and hours are pack words, read in the letter's language
+    # (an "e-mail" that is not an address is words too: "Secure email through your … account")
+    words = {
+        k: gettext(found[k])
+        for k in ("name", "hours", "email")
+        if found.get(k) and "@" not in str(found[k])
+    }
+    return {**found, **words, "mail_lines": address_lines(str(found.get("mail") or ""))}
 
 
 def noun(label: str) -> str:
@@ -114,7 +122,7 @@ def item_labels(program: Program) -> dict[str, str]:
     labels: dict[str, str] = {}
     for process in program.pack.processes:
         for item in process.required:
-            labels.setdefault(item.id, item.label)
+            labels.setdefault(item.id, gettext(item.label))
     return labels
 
 
@@ -128,7 +136,7 @@ def letter_context(case: Case, kind: str, *, now: dt.datetime, note: str = "") -
     clocks = [c for c in case.clocks.all() if c.state != ClockState.CANCELLED]
     context: dict[str, Any] = {
         "kind": kind,
-        "kind_label": KIND_LABELS[kind],
+        "kind_label": KIND_LABELS[kind],  # staff words (the page meta), English
         "today": local_date(now, program.tz),
         "program": {"id": pack.program, "name": pack.name, "version": pack.version},
         "sender": contact(program, sender_id(case, program, kind)),
@@ -144,22 +152,22 @@ def letter_context(case: Case, kind: str, *, now: dt.datetime, note: str = "") -
         "case": {
             "number": case.number,
             "kind": case.kind,
-            "label": process.label if process else case.kind.replace("_", " "),
-            "noun": noun(process.label if process else case.kind.replace("_", " ")),
+            "label": gettext(process.label) if process else case.kind.replace("_", " "),
+            "noun": noun(gettext(process.label) if process else case.kind.replace("_", " ")),
             "level": case.level,
             "expedited": case.expedited,
             "received_at": case.received_at,
             "received_date": case.received_date,
             "channel": case.get_channel_display(),
             "category": case.category,
-            "category_label": pack.categories[case.category].label
+            "category_label": gettext(pack.categories[case.category].label)
             if case.category in pack.categories
             else "",
-            "category_noun": noun(pack.categories[case.category].label)
+            "category_noun": noun(gettext(pack.categories[case.category].label))
             if case.category in pack.categories
             else "",
             "service": case.service,
-            "service_label": pack.services[case.service].label
+            "service_label": gettext(pack.services[case.service].label)
             if case.service in pack.services
             else "",
             "summary": case.summary,
@@ -171,7 +179,7 @@ def letter_context(case: Case, kind: str, *, now: dt.datetime, note: str = "") -
         "handler": contact(program, case.handler),
         "clocks": {
             c.clock_id: {
-                "label": c.label,
+                "label": gettext(c.label),
                 "state": c.state,
                 "length": c.length,
                 "unit": c.unit.replace("_", " "),
@@ -229,7 +237,7 @@ def _extension(case: Case, program: Program, labels: dict[str, str]) -> dict[str
         return {"extension": None}
     return {
         "extension": {
-            "clock": extension.clock.label,
+            "clock": gettext(extension.clock.label),
             "previous_due_date": local_date(extension.previous_due_at, program.tz),
             "new_due_date": local_date(extension.new_due_at, program.tz),
             "new_due_at": extension.new_due_at,
@@ -253,11 +261,11 @@ def _consent(case: Case, program: Program, labels: dict[str, str]) -> dict[str, 
     rule = clock.extension_rule or {}
     return {
         "consent": {
-            "clock": clock.label,
+            "clock": gettext(clock.label),
             "length": clock.length,
             "unit": clock.unit.replace("_", " "),
             "due_date": local_date(clock.due_at, program.tz) if clock.due_at else None,
-            "reason": rule.get("reason") or "",
+            "reason": gettext(rule["reason"]) if rule.get("reason") else "",
             "from": [f.replace("_", " ") for f in rule.get("consent_from") or []],
         }
     }
@@ -325,12 +333,12 @@ def next_level(case: Case, program: Program) -> dict[str, Any] | None:
     return {
         "kind": step.kind,
         "level": step.level,
-        "label": target.label if target else step.kind.replace("_", " "),
-        "noun": noun(target.label if target else step.kind.replace("_", " ")),
+        "label": gettext(target.label) if target else step.kind.replace("_", " "),
+        "noun": noun(gettext(target.label) if target else step.kind.replace("_", " ")),
         "available": rejection is None,
         "why_not": rejection["message"] if rejection else "",
         "last_day": dt.date.fromisoformat(filing["last_day"]) if filing.get("last_day") else None,
-        "rule": filing.get("rule") or "",
+        "rule": gettext(filing["rule"]) if filing.get("rule") else "",
         "handler": contact(program, (result.get("handler") or {}).get("id")),
         "is_independent_review": step.kind == "external_review",
     }
@@ -344,8 +352,8 @@ def _iro_rights(program: Program) -> dict[str, Any] | None:
         return None
     window = next((primary_window(f) for f in process.filing if f.all_windows), None)
     return {
-        "label": process.label,
-        "rule": window.rule if window else "",
+        "label": gettext(process.label),
+        "rule": gettext(window.rule) if window else "",
         "notes": [n.text for n in process.notes],
     }
 
@@ -370,12 +378,12 @@ def _dismissal(case: Case, program: Program, labels: dict[str, str]) -> dict[str
             "last_day": dt.date.fromisoformat(filing["last_day"])
             if filing.get("last_day")
             else None,
-            "rule": filing.get("rule") or "",
+            "rule": gettext(filing["rule"]) if filing.get("rule") else "",
             "starts": filing.get("starts") or "",
             "basis_date": dt.date.fromisoformat(filing["basis_date"])
             if filing.get("basis_date")
             else None,
-            "untimely": untimely,
+            "untimely": gettext(untimely) if untimely else "",
             "explanation": rejection.get("message", "")
             if rejection.get("code") == case.dismissal_reason
             else "",

@@ -31,6 +31,8 @@ class LetterTemplate(models.Model):
 
     program = models.CharField(max_length=40)
     kind = models.CharField(max_length=40, choices=KIND_CHOICES)
+    # '' English, 'es' Spanish: each language of a kind has versions of its own
+    language = models.CharField(max_length=8, blank=True, default="")
     version = models.PositiveIntegerField()
     subject = models.CharField(max_length=300, help_text="a Django template, one line")
     body = models.TextField(help_text="a Django template of the letter's HTML body")
@@ -42,15 +44,17 @@ class LetterTemplate(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["program", "kind", "-version"]
+        ordering = ["program", "kind", "language", "-version"]
         constraints = [
             models.UniqueConstraint(
-                fields=["program", "kind", "version"], name="one_letter_template_version"
+                fields=["program", "kind", "language", "version"],
+                name="one_letter_template_version",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.program} {self.kind} v{self.version}"
+        language = f".{self.language}" if self.language else ""
+        return f"{self.program} {self.kind}{language} v{self.version}"
 
 
 class LetterStatus(models.TextChoices):
@@ -79,6 +83,8 @@ class Letter(models.Model):
     # the facts the letter states (next level and its last day, handler, clocks), as rendered
     facts = models.JSONField(default=dict)
     note = models.TextField(blank=True, help_text="staff's words added to the letter")
+    # the language it was written in ('' English, 'es' Spanish)
+    language = models.CharField(max_length=8, blank=True, default="")
     rendered_at = models.DateTimeField()
     rendered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from appealdesk.cases import packs
@@ -51,6 +51,7 @@ class Draft:
     body: str  # the template's HTML, rendered
     html: str  # the whole page
     party: Party | None
+    language: str  # of the template it was made from: '' English, 'es' Spanish
     addressee: str
     facts: dict[str, Any]
     case_version: int
@@ -73,15 +74,21 @@ def letter_draft(
             f"a {KIND_LABELS.get(kind, kind).lower()} letter does not apply to {case.number}: "
             f"{why_not}"
         )
-    template = template or catalog.template_active(case.program, kind)
+    party = addressee_of(case, kind)[0]
+    language = party.language if party is not None else ""
+    template = template or catalog.template_for(case.program, kind, language)
     if template is None:
         raise Refused(
             f"{case.program} has no {KIND_LABELS[kind].lower()} letter: an administrator can "
             "write one (Administration → Letter templates)"
         )
     program = packs.program_of(case.pack_id)
-    context = letter_context(case, kind, now=now, note=note)
-    with timezone.override(program.tz):
+    # everything around the template's text speaks its language too: the pack's labels (through
+    # the portal's catalogue), the page's headings, the month names of dates
+    language = template.language
+    with timezone.override(program.tz), translation.override(language or "en"):
+        context = letter_context(case, kind, now=now, note=note)
+        context["language"] = language or "en"
         subject = " ".join(
             html_lib.unescape(catalog.render_text(template.subject, context)).split()
         )
@@ -107,7 +114,8 @@ def letter_draft(
         subject=subject[:300],
         body=body,
         html=page,
-        party=addressee_of(case, kind)[0],
+        party=party,
+        language=language,
         addressee=context["addressee"]["name"][:200],
         facts=_jsonable(facts),
         case_version=case.version,

@@ -15,7 +15,8 @@ from django.conf import settings
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import pgettext
 
 from appealdesk.cases import services as sv
 from appealdesk.cases.addresses import address_problem
@@ -77,6 +78,7 @@ def letter_generate(
             addressee=draft.addressee,
             facts=draft.facts,
             note=note.strip(),
+            language=draft.language,
             rendered_at=now,
             rendered_by=actor if getattr(actor, "pk", None) else None,
         )
@@ -90,6 +92,7 @@ def letter_generate(
                 "kind": kind,
                 "subject": draft.subject,
                 "template_version": draft.template.version,
+                "language": draft.language or "en",
                 "to": draft.addressee,
                 "pages": pages,
                 "sha256": document.sha256,
@@ -224,12 +227,25 @@ def letter_deliver(letter_id: int, *, now: dt.datetime | None = None) -> str:
 
 def _email(letter: Letter, address: str) -> None:
     case = letter.case
-    body = (
-        f"Dear {letter.addressee},\n\n"
-        f"A letter about your case {case.number} is attached as a PDF: {letter.subject}.\n\n"
-        "You agreed to receive letters by e-mail. To get them on paper instead, or if you have "
-        "questions, call us at the phone number printed at the top of the letter.\n"
-    )
+    # the message that carries the letter speaks the letter's language
+    with translation.override(letter.language or "en"):
+        body = (
+            pgettext("letter e-mail", "Dear %(name)s,") % {"name": letter.addressee}
+            + "\n\n"
+            + pgettext(
+                "letter e-mail",
+                "A letter about your case %(number)s is attached as a PDF: %(subject)s.",
+            )
+            % {"number": case.number, "subject": letter.subject}
+            + "\n\n"
+            + pgettext(
+                "letter e-mail",
+                "You agreed to receive letters by e-mail. To get them on paper instead, or if "
+                "you have questions, call us at the phone number printed at the top of the "
+                "letter.",
+            )
+            + "\n"
+        )
     message = mail.EmailMessage(
         subject=f"{letter.subject} ({case.number})",
         body=body,

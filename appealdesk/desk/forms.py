@@ -209,6 +209,17 @@ class IntakeForm(forms.Form):
         required=False,
         help_text="without it, letters go on paper only",
     )
+    # the letters' language (issue 18, item 9): its own fieldset on the page
+    member_language = forms.ChoiceField(
+        label="Letters in",
+        required=False,
+        choices=[
+            ("", "as on file (English for a new member)"),
+            ("en", "English"),
+            ("es", "Spanish (español)"),
+        ],
+        help_text="the member's letters are written in this language",
+    )
     representative_name = forms.CharField(
         label="Authorized representative", required=False, max_length=200
     )

@@ -32,6 +32,7 @@ urlpatterns = [
     path("intake/assess/", intake.intake_assess, name="intake_assess"),
     path("intake/fhir/", intake.intake_fhir, name="intake_fhir"),
     path("intake/parties/", intake.party_search, name="party_search"),
+    path("intake/parties/<int:pk>/", intake.party_details, name="party_details"),
     path("cases/<str:number>/", cases.case_page, name="case"),
     path("cases/<str:number>/upload/", cases.case_upload, name="case_upload"),
     path(

@@ -18,11 +18,13 @@ from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from appealdesk.accounts.models import PortalAccount
 from appealdesk.accounts.tasks import send_portal_email
 from appealdesk.cases.models import Party
+from appealdesk.cases.services import language_of
 
 SALT = "appealdesk.portal.verify"
 
@@ -96,6 +98,8 @@ def account_register(
             subscriber_id=subscriber_id.strip().upper(),
             email=email,
             phone=phone,
+            # letters in the language the person registered in (the portal's choice)
+            language=language_of(get_language()),
         )
         account = PortalAccount.objects.create(
             user=user, kind=kind, party=party, npi=npi, organization=organization

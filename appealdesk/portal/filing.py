@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django_tasks import task
@@ -379,6 +380,15 @@ def portal_file(
         )
         if email_letters != account.party.email_consent:
             Party.objects.filter(pk=account.party_id).update(email_consent=email_letters)
+        # the letters of the case in the language the person filed in (issue 18, item 9)
+        services.party_language_set(
+            account.party,
+            language=services.language_of(get_language()),
+            actor=user,
+            case=case,
+            how="the portal's language when filing",
+            now=now,
+        )
         services._event(
             case,
             "portal.filed",

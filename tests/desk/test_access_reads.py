@@ -133,3 +133,22 @@ def test_the_admin_party_and_document_pages_are_logged(staff, appeal, member):
     assert AccessLog.objects.get(what="admin document").case_id == appeal.pk
     assert appeal.pk in AccessLog.objects.get(what="admin document list").case_ids
     assert Document.objects.count() == 1
+
+
+def test_the_picked_members_details_are_scoped_and_logged(client, staff, member, appeal, stranger):
+    """Intake shows the picked member's details to verify with the caller (issue 18 item 7);
+    only a member intake may see, and each look is in the access log."""
+    client.force_login(staff["alice"])
+    search = client.get("/desk/intake/parties/", {"member_q": "Pat"}).content.decode()
+    assert f'hx-get="/desk/intake/parties/{member.pk}/"' in search
+    member.language = "es"
+    member.save(update_fields=["language"])
+    details = client.get(f"/desk/intake/parties/{member.pk}/").content.decode()
+    for shown in ("Pat Doe", member.subscriber_id, "Letters in</dt><dd>Spanish"):
+        assert shown in details, shown
+    rows = list(AccessLog.objects.filter(what="member details at intake"))
+    assert [r.member_ids for r in rows] == [[member.pk]]
+    hidden = client.get(f"/desk/intake/parties/{stranger.pk}/")
+    assert hidden.status_code == 404
+    assert "Quinn" not in hidden.content.decode() and "W9990001" not in hidden.content.decode()
+    assert AccessLog.objects.filter(what="member details at intake").count() == 1

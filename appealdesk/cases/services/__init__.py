@@ -47,6 +47,7 @@ from appealdesk.cases.services.notices import (
     case_record_milestone,
     case_record_notice,
 )
+from appealdesk.cases.services.parties import language_of, party_language_set
 from appealdesk.cases.services.review import case_assign, case_decide, check_reviewer
 from appealdesk.cases.services.sweep import clocks_refresh, clocks_sweep
 
@@ -88,5 +89,7 @@ __all__ = [
     "clock_resume",
     "clocks_refresh",
     "clocks_sweep",
+    "language_of",
     "mentioned_names",
+    "party_language_set",
 ]

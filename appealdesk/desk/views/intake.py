@@ -20,7 +20,7 @@ from appealdesk.access.log import log_members
 from appealdesk.cases.documents import document_store, files_undone_on_error
 from appealdesk.cases.errors import DomainError
 from appealdesk.cases.models import Authorization, Party
-from appealdesk.cases.services import case_receive
+from appealdesk.cases.services import case_receive, language_of, party_language_set
 from appealdesk.desk.forms import IntakeForm, member_party
 from appealdesk.desk.views import intake_mail as mail
 from appealdesk.desk.views.intake_fhir import fhir_prefill
@@ -143,6 +143,7 @@ def _receive(request: HttpRequest, form: IntakeForm, item: Any = None) -> Any:
                 address=d["member_address"],
                 email=d["member_email"],
                 email_consent=bool(d["member_email"] and d["member_email_consent"]),
+                language=language_of(d["member_language"]),
             )
         representative = None
         if d["representative_name"]:
@@ -161,6 +162,14 @@ def _receive(request: HttpRequest, form: IntakeForm, item: Any = None) -> Any:
             source_reference=d["source_reference"],
             source_focus=d["source_focus"],
         )
+        if d["member_language"]:  # told for a member on file: changed with its event
+            party_language_set(
+                member,
+                language=language_of(d["member_language"]),
+                actor=request.user,
+                case=case,
+                how="told to intake",
+            )
         if representative is not None:
             upload = d.get("authorization")
             document = (
@@ -288,3 +297,17 @@ def party_search(request: HttpRequest) -> HttpResponse:
     found = list(members.distinct().order_by("name", "pk")[:10]) if len(q) >= 2 else []
     log_members(request, found, "member search")
     return render(request, "desk/_parties.html", {"parties": found, "q": q})
+
+
+@require_GET
+def party_details(request: HttpRequest, pk: int) -> HttpResponse:
+    """The picked member's details, to verify with the caller (htmx, issue 18 item 7): name,
+    subscriber ID, phone, address, e-mail and consent, letters' language. Only a member intake
+    may see (`roles.visible_members`), and the read is logged as the search's is."""
+    if not roles.may(request.user, "receive"):
+        return HttpResponseForbidden()
+    party = roles.visible_members(request.user).filter(pk=pk).distinct().first()
+    if party is None:
+        return render(request, "desk/_party_details.html", {"party": None}, status=404)
+    log_members(request, [party], "member details at intake")
+    return render(request, "desk/_party_details.html", {"party": party})

@@ -76,6 +76,7 @@ def letters_panel(request: HttpRequest, case: Case) -> dict[str, Any]:
                 "html": draft.html,
                 "addressee": draft.addressee,
                 "version": draft.template.version,
+                "language": draft.language,
             }
     return {
         "letters": rows,
@@ -230,11 +231,11 @@ def letter_templates(request: HttpRequest) -> HttpResponse:
     )
     programs = []
     for program in default_registry().programs():
-        versions = catalog.template_versions(program)
+        versions = {lang: catalog.template_versions(program, lang) for lang in ("", "es")}
         latest = {
-            t.kind: t
+            (t.language, t.kind): t
             for t in LetterTemplate.objects.filter(program=program).select_related("created_by")
-            if t.version == versions.get(t.kind)
+            if t.version == versions.get(t.language, {}).get(t.kind)
         }
         programs.append(
             {
@@ -244,9 +245,10 @@ def letter_templates(request: HttpRequest) -> HttpResponse:
                     {
                         "kind": kind,
                         "label": label,
-                        "version": versions.get(kind),
-                        "template": latest.get(kind),
-                        "shipped": catalog.shipped(program, kind) is not None,
+                        "version": versions[""].get(kind),
+                        "template": latest.get(("", kind)),
+                        "spanish": versions["es"].get(kind),
+                        "spanish_template": latest.get(("es", kind)),
                     }
                     for kind, label in KIND_LABELS.items()
                 ],
@@ -284,9 +286,11 @@ def letter_template(request: HttpRequest, program: str, kind: str) -> HttpRespon
         return refused
     if program not in default_registry().programs() or kind not in KIND_LABELS:
         raise Http404("No such program or kind of letter.")
-    current = catalog.template_active(program, kind)
+    # each language of a kind has versions of its own (issue 18, item 9): ?language=es
+    language = "es" if request.GET.get("language") == "es" else ""
+    current = catalog.template_active(program, kind, language)
     history = list(
-        LetterTemplate.objects.filter(program=program, kind=kind)
+        LetterTemplate.objects.filter(program=program, kind=kind, language=language)
         .select_related("created_by")
         .annotate(n_letters=Count("letters"))
         .order_by("-version")
@@ -301,7 +305,7 @@ def letter_template(request: HttpRequest, program: str, kind: str) -> HttpRespon
         if form.is_valid():
             d = form.cleaned_data
             if "preview" in request.POST:
-                preview = _template_preview(request, program, kind, d)
+                preview = _template_preview(request, program, kind, d, language)
             else:
                 try:
                     saved = catalog.template_save(
@@ -312,6 +316,7 @@ def letter_template(request: HttpRequest, program: str, kind: str) -> HttpRespon
                         note=d["note"],
                         actor=request.user,
                         based_on=d["based_on"],
+                        language=language,
                     )
                 except DomainError as exc:
                     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -319,6 +324,7 @@ def letter_template(request: HttpRequest, program: str, kind: str) -> HttpRespon
                     messages.success(request, f"Version {saved.version} saved.")
                     return HttpResponseRedirect(
                         reverse("desk:letter_template", args=[program, kind])
+                        + ("?language=es" if language else "")
                     )
     else:
         form = TemplateForm(
@@ -335,6 +341,8 @@ def letter_template(request: HttpRequest, program: str, kind: str) -> HttpRespon
             "program": program,
             "kind": kind,
             "label": KIND_LABELS[kind],
+            "language": language,
+            "languages": catalog.LETTER_LANGUAGES,
             "current": current,
             "shown": shown,
             "history": history,
@@ -346,7 +354,7 @@ def letter_template(request: HttpRequest, program: str, kind: str) -> HttpRespon
 
 
 def _template_preview(
-    request: HttpRequest, program: str, kind: str, data: dict[str, Any]
+    request: HttpRequest, program: str, kind: str, data: dict[str, Any], language: str = ""
 ) -> dict[str, Any]:
     """The edited text checked (it compiles; names the sample case does not have are listed)
     and, with a case number, rendered for that case as the letter would be."""
@@ -363,7 +371,12 @@ def _template_preview(
         return {"error": f"No {program} case {number} that you may see."}
     case_for(request, number, what="letter template preview")
     draft_template = LetterTemplate(
-        program=program, kind=kind, version=0, subject=data["subject"], body=data["body"]
+        program=program,
+        kind=kind,
+        language=language,
+        version=0,
+        subject=data["subject"],
+        body=data["body"],
     )
     try:
         draft = letter_draft(case, kind, template=draft_template)

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0010_activity_notifications"),
+        ("cases", "0012_case_source_reference"),
     ]
 
     operations = [

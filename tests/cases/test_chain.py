@@ -224,12 +224,22 @@ def _rewrite(event: Event) -> list[tuple[str, list[Any]]]:
     ]
 
 
+# the notifications an event caused point at it: whoever deletes events deletes those first
+UNLINK = "DELETE FROM cases_notification WHERE event_id IN (SELECT id FROM cases_event WHERE {})"
+
+
 def _delete(event: Event) -> list[tuple[str, list[Any]]]:
-    return [("DELETE FROM cases_event WHERE id = %s", [event.pk])]
+    return [
+        (UNLINK.format("id = %s"), [event.pk]),
+        ("DELETE FROM cases_event WHERE id = %s", [event.pk]),
+    ]
 
 
 def _delete_all(event: Event) -> list[tuple[str, list[Any]]]:
-    return [("DELETE FROM cases_event WHERE case_id = %s", [event.case_id])]
+    return [
+        (UNLINK.format("case_id = %s"), [event.case_id]),
+        ("DELETE FROM cases_event WHERE case_id = %s", [event.case_id]),
+    ]
 
 
 TAMPERING = {
@@ -349,7 +359,7 @@ def _log_emptied_after(transactional_db):
     trigger refuses row by row: the event log is emptied first, as its owner would."""
     yield
     if connection.vendor == "sqlite":
-        tamper(("DELETE FROM cases_event", []))
+        tamper(("DELETE FROM cases_notification", []), ("DELETE FROM cases_event", []))
 
 
 @pytest.mark.postgres

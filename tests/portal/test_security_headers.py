@@ -143,6 +143,7 @@ def world(maria, staff, settings) -> dict[str, Any]:
         "app_label": "cases",
         "id": staff["root"].pk,
         "pk_user": staff["root"].pk,
+        "view_id": 1,
         "token": accounts.verification_token(maria.user),
         "uidb64": urlsafe_base64_encode(force_bytes(maria.user.pk)),
         "maria": maria,

@@ -5,6 +5,13 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def _drop_activity_notifications(apps, schema_editor):
+    """Going back: the notifications before 0010 were the sweep's, each about a clock and its due
+    time; the activity notifications (no clock) cannot be held there and are dropped."""
+    notification = apps.get_model("cases", "Notification")
+    notification.objects.filter(models.Q(clock=None) | models.Q(due_at=None)).delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("cases", "0009_event_chain"),
@@ -72,4 +79,6 @@ class Migration(migrations.Migration):
                 name="one_notification_per_event",
             ),
         ),
+        # last, so that going back it runs first, before `clock` and `due_at` are required again
+        migrations.RunPython(migrations.RunPython.noop, _drop_activity_notifications),
     ]

@@ -7,19 +7,17 @@ item) and moves it. Password or OAuth2 (XOAUTH2, Microsoft 365 and Google) sign-
 from __future__ import annotations
 
 import datetime as dt
-import email.errors
-import email.header
-import email.utils
 import json
 import logging
 import os
+import re
 import ssl
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from email.parser import BytesHeaderParser
 from typing import Any
 
 from imapclient import IMAPClient
@@ -29,7 +27,9 @@ from appealdesk.mailroom.services import Arrival, item_refuse, items_store_many
 
 log = logging.getLogger(__name__)
 
-FETCH_BATCH = 100  # messages fetched per round trip
+FETCH_BATCH = 100  # messages fetched per round trip and stored per transaction
+FETCH_FIELDS = ["BODY.PEEK[]", "INTERNALDATE"]  # PEEK: fetching must not mark a message read
+BATCH_BYTES = 1_000_000  # a message larger than this is fetched and stored on its own
 
 
 @dataclass(frozen=True)
@@ -164,31 +164,66 @@ def _move(client: IMAPClient, uids: list[int], folder: str) -> None:
             client.expunge()
 
 
-def _headers(raw: bytes) -> dict[str, str]:
-    """What the item row keeps of a message's headers. A header that cannot be decoded (an
-    unknown charset in an encoded word) is kept as it is written: one bad header must not stop
-    the mailbox (the reader says more when it reads the message)."""
-    parsed = BytesHeaderParser().parsebytes(raw)
-    to = [
-        address.lower()
-        for _, address in email.utils.getaddresses(
-            [str(parsed.get(h) or "") for h in ("Delivered-To", "To", "Cc")]
+_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_UNFOLD = re.compile(rb"\r?\n(?=[ \t])")
+
+
+def message_id(raw: bytes) -> str:
+    """A message's Message-ID (its source id), read from its header block alone. The sender,
+    addresses and subject are read by the reader, which parses the whole message anyway:
+    parsing the headers here as well cost as much as the fetch (bench/mailroom.py)."""
+    head = _HEADER_END.split(raw, maxsplit=1)[0]
+    found = _MESSAGE_ID.search(head)
+    if not found:
+        return ""
+    return _UNFOLD.sub(b"", found.group(1)).decode("utf-8", "replace").strip().strip("<>")
+
+
+def _batches(uids: list[int], alone: set[int]) -> Iterator[list[int]]:
+    """The UIDs in fetches of up to FETCH_BATCH messages; a message in `alone` (large) is
+    fetched and stored on its own, so a batch never holds more than one large message."""
+    batch: list[int] = []
+    for uid in uids:
+        if uid in alone:
+            yield [uid]
+            continue
+        batch.append(uid)
+        if len(batch) == FETCH_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _refuse_oversized(
+    client: IMAPClient, mailbox: Mailbox, uids: list[int], now: dt.datetime | None
+) -> tuple[list[int], set[int]]:
+    """(UIDs over `max_bytes`: recorded as refused, not fetched; UIDs over BATCH_BYTES but
+    within the limit: fetched alone). One SEARCH finds the large ones among all, so the others
+    are fetched without asking each one's size first."""
+    if not uids:
+        return [], set()
+    threshold = min(BATCH_BYTES, mailbox.max_bytes)
+    large = sorted(set(client.search(["LARGER", threshold])) & set(uids))
+    sizes = client.fetch(large, ["RFC822.SIZE"]) if large else {}
+    refused = []
+    for uid in large:
+        size = sizes.get(uid, {}).get(b"RFC822.SIZE", 0)
+        if size <= mailbox.max_bytes:
+            continue
+        item_refuse(
+            source="email",
+            code="too_large",
+            reason=f"a message of {size / 1e6:.1f} MB in {mailbox.name} is over the "
+            f"{mailbox.max_bytes / 1e6:.0f} MB limit: it was moved to "
+            f"{mailbox.refused_folder} on the mail server, untouched",
+            size=size,
+            detail={"mailbox": mailbox.name, "uid": uid},
+            now=now,
         )
-        if address
-    ]
-    name, sender = email.utils.parseaddr(str(parsed.get("From") or ""))
-    written = str(parsed.get("Subject") or "")
-    try:
-        subject = str(email.header.make_header(email.header.decode_header(written)))
-    except (LookupError, UnicodeError, email.errors.HeaderParseError):
-        subject = written
-    return {
-        "message_id": str(parsed.get("Message-ID") or "").strip().strip("<>"),
-        "sender": sender.lower(),
-        "sender_name": name,
-        "to": ", ".join(dict.fromkeys(to)),
-        "subject": " ".join(subject.split()),
-    }
+        refused.append(uid)
+    return refused, set(large) - set(refused)
 
 
 def mailbox_poll(
@@ -196,71 +231,68 @@ def mailbox_poll(
 ) -> PollResult:
     """Store every message in the mailbox's folder as an item, then move it to the processed
     folder (a message over `max_bytes` is recorded as refused and moved to the refused
-    folder). `limit` caps the messages of one poll (the rest wait for the next)."""
+    folder). `limit` caps the messages of one poll (the rest wait for the next).
+
+    Each fetch (one UID FETCH of up to FETCH_BATCH messages, bytes and INTERNALDATE) is stored
+    in one transaction (`items_store_many`) and only then moved, in one command. The mail
+    server's work runs beside ours: while a batch is stored, the next one is being fetched, and
+    a stored batch is moved on a second connection (a poll of more than one batch) while the
+    next is stored. A move is only ever asked for after its batch committed."""
     result = PollResult()
     with connect(mailbox) as client:
-        client.select_folder(mailbox.folder)
+        validity = client.select_folder(mailbox.folder)[b"UIDVALIDITY"]
         uids = sorted(client.search("ALL"))[:limit]
-        for start in range(0, len(uids), FETCH_BATCH):
-            chunk = uids[start : start + FETCH_BATCH]
-            sizes = client.fetch(chunk, ["RFC822.SIZE"])
-            small = [
-                u for u in chunk if sizes.get(u, {}).get(b"RFC822.SIZE", 0) <= mailbox.max_bytes
-            ]
-            large = [u for u in chunk if u not in small and u in sizes]
-            for uid in large:
-                size = sizes[uid][b"RFC822.SIZE"]
-                item_refuse(
-                    source="email",
-                    code="too_large",
-                    reason=f"a message of {size / 1e6:.1f} MB in {mailbox.name} is over the "
-                    f"{mailbox.max_bytes / 1e6:.0f} MB limit: it was moved to "
-                    f"{mailbox.refused_folder} on the mail server, untouched",
-                    size=size,
-                    detail={"mailbox": mailbox.name, "uid": uid},
-                    now=now,
+        refused, alone = _refuse_oversized(client, mailbox, uids, now)
+        _move(client, refused, mailbox.refused_folder)
+        result.refused += len(refused)
+        batches = list(_batches([u for u in uids if u not in set(refused)], alone))
+        if not batches:
+            return result
+        with ExitStack() as stack:
+            fetching = stack.enter_context(ThreadPoolExecutor(1, "imap-fetch"))
+            mover, moving = client, fetching  # one batch: its move follows on the same line
+            if len(batches) > 1:
+                mover = stack.enter_context(connect(mailbox))
+                if mover.select_folder(mailbox.folder)[b"UIDVALIDITY"] != validity:
+                    raise ConnectionError(f"{mailbox.folder} was recreated during the poll")
+                moving = stack.enter_context(ThreadPoolExecutor(1, "imap-move"))
+            moves: list[tuple[Future[None], int]] = []
+            pending = fetching.submit(client.fetch, batches[0], FETCH_FIELDS)
+            for n, batch in enumerate(batches):
+                fetched = pending.result()
+                if n + 1 < len(batches):
+                    pending = fetching.submit(client.fetch, batches[n + 1], FETCH_FIELDS)
+                done = [uid for uid in batch if fetched.get(uid)]  # not expunged since SEARCH
+                arrivals = [_arrival(mailbox, fetched[uid], now) for uid in done]
+                for stored in items_store_many(arrivals, now=now):
+                    result.items.append(stored.item_id)
+                    if stored.created:
+                        result.stored += 1
+                    else:
+                        result.seen_again += 1
+                # the batch committed above: only now may the server forget these messages
+                moves.append(
+                    (moving.submit(_move, mover, done, mailbox.processed_folder), len(done))
                 )
-                result.refused += 1
-            _move(client, large, mailbox.refused_folder)
-            fetched = client.fetch(small, ["BODY.PEEK[]", "INTERNALDATE"]) if small else {}
-            done: list[int] = []
-            arrivals: list[Arrival] = []
-            for uid in small:
-                data = fetched.get(uid)
-                if not data:  # expunged by someone else since SEARCH
-                    continue
-                raw = data[b"BODY[]"]
-                received_at = data[b"INTERNALDATE"]
-                if received_at.tzinfo is None:
-                    received_at = received_at.replace(tzinfo=dt.UTC)
-                headers = _headers(raw)
-                arrivals.append(
-                    Arrival(
-                        source="email",
-                        raw=raw,
-                        received_at=min(received_at, now or received_at),
-                        received_basis=f"IMAP INTERNALDATE ({mailbox.name})",
-                        source_id=headers["message_id"],
-                        sender=headers["sender"],
-                        sender_name=headers["sender_name"],
-                        addressed_to=headers["to"],
-                        subject=headers["subject"],
-                        name=f"{headers['subject'][:80] or 'message'}.eml",
-                        declared_type="message/rfc822",
-                        program=mailbox.program,
-                    )
-                )
-                done.append(uid)
-            for stored in items_store_many(arrivals, now=now):
-                result.items.append(stored.item.pk)
-                if stored.created:
-                    result.stored += 1
-                else:
-                    result.seen_again += 1
-            # the batch committed above: only now may the server forget these messages
-            _move(client, done, mailbox.processed_folder)
-            result.moved += len(done)
+            for move, count in moves:
+                move.result()
+                result.moved += count
     return result
+
+
+def _arrival(mailbox: Mailbox, data: Mapping[bytes, Any], now: dt.datetime | None) -> Arrival:
+    raw = data[b"BODY[]"]
+    received_at = data[b"INTERNALDATE"]
+    if received_at.tzinfo is None:
+        received_at = received_at.replace(tzinfo=dt.UTC)
+    return Arrival(
+        source="email",
+        raw=raw,
+        received_at=min(received_at, now or received_at),
+        received_basis=f"IMAP INTERNALDATE ({mailbox.name})",
+        source_id=message_id(raw),
+        program=mailbox.program,
+    )
 
 
 def poll_all(*, now: dt.datetime | None = None) -> dict[str, PollResult | str]:

@@ -18,7 +18,7 @@ from django_tasks import task
 
 from appealdesk.mailroom import config, emails, matching, reading, storage
 from appealdesk.mailroom.models import Item, ItemState, Part
-from appealdesk.mailroom.services import CHANNEL_OF_SOURCE, _event
+from appealdesk.mailroom.services import CHANNEL_OF_SOURCE, _event, item_bytes_to_storage
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,7 @@ def item_read(item_id: int, *, now: dt.datetime | None = None) -> str:
         return f"item {item_id}: not new, or another worker is reading it"
     item = Item.objects.get(pk=item_id)
     try:
+        item_bytes_to_storage(item)
         if item.raw_content_type == "message/rfc822":
             _read_email(item, now)
         else:
@@ -135,9 +136,7 @@ def _read_document_item(item: Item, now: dt.datetime) -> None:
 
 
 def _read_email(item: Item, now: dt.datetime) -> None:
-    with item.raw.open("rb") as handle:
-        raw = handle.read()
-    parsed = emails.parse_email(raw, max_attachments=config.max_attachments())
+    parsed = emails.parse_email(storage.raw_bytes(item), max_attachments=config.max_attachments())
     limits = config.limits()
     parts: list[Part] = []
     problems: list[str] = list(parsed.notes)
@@ -193,7 +192,11 @@ def _read_email(item: Item, now: dt.datetime) -> None:
             searchable_pdf="",
             problem="; ".join(problems),
             problem_code=codes[0] if codes else ("charset" if parsed.notes else ""),
+            # a batch from a mailbox is stored with its Message-ID only: its headers are read here
             subject=item.subject or parsed.subject[:500],
+            sender=item.sender or parsed.sender[:300],
+            sender_name=item.sender_name or parsed.sender_name[:300],
+            addressed_to=item.addressed_to or ", ".join(dict.fromkeys(parsed.to))[:300],
         )
 
 

@@ -9,8 +9,11 @@ from email.message import EmailMessage
 import pytest
 from imapclient import IMAPClient
 
-from appealdesk.mailroom.imap import Mailbox, mailbox_poll
-from appealdesk.mailroom.models import Item, Refusal
+from appealdesk.mailroom import storage
+from appealdesk.mailroom.emails import parse_email
+from appealdesk.mailroom.imap import Mailbox, mailbox_poll, message_id
+from appealdesk.mailroom.models import Item, LandedBytes, Refusal
+from appealdesk.mailroom.reader import item_read
 from tests.mailroom.dovecot import Imap
 
 
@@ -23,6 +26,10 @@ def message(n: int, *, subject: str = "", body: str = "", size: int = 0) -> byte
     mail["Message-ID"] = f"<appeal-{n}@example.org>"
     mail.set_content((body or f"I appeal the denial of claim {n}.") + "x" * size)
     return mail.as_bytes()
+
+
+def unix(raw: bytes) -> bytes:
+    return raw.replace(b"\r\n", b"\n")
 
 
 def client(imap: Imap) -> IMAPClient:
@@ -71,9 +78,16 @@ def test_messages_are_stored_then_moved_and_a_repeat_is_seen_again(dovecot):
     item = Item.objects.get(source_id="appeal-1@example.org")
     assert item.source == "email" and item.raw_content_type == "message/rfc822"
     assert item.received_at == arrived  # INTERNALDATE: when the server took it in
-    assert item.sender == "member1@example.org" and item.subject == "Appeal 1"
-    assert item.addressed_to == "appeals@plan.example" and item.program == "ump"
-    assert item.raw.open("rb").read().replace(b"\r\n", b"\n") == message(1).replace(b"\r\n", b"\n")
+    assert item.program == "ump" and item.state == "new"
+    # the bytes committed with the row; the reader moves them to the document storage
+    assert not item.raw and unix(storage.raw_bytes(item)) == unix(message(1))
+    item_read(item.pk)
+    item.refresh_from_db()
+    assert not LandedBytes.objects.filter(item=item).exists()
+    assert unix(item.raw.open("rb").read()) == unix(message(1))
+    # the headers are read with the message
+    assert item.sender == "member1@example.org" and item.sender_name == "Member 1"
+    assert item.subject == "Appeal 1" and item.addressed_to == "appeals@plan.example"
 
     append(dovecot, [message(1)])  # delivered twice (a forwarding loop, a resend)
     again = mailbox_poll(mailbox(dovecot))
@@ -99,17 +113,30 @@ def test_a_wrong_password_fails_loudly(dovecot):
         mailbox_poll(mailbox(dovecot, password="wrong"))
 
 
-def test_a_subject_in_an_unknown_charset_does_not_stop_the_mailbox():
-    from appealdesk.mailroom.imap import _headers
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (b"Message-ID: <h1@example.org>", "h1@example.org"),
+        (b"message-id:<h2@example.org>", "h2@example.org"),  # any case, no space
+        (b"Message-ID:\r\n <h3@example.org>", "h3@example.org"),  # folded
+        (b"X-Other: 1", ""),  # none
+    ],
+)
+def test_the_message_id_is_read_from_the_header_block_alone(head: bytes, expected: str):
+    raw = b"From: Ana <ana@example.org>\r\n" + head + b"\r\nSubject: hi\r\n\r\n"
+    body = b"Message-ID: <in-the-body@example.org>\r\n"  # not a header
+    assert message_id(raw + body) == expected
 
+
+def test_a_subject_in_an_unknown_charset_does_not_stop_the_mailbox():
     raw = (
         b"From: Ana <ana@example.org>\r\nTo: appeals@plan.example\r\n"
         b"Subject: =?x-no-such-charset?q?Apelaci=F3n?=\r\n"
         b"Message-ID: <h1@example.org>\r\n\r\nhi\r\n"
     )
-    headers = _headers(raw)
-    assert headers["subject"] == "=?x-no-such-charset?q?Apelaci=F3n?="
-    assert headers["message_id"] == "h1@example.org" and headers["sender"] == "ana@example.org"
+    assert message_id(raw) == "h1@example.org"
+    parsed = parse_email(raw, max_attachments=20)
+    assert "Apelaci" in parsed.subject and parsed.sender == "ana@example.org"
 
 
 def test_an_oauth2_access_token_is_fetched_with_the_refresh_token_or_client_credentials():

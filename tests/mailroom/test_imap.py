@@ -11,7 +11,14 @@ from imapclient import IMAPClient
 
 from appealdesk.mailroom import storage
 from appealdesk.mailroom.emails import parse_email
-from appealdesk.mailroom.imap import Mailbox, mailbox_poll, message_id
+from appealdesk.mailroom.imap import (
+    FETCH_FIELDS,
+    Mailbox,
+    _parse_fetch,
+    fetch_messages,
+    mailbox_poll,
+    message_id,
+)
 from appealdesk.mailroom.models import Item, LandedBytes, Refusal
 from appealdesk.mailroom.reader import item_read
 from tests.mailroom.dovecot import Imap
@@ -181,3 +188,85 @@ def test_an_oauth2_access_token_is_fetched_with_the_refresh_token_or_client_cred
             access_token(OAuth2(url, "app", "wrong"))
     finally:
         server.shutdown()
+
+
+def test_the_fetch_answer_is_read_response_by_response_or_not_at_all():
+    date = b'INTERNALDATE " 2-Mar-2026 09:05:00 -0800"'
+    body = b"Message-ID: <a@x>\r\n\r\nhi\r\n"
+    arrived = dt.datetime(2026, 3, 2, 17, 5, tzinfo=dt.UTC)
+    data = [
+        (b"1 (UID 7 " + date + b" BODY[] {%d}" % len(body), body),
+        b")",
+        b"2 (FLAGS (\\Seen))",  # another session's change: not a message
+        (b"3 (" + date + b" BODY[] {%d}" % len(body), body),
+        b" UID 9)",  # items after the literal
+    ]
+    parsed = _parse_fetch(data)
+    assert parsed == {7: (body, arrived), 9: (body, arrived)}
+    assert parsed[7][1].utcoffset() == dt.timedelta(hours=-8)  # the server's own offset kept
+    for wrong in (
+        [(b"1 (UID 7 " + date + b" BODY[] {99}", body), b")"],  # not the length it declares
+        [b"1 (UID 7 " + date + b' BODY[] "hi")'],  # a body as a quoted string
+        [(b"1 (UID 7 BODY[] {%d}" % len(body), body), b")"],  # no INTERNALDATE
+        [(b'1 (UID 7 INTERNALDATE "31-Feb-2026 09:05:00 -0800" BODY[] {2}', b"hi"), b")"],
+    ):
+        assert _parse_fetch(wrong) is None
+
+
+@pytest.mark.django_db
+def test_the_fetch_reads_what_imapclient_reads_and_falls_back_to_it(dovecot, monkeypatch):
+    odd = message(3, body="Línea en español: ñ, é; 8-bit\r\n.\r\n") + b"\r\n\r\n"
+    arrived = dt.datetime(2026, 3, 2, 17, 6, tzinfo=dt.UTC)
+    append(dovecot, [message(1), message(2, size=5000), odd], when=arrived)
+    c = client(dovecot)
+    c.normalise_times = False
+    c.select_folder("INBOX", readonly=True)
+    uids = sorted(c.search("ALL"))
+    theirs = c.fetch(uids, FETCH_FIELDS)
+    ours = fetch_messages(c, uids)
+    assert ours == {u: (theirs[u][b"BODY[]"], theirs[u][b"INTERNALDATE"]) for u in uids}
+    assert {instant for _, instant in ours.values()} == {arrived}
+    monkeypatch.setattr("appealdesk.mailroom.imap._parse_fetch", lambda data: None)
+    assert fetch_messages(c, uids) == ours  # an answer it cannot read: imapclient reads it
+    c.logout()
+
+
+@pytest.mark.django_db
+def test_a_poll_of_several_batches_stores_each_before_moving_it(dovecot, monkeypatch):
+    from appealdesk.mailroom import imap as imap_module
+
+    monkeypatch.setattr(imap_module, "FETCH_BATCH", 2)
+    monkeypatch.setattr(imap_module, "BATCH_BYTES", 3000)  # message 3 is fetched on its own
+    append(dovecot, [message(n, size=4000 if n == 3 else 0) for n in range(1, 7)])
+    timeline: list[tuple[str, int]] = []  # ("stored", n) in the poll, ("moved", uid) beside it
+    store, move, fetch = (
+        imap_module.items_store_many,
+        imap_module._move,
+        imap_module.fetch_messages,
+    )
+
+    def recorded_store(arrivals, **kwargs):
+        stored = store(arrivals, **kwargs)
+        timeline.extend(("stored", int(a.source_id.split("-")[1].split("@")[0])) for a in arrivals)
+        return stored
+
+    def recorded_move(client, uids, folder):
+        timeline.extend(("moved", uid) for uid in uids)
+        move(client, uids, folder)
+
+    fetches: list[list[int]] = []
+    monkeypatch.setattr(imap_module, "items_store_many", recorded_store)
+    monkeypatch.setattr(imap_module, "_move", recorded_move)
+    monkeypatch.setattr(
+        imap_module, "fetch_messages", lambda c, uids: fetches.append(uids) or fetch(c, uids)
+    )
+    result = mailbox_poll(mailbox(dovecot))
+    assert (result.stored, result.moved, result.seen_again) == (6, 6, 0)
+    assert [len(f) for f in fetches] == [2, 1, 2, 1]  # 1-2, 3 alone, 4-5, 6
+    # UIDs are 1-6 in the order appended: message n is UID n; each moved only once stored
+    for n in range(1, 7):
+        assert timeline.index(("stored", n)) < timeline.index(("moved", n))
+    assert count(dovecot, "INBOX") == 0 and count(dovecot, "appealdesk-processed") == 6
+    assert sorted(Item.objects.values_list("source_id", flat=True)) == [
+        f"appeal-{n}@example.org" for n in range(1, 7)
+    ]

@@ -12,6 +12,8 @@ import logging
 import os
 import re
 import ssl
+import threading
+import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from imapclient import IMAPClient
+from imapclient.exceptions import LoginError
 
 from appealdesk.mailroom import config
 from appealdesk.mailroom.services import Arrival, item_refuse, items_store_many
@@ -88,13 +91,45 @@ class PollResult:
     items: list[int] = field(default_factory=list)
 
 
-def access_token(oauth: OAuth2, *, timeout: float = 30.0) -> str:
-    """An OAuth2 access token from the provider's token endpoint."""
+@dataclass
+class _Token:
+    value: str
+    renew_at: float  # time.monotonic() after which a new one is asked for
+    refresh_token: str  # the newest the endpoint gave (Microsoft 365 rotates them)
+
+
+_tokens: dict[OAuth2, _Token] = {}
+_tokens_lock = threading.Lock()
+
+
+def access_token(oauth: OAuth2, *, renew: bool = False, timeout: float = 30.0) -> str:
+    """An OAuth2 access token for XOAUTH2: the one obtained before while it is valid (renewed a
+    tenth of its life, at most a minute, before the `expires_in` the endpoint gave), else a new
+    one from the token endpoint: the refresh-token grant with the newest refresh token (the
+    endpoint may send a new one with each token), or without one the client-credentials grant.
+    `renew` asks for a new one whatever is held (the server refused the one held). The tokens
+    are kept in this process only: a restarted worker asks again. Never logged."""
+    with _tokens_lock:
+        held = _tokens.get(oauth)
+        if held is not None and not renew and time.monotonic() < held.renew_at:
+            return held.value
+        refresh_token = held.refresh_token if held is not None else oauth.refresh_token
+        answer = _token_request(oauth, refresh_token, timeout=timeout)
+        lifetime = float(answer.get("expires_in") or 0)
+        _tokens[oauth] = _Token(
+            value=str(answer["access_token"]),
+            renew_at=time.monotonic() + lifetime - min(60.0, lifetime / 10),
+            refresh_token=str(answer.get("refresh_token") or refresh_token),
+        )
+        return _tokens[oauth].value
+
+
+def _token_request(oauth: OAuth2, refresh_token: str, *, timeout: float) -> dict[str, Any]:
     form = {"client_id": oauth.client_id}
     if oauth.client_secret:
         form["client_secret"] = oauth.client_secret
-    if oauth.refresh_token:
-        form |= {"grant_type": "refresh_token", "refresh_token": oauth.refresh_token}
+    if refresh_token:
+        form |= {"grant_type": "refresh_token", "refresh_token": refresh_token}
     else:
         form["grant_type"] = "client_credentials"
     if oauth.scope:
@@ -110,14 +145,24 @@ def access_token(oauth: OAuth2, *, timeout: float = 30.0) -> str:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             answer = json.loads(response.read())
     except urllib.error.HTTPError as exc:
+        # the endpoint's error and its description (RFC 6749 5.2), never a token
         detail = exc.read()[:300].decode("utf-8", "replace")
         raise ConnectionError(
             f"the token endpoint {oauth.token_url} refused the sign-in ({exc.code}): {detail}"
         ) from None
-    token = answer.get("access_token")
-    if not token:
+    if not isinstance(answer, dict) or not answer.get("access_token"):
         raise ConnectionError(f"the token endpoint {oauth.token_url} returned no access_token")
-    return str(token)
+    return answer
+
+
+def _oauth2_login(client: IMAPClient, mailbox: Mailbox, oauth: OAuth2) -> None:
+    """XOAUTH2 with the token held, or a new one: a server that refuses a token we hold as valid
+    (revoked, or expired by its clock before ours) gets one more try with a new token."""
+    try:
+        client.oauth2_login(mailbox.username, access_token(oauth))
+    except LoginError:
+        log.info("mailbox %s refused the access token held: asking for a new one", mailbox.name)
+        client.oauth2_login(mailbox.username, access_token(oauth, renew=True))
 
 
 @contextmanager
@@ -136,7 +181,7 @@ def connect(mailbox: Mailbox) -> Iterator[IMAPClient]:
         if mailbox.starttls:
             client.starttls(context)
         if mailbox.oauth2 is not None:
-            client.oauth2_login(mailbox.username, access_token(mailbox.oauth2))
+            _oauth2_login(client, mailbox, mailbox.oauth2)
         else:
             client.login(mailbox.username, mailbox.password)
         for folder in (mailbox.processed_folder, mailbox.refused_folder):

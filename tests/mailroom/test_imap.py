@@ -4,24 +4,30 @@ moved; the same message again is seen again; an oversized one refused and set as
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from email.message import EmailMessage
 
 import pytest
 from imapclient import IMAPClient
+from imapclient.exceptions import LoginError
 
 from appealdesk.mailroom import storage
 from appealdesk.mailroom.emails import parse_email
 from appealdesk.mailroom.imap import (
     FETCH_FIELDS,
     Mailbox,
+    OAuth2,
     _parse_fetch,
+    access_token,
     fetch_messages,
     mailbox_poll,
     message_id,
 )
 from appealdesk.mailroom.models import Item, LandedBytes, Refusal
 from appealdesk.mailroom.reader import item_read
-from tests.mailroom.dovecot import Imap
+from tests.mailroom.dovecot import Imap, dovecot_server, require_dovecot
+from tests.mailroom.oauth import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, authorization_server
 
 
 def message(n: int, *, subject: str = "", body: str = "", size: int = 0) -> bytes:
@@ -114,8 +120,6 @@ def test_an_oversized_message_is_refused_and_set_aside_untouched(dovecot):
 
 @pytest.mark.django_db
 def test_a_wrong_password_fails_loudly(dovecot):
-    from imapclient.exceptions import LoginError
-
     with pytest.raises(LoginError):
         mailbox_poll(mailbox(dovecot, password="wrong"))
 
@@ -146,48 +150,73 @@ def test_a_subject_in_an_unknown_charset_does_not_stop_the_mailbox():
     assert "Apelaci" in parsed.subject and parsed.sender == "ana@example.org"
 
 
-def test_an_oauth2_access_token_is_fetched_with_the_refresh_token_or_client_credentials():
-    import json
-    import threading
-    import urllib.parse
-    from http.server import BaseHTTPRequestHandler, HTTPServer
-
-    from appealdesk.mailroom.imap import OAuth2, access_token
-
-    seen: list[dict[str, list[str]]] = []
-
-    class Endpoint(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            form = urllib.parse.parse_qs(
-                self.rfile.read(int(self.headers["Content-Length"])).decode()
-            )
-            seen.append(form)
-            ok = form.get("client_secret") == ["s3cret"]
-            body = json.dumps({"access_token": "tok-1"} if ok else {"error": "invalid_client"})
-            self.send_response(200 if ok else 401)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body.encode())
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Endpoint)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/token"
-    try:
+def test_an_oauth2_access_token_is_fetched_held_until_it_runs_out_and_renewed():
+    with authorization_server(user="clerk@plan.example", lifetime=3600) as auth:
         delegated = OAuth2(
-            url, "app", "s3cret", refresh_token="r-1", scope="https://mail.google.com/"
+            auth.token_url, CLIENT_ID, CLIENT_SECRET, refresh_token=REFRESH_TOKEN, scope="s"
         )
-        assert access_token(delegated) == "tok-1"
-        assert seen[-1]["grant_type"] == ["refresh_token"] and seen[-1]["refresh_token"] == ["r-1"]
-        app_only = OAuth2(url, "app", "s3cret", scope="https://outlook.office365.com/.default")
-        assert access_token(app_only) == "tok-1"
-        assert seen[-1]["grant_type"] == ["client_credentials"]
-        with pytest.raises(ConnectionError, match="refused the sign-in \\(401\\)"):
-            access_token(OAuth2(url, "app", "wrong"))
-    finally:
-        server.shutdown()
+        first = access_token(delegated)
+        assert auth.token_requests[-1]["grant_type"] == "refresh_token"
+        assert auth.token_requests[-1]["refresh_token"] == REFRESH_TOKEN
+        assert auth.token_requests[-1]["scope"] == "s"
+        assert access_token(delegated) == first and len(auth.token_requests) == 1  # held
+        renewed = access_token(delegated, renew=True)
+        assert renewed != first
+        # the endpoint rotated the refresh token: the new one is used, the first one is spent
+        assert auth.token_requests[-1]["refresh_token"] not in (REFRESH_TOKEN, "")
+        app_only = OAuth2(auth.token_url, CLIENT_ID, CLIENT_SECRET, scope="x/.default")
+        assert access_token(app_only) not in (first, renewed)
+        assert auth.token_requests[-1]["grant_type"] == "client_credentials"
+        with pytest.raises(ConnectionError, match="refused the sign-in \\(401\\)") as refused:
+            access_token(OAuth2(auth.token_url, CLIENT_ID, "wrong"))
+        assert "invalid_client" in str(refused.value)
+        spent = OAuth2(auth.token_url, CLIENT_ID, CLIENT_SECRET, refresh_token="rt-unknown")
+        with pytest.raises(ConnectionError, match="invalid_grant"):
+            access_token(spent)
+
+
+@pytest.mark.django_db
+def test_a_mailbox_signs_in_with_xoauth2_and_renews_its_token(caplog):
+    """Dovecot takes XOAUTH2 sign-ins only with a token its introspection endpoint calls active;
+    the mailroom gets its tokens from the token endpoint and renews them when they run out or
+    when the server refuses one."""
+    require_dovecot()
+    caplog.set_level(logging.DEBUG)
+    with (
+        authorization_server(user="clerk@plan.example", lifetime=4) as auth,
+        dovecot_server(introspection_url=auth.introspection_url) as imap,
+    ):
+        oauth = OAuth2(auth.token_url, CLIENT_ID, CLIENT_SECRET, refresh_token=REFRESH_TOKEN)
+        box = mailbox(imap, password="", oauth2=oauth)
+        append(imap, [message(1)])
+        assert mailbox_poll(box).stored == 1
+        first = auth.issued[-1]
+        assert len(auth.issued) == 1 and first in auth.introspected  # Dovecot asked about it
+        append(imap, [message(2)])
+        assert mailbox_poll(box).stored == 1 and len(auth.issued) == 1  # the token held
+
+        time.sleep(4.5)  # the token ran out: the next poll asks for a new one
+        assert not auth.active(first)
+        append(imap, [message(3)])
+        assert mailbox_poll(box).stored == 1 and len(auth.issued) == 2
+        assert auth.token_requests[-1]["refresh_token"] != REFRESH_TOKEN  # the rotated one
+
+        # refused before it runs out: one more try with a new token (which must outlive
+        # Dovecot's penalty of a few seconds after a failed sign-in)
+        auth.lifetime = 60
+        auth.revoke(auth.issued[-1])
+        append(imap, [message(4)])
+        assert mailbox_poll(box).stored == 1 and len(auth.issued) == 3
+        assert count(imap, "appealdesk-processed") == 4
+
+        with pytest.raises(LoginError):  # a token for someone else's mailbox is refused
+            mailbox_poll(mailbox(imap, username="other@plan.example", oauth2=oauth))
+        app_only = OAuth2(auth.token_url, CLIENT_ID, CLIENT_SECRET)  # client credentials
+        append(imap, [message(5)])
+        assert mailbox_poll(mailbox(imap, password="", oauth2=app_only)).stored == 1
+        assert auth.token_requests[-1]["grant_type"] == "client_credentials"
+        logged = caplog.text + (imap.root / "dovecot.log").read_text(errors="replace")
+    assert not any(token in logged for token in auth.issued)  # never a token in a log
 
 
 def test_the_fetch_answer_is_read_response_by_response_or_not_at_all():

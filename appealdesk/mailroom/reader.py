@@ -286,7 +286,11 @@ def _summary(matched: matching.Matched, assessment: dict[str, Any], error: str) 
     elif error:
         bits.append("not assessed")
     if matched.member_name:
-        bits.append(f"member {matched.member_name}")
+        bits.append(
+            f"member {matched.member_name}" + (" (to check)" if matched.member_review else "")
+        )
+    elif matched.member_review:
+        bits.append("member to choose")
     if matched.case_numbers and not matched.reply_to_case:
         bits.append("mentions " + ", ".join(matched.case_numbers[:3]))
     if matched.program:

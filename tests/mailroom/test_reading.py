@@ -61,7 +61,7 @@ def test_a_faxed_page_is_ocrd_and_its_case_number_member_and_program_found(ocr, 
     matched = item.proposal["matched"]
     assert matched["case_numbers"] == [case.number]
     assert matched["member_id"] == member.pk and matched["subscriber_ids"] == ["W1234567"]
-    assert matched["dates_of_birth"] == ["04/05/1961"]
+    assert matched["dates_of_birth"] == ["1961-04-05"]
     # the number it was sent to is Regence's fax in the UMP pack
     assert (item.program, item.handler) == ("ump", "regence")
     assert item.urgent and "expedite" in matched["urgent_words"]

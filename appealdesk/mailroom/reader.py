@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 CLAIM_LEASE = dt.timedelta(minutes=15)  # longer than the OCR time limit of one item
 MAX_READ_ATTEMPTS = 3
+# the codes of an e-mail's notes, most important first (what the text may get wrong first)
+NOTE_ORDER = ["too_many_attachments", "charset", "html_dropped", "bad_date"]
 
 
 @task()
@@ -171,8 +173,11 @@ def _read_email(item: Item, now: dt.datetime) -> None:
                 problem_code=result.problem.code if result.problem else "",
             )
         )
-    if any("more than the" in n and "attachments" in n for n in parsed.notes):
-        codes.insert(0, "too_many_attachments")
+    # the item's code: what most needs a person first (nothing in it, attachments not shown),
+    # then a document's problem, then what was noted reading the message
+    noted = sorted((n.code for n in parsed.notes), key=NOTE_ORDER.index)
+    codes = [c for c in noted if c == "too_many_attachments"] + codes
+    codes += [c for c in noted if c != "too_many_attachments"]
     if not parsed.text and not parts:
         problems.insert(
             0, "the message has no text and no attachments: ask the sender what they meant to send"
@@ -191,7 +196,7 @@ def _read_email(item: Item, now: dt.datetime) -> None:
             quoted=parsed.quoted,
             searchable_pdf="",
             problem="; ".join(problems),
-            problem_code=codes[0] if codes else ("charset" if parsed.notes else ""),
+            problem_code=codes[0] if codes else "",
             # a batch from a mailbox is stored with its Message-ID only: its headers are read here
             subject=item.subject or parsed.subject[:500],
             sender=item.sender or parsed.sender[:300],

@@ -152,13 +152,19 @@ def answer(
 def respond(request: HttpRequest, case: Case, status: int = 200) -> HttpResponse:
     """The case as it is now, with its ETag."""
     fresh = CASE_QUERY.get(pk=case.pk)
-    response = answer(request, CaseOut, case_out(fresh), status)
+    response = answer(request, CaseOut, case_out(fresh, staff=staff_caller(request)), status)
     if status == 201:
         response["Location"] = f"/api/v1/cases/{fresh.number}"
     return with_etag(response, fresh)
 
 
-def _party(party: Party | None) -> dict[str, Any] | None:
+def staff_caller(request: HttpRequest) -> bool:
+    """Whether the caller (a desk session or an API key) acts as staff: a date of birth is
+    shown to staff only."""
+    return bool(caller(request).user.is_staff)
+
+
+def _party(party: Party | None, *, staff: bool) -> dict[str, Any] | None:
     if party is None:
         return None
     return {
@@ -166,11 +172,13 @@ def _party(party: Party | None) -> dict[str, Any] | None:
         "role": party.role,
         "name": party.name,
         "subscriber_id": party.subscriber_id,
+        "birth_date": party.birth_date if staff else None,
     }
 
 
-def case_out(case: Any) -> dict[str, Any]:
-    """A case read with CASE_QUERY (its annotations) as CaseOut."""
+def case_out(case: Any, *, staff: bool) -> dict[str, Any]:
+    """A case read with CASE_QUERY (its annotations) as CaseOut; the parties' dates of birth
+    only for a `staff` caller."""
     clocks = [c for c in case.clocks.all() if c.state != ClockState.CANCELLED]
     return {
         "number": case.number,
@@ -207,9 +215,9 @@ def case_out(case: Any) -> dict[str, Any]:
         "provided": list(case.provided),
         "missing": list(case.missing),
         "summary": case.summary,
-        "member": _party(case.member),
-        "representative": _party(case.representative),
-        "provider": _party(case.provider),
+        "member": _party(case.member, staff=staff),
+        "representative": _party(case.representative, staff=staff),
+        "provider": _party(case.provider, staff=staff),
         "matter": case.matter_number,
         "prior": case.prior_number,
         "duplicate_of": case.duplicate_of_number,

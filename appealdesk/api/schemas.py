@@ -7,9 +7,10 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
 
 from appealdesk.cases.addresses import valid_address
+from appealdesk.cases.ranges import birth_date_in_range
 from appealdesk.policy.contract import (
     AssessRequest,
     check_depth,
@@ -60,11 +61,24 @@ Instant = Annotated[AwareDatetime, AfterValidator(instant_in_range)]
 Day = Annotated[dt.date, AfterValidator(date_in_range)]
 
 
+def _written_date(value: Any) -> Any:
+    # a date of birth is written YYYY-MM-DD: lax validation would take the number 0 as 1970-01-01
+    if not isinstance(value, str | dt.date):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+BirthDate = Annotated[dt.date, BeforeValidator(_written_date), AfterValidator(birth_date_in_range)]
+
+
 class PartyOut(Schema):
     id: int
     role: str
     name: str
     subscriber_id: str
+    birth_date: dt.date | None = Field(
+        default=None, description="a member's date of birth; to staff callers only"
+    )
 
 
 class ClockOut(Schema):
@@ -156,6 +170,7 @@ class DocumentOut(Schema):
 class NewParty(Schema):
     name: Name
     subscriber_id: Code = ""  # the lengths of Party's columns (PostgreSQL enforces them)
+    birth_date: BirthDate | None = None
     phone: Code = ""
     address: Text = ""
     email: Annotated[Short, AfterValidator(valid_address)] = ""

@@ -184,7 +184,7 @@ class ExtensionAdmin(ReadOnly):
 
 @admin.register(m.Party)
 class PartyAdmin(admin.ModelAdmin):
-    list_display = ("name", "role", "subscriber_id", "email", "phone")
+    list_display = ("name", "role", "subscriber_id", "birth_date", "email", "phone")
     search_fields = ("name", "subscriber_id", "email")
     list_filter = ("role",)
 

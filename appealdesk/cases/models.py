@@ -152,6 +152,10 @@ class Party(models.Model):
     subscriber_name = models.CharField(max_length=200, blank=True)
     subscriber_id = models.CharField(max_length=40, blank=True, db_index=True)
     patient_name = models.CharField(max_length=200, blank=True)
+    # a member's date of birth: with the name, how a letter or fax without a subscriber ID is
+    # matched to its member (the mailroom), and how a clerk tells two members of one name apart.
+    # PHI: shown to staff only, never logged.
+    birth_date = models.DateField(null=True, blank=True)
     email = models.EmailField(blank=True)
     email_consent = models.BooleanField(default=False)
     phone = models.CharField(max_length=40, blank=True)
@@ -163,7 +167,10 @@ class Party(models.Model):
 
     class Meta:
         verbose_name_plural = "parties"
-        indexes = [models.Index(fields=["name"])]
+        indexes = [
+            models.Index(fields=["name"]),
+            models.Index(fields=["birth_date"], name="cases_party_birth_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.role})"

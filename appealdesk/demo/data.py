@@ -423,6 +423,8 @@ def _members(rng: random.Random, n: int) -> list[Party]:
                 subscriber_name=name,
                 subscriber_id=f"W{1000000 + i * 37:07d}",
                 patient_name=name,
+                # spread over 60 years without drawing from `rng` (the demo's cases stay the same)
+                birth_date=dt.date(1945, 1, 1) + dt.timedelta(days=i * 7919 % (365 * 60)),
                 phone=f"206-555-{1000 + i:04d}",
                 address=f"{100 + i} Pine St, Olympia, WA 98501",
                 email=f"member{i}@example.org",

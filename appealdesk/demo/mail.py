@@ -71,7 +71,8 @@ def _email(*, sender: str, to: str, subject: str, body: str, sent: Any) -> bytes
 def load_mailroom(*, now: dt.datetime, say: Callable[[str], None] = print) -> list[int]:
     """The demo's mailroom, through the mailroom's own services and reader: a faxed appeal, a
     scanned Genex grievance form, an e-mailed reply to an information request on a demo case,
-    and a misdirected fax. Text-layer documents, so no OCR runs at demo time."""
+    and a misdirected fax. Text-layer documents, so no OCR runs at demo time. The grievance form
+    gives no claim number: its member is found by name and date of birth."""
     from appealdesk.cases.models import Case, Party
     from appealdesk.mailroom import services
     from appealdesk.mailroom.reader import item_read
@@ -122,7 +123,10 @@ def load_mailroom(*, now: dt.datetime, say: Callable[[str], None] = print) -> li
                                 "GENEX SERVICES - GRIEVANCE FORM",
                                 "Genex Services, P.O. Box 4379, Westlake Village, CA 91359",
                                 f"Injured worker: {other.name}",
-                                f"Claim number: {other.subscriber_id}",
+                                # no claim number: the name and date of birth find the member
+                                f"Date of birth: {other.birth_date:%m/%d/%Y}"
+                                if other.birth_date
+                                else "Date of birth:",
                                 "",
                                 "Describe your complaint: my utilization review request was not",
                                 "answered within the time the law allows; my treatment is on hold.",

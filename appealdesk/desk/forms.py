@@ -33,7 +33,11 @@ from appealdesk.cases.models import (
     Team,
 )
 from appealdesk.cases.models import State as S
-from appealdesk.cases.ranges import date_within_range, instant_within_range
+from appealdesk.cases.ranges import (
+    birth_date_within_range,
+    date_within_range,
+    instant_within_range,
+)
 from appealdesk.policy.assess import Program
 
 REQUESTED = [
@@ -199,6 +203,13 @@ class IntakeForm(forms.Form):
     )
     member_name = forms.CharField(label="Member name", required=False, max_length=200)
     subscriber_id = forms.CharField(label="Subscriber ID", required=False, max_length=40)
+    member_birth_date = forms.DateField(
+        label="Date of birth",
+        required=False,
+        widget=DateInput(),
+        help_text="tells apart members of one name; matches mail that has no subscriber ID",
+        validators=[birth_date_within_range],
+    )
     member_phone = forms.CharField(label="Daytime phone", required=False, max_length=40)
     member_address = forms.CharField(
         label="Mailing address", required=False, widget=forms.Textarea(attrs={"rows": 2})

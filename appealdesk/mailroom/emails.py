@@ -22,6 +22,18 @@ class Attachment:
     payload: bytes
 
 
+class Note(str):
+    """Something about the message a clerk should know, in words, with its problem code
+    (`charset`, `html_dropped`, `bad_date`, `too_many_attachments`: docs/mailroom.md)."""
+
+    code: str
+
+    def __new__(cls, code: str, message: str) -> Note:
+        note = super().__new__(cls, message)
+        note.code = code
+        return note
+
+
 @dataclass
 class ParsedEmail:
     message_id: str
@@ -33,7 +45,7 @@ class ParsedEmail:
     text: str
     quoted: str
     attachments: list[Attachment] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # charset fallbacks, dropped scripts…
+    notes: list[Note] = field(default_factory=list)  # charset fallbacks, dropped scripts…
 
 
 # -- HTML to text (never rendered) ------------------------------------------------------------
@@ -114,7 +126,7 @@ def split_quoted(text: str) -> tuple[str, str]:
 
 
 # -- the message ------------------------------------------------------------------------------
-def _decode(part: Message, notes: list[str]) -> str:
+def _decode(part: Message, notes: list[Note]) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
@@ -122,14 +134,16 @@ def _decode(part: Message, notes: list[str]) -> str:
     try:
         return payload.decode(charset)
     except LookupError:
-        notes.append(f"unknown charset {charset!r} in a text part: read as UTF-8")
+        notes.append(Note("charset", f"unknown charset {charset!r} in a text part: read as UTF-8"))
     except UnicodeDecodeError:
-        notes.append(f"a text part is not valid {charset}: read as UTF-8")
+        notes.append(Note("charset", f"a text part is not valid {charset}: read as UTF-8"))
     try:
         return payload.decode("utf-8")
     except UnicodeDecodeError:
         # windows-1252 decodes every byte: the text is readable, a few characters may be wrong
-        notes.append("a text part is neither its charset nor UTF-8: read as Windows-1252")
+        notes.append(
+            Note("charset", "a text part is neither its charset nor UTF-8: read as Windows-1252")
+        )
         return payload.decode("cp1252", errors="replace")
 
 
@@ -146,7 +160,7 @@ def parse_email(raw: bytes, *, max_attachments: int) -> ParsedEmail:
     read is said in `notes`."""
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
-    notes: list[str] = []
+    notes: list[Note] = []
     sender_name, sender = email.utils.parseaddr(_header(message, "From"))
     to = [
         address.lower()
@@ -156,11 +170,13 @@ def parse_email(raw: bytes, *, max_attachments: int) -> ParsedEmail:
         if address
     ]
     date = None
+    written = _header(message, "Date")
     try:
-        parsed = email.utils.parsedate_to_datetime(_header(message, "Date"))
+        parsed = email.utils.parsedate_to_datetime(written)
         date = parsed if parsed.tzinfo else None
     except (TypeError, ValueError, IndexError):
-        notes.append("the Date header cannot be read")
+        if written:  # none at all is only the sender's omission: the receipt instant is ours
+            notes.append(Note("bad_date", f"the Date header ({written[:60]!r}) cannot be read"))
     plain: list[str] = []
     html: list[str] = []
     attachments: list[Attachment] = []
@@ -191,15 +207,24 @@ def parse_email(raw: bytes, *, max_attachments: int) -> ParsedEmail:
     elif html:
         body, quoted_html, dropped = html_to_text("\n".join(html))
         if dropped & {"script", "iframe", "object"}:
-            notes.append("the HTML body had scripts or embedded content: dropped, never run")
+            notes.append(
+                Note(
+                    "html_dropped",
+                    "the HTML body had scripts or embedded content: dropped, never run",
+                )
+            )
     else:
         body = ""
     text, quoted = split_quoted(body)
     if over:
-        notes.append(
-            f"{len(attachments) + over} attachments, more than the {max_attachments} kept as "
-            f"documents (MAILROOM_MAX_ATTACHMENTS): the first {max_attachments} are shown; the "
-            "whole message is kept as received"
+        notes.insert(
+            0,
+            Note(
+                "too_many_attachments",
+                f"{len(attachments) + over} attachments, more than the {max_attachments} kept "
+                f"as documents (MAILROOM_MAX_ATTACHMENTS): the first {max_attachments} are "
+                "shown; the whole message is kept as received",
+            ),
         )
     return ParsedEmail(
         message_id=_header(message, "Message-ID").strip("<>"),

@@ -7,29 +7,32 @@ item) and moves it. Password or OAuth2 (XOAUTH2, Microsoft 365 and Google) sign-
 from __future__ import annotations
 
 import datetime as dt
-import email.errors
-import email.header
-import email.utils
 import json
 import logging
 import os
+import re
 import ssl
+import threading
+import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from email.parser import BytesHeaderParser
 from typing import Any
 
 from imapclient import IMAPClient
+from imapclient.exceptions import LoginError
 
 from appealdesk.mailroom import config
 from appealdesk.mailroom.services import Arrival, item_refuse, items_store_many
 
 log = logging.getLogger(__name__)
 
-FETCH_BATCH = 100  # messages fetched per round trip
+FETCH_BATCH = 100  # messages fetched per round trip and stored per transaction
+FETCH_FIELDS = ["BODY.PEEK[]", "INTERNALDATE"]  # PEEK: fetching must not mark a message read
+BATCH_BYTES = 1_000_000  # a message larger than this is fetched and stored on its own
 
 
 @dataclass(frozen=True)
@@ -88,13 +91,45 @@ class PollResult:
     items: list[int] = field(default_factory=list)
 
 
-def access_token(oauth: OAuth2, *, timeout: float = 30.0) -> str:
-    """An OAuth2 access token from the provider's token endpoint."""
+@dataclass
+class _Token:
+    value: str
+    renew_at: float  # time.monotonic() after which a new one is asked for
+    refresh_token: str  # the newest the endpoint gave (Microsoft 365 rotates them)
+
+
+_tokens: dict[OAuth2, _Token] = {}
+_tokens_lock = threading.Lock()
+
+
+def access_token(oauth: OAuth2, *, renew: bool = False, timeout: float = 30.0) -> str:
+    """An OAuth2 access token for XOAUTH2: the one obtained before while it is valid (renewed a
+    tenth of its life, at most a minute, before the `expires_in` the endpoint gave), else a new
+    one from the token endpoint: the refresh-token grant with the newest refresh token (the
+    endpoint may send a new one with each token), or without one the client-credentials grant.
+    `renew` asks for a new one whatever is held (the server refused the one held). The tokens
+    are kept in this process only: a restarted worker asks again. Never logged."""
+    with _tokens_lock:
+        held = _tokens.get(oauth)
+        if held is not None and not renew and time.monotonic() < held.renew_at:
+            return held.value
+        refresh_token = held.refresh_token if held is not None else oauth.refresh_token
+        answer = _token_request(oauth, refresh_token, timeout=timeout)
+        lifetime = float(answer.get("expires_in") or 0)
+        _tokens[oauth] = _Token(
+            value=str(answer["access_token"]),
+            renew_at=time.monotonic() + lifetime - min(60.0, lifetime / 10),
+            refresh_token=str(answer.get("refresh_token") or refresh_token),
+        )
+        return _tokens[oauth].value
+
+
+def _token_request(oauth: OAuth2, refresh_token: str, *, timeout: float) -> dict[str, Any]:
     form = {"client_id": oauth.client_id}
     if oauth.client_secret:
         form["client_secret"] = oauth.client_secret
-    if oauth.refresh_token:
-        form |= {"grant_type": "refresh_token", "refresh_token": oauth.refresh_token}
+    if refresh_token:
+        form |= {"grant_type": "refresh_token", "refresh_token": refresh_token}
     else:
         form["grant_type"] = "client_credentials"
     if oauth.scope:
@@ -110,14 +145,24 @@ def access_token(oauth: OAuth2, *, timeout: float = 30.0) -> str:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             answer = json.loads(response.read())
     except urllib.error.HTTPError as exc:
+        # the endpoint's error and its description (RFC 6749 5.2), never a token
         detail = exc.read()[:300].decode("utf-8", "replace")
         raise ConnectionError(
             f"the token endpoint {oauth.token_url} refused the sign-in ({exc.code}): {detail}"
         ) from None
-    token = answer.get("access_token")
-    if not token:
+    if not isinstance(answer, dict) or not answer.get("access_token"):
         raise ConnectionError(f"the token endpoint {oauth.token_url} returned no access_token")
-    return str(token)
+    return answer
+
+
+def _oauth2_login(client: IMAPClient, mailbox: Mailbox, oauth: OAuth2) -> None:
+    """XOAUTH2 with the token held, or a new one: a server that refuses a token we hold as valid
+    (revoked, or expired by its clock before ours) gets one more try with a new token."""
+    try:
+        client.oauth2_login(mailbox.username, access_token(oauth))
+    except LoginError:
+        log.info("mailbox %s refused the access token held: asking for a new one", mailbox.name)
+        client.oauth2_login(mailbox.username, access_token(oauth, renew=True))
 
 
 @contextmanager
@@ -136,7 +181,7 @@ def connect(mailbox: Mailbox) -> Iterator[IMAPClient]:
         if mailbox.starttls:
             client.starttls(context)
         if mailbox.oauth2 is not None:
-            client.oauth2_login(mailbox.username, access_token(mailbox.oauth2))
+            _oauth2_login(client, mailbox, mailbox.oauth2)
         else:
             client.login(mailbox.username, mailbox.password)
         for folder in (mailbox.processed_folder, mailbox.refused_folder):
@@ -164,31 +209,66 @@ def _move(client: IMAPClient, uids: list[int], folder: str) -> None:
             client.expunge()
 
 
-def _headers(raw: bytes) -> dict[str, str]:
-    """What the item row keeps of a message's headers. A header that cannot be decoded (an
-    unknown charset in an encoded word) is kept as it is written: one bad header must not stop
-    the mailbox (the reader says more when it reads the message)."""
-    parsed = BytesHeaderParser().parsebytes(raw)
-    to = [
-        address.lower()
-        for _, address in email.utils.getaddresses(
-            [str(parsed.get(h) or "") for h in ("Delivered-To", "To", "Cc")]
+_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_UNFOLD = re.compile(rb"\r?\n(?=[ \t])")
+
+
+def message_id(raw: bytes) -> str:
+    """A message's Message-ID (its source id), read from its header block alone. The sender,
+    addresses and subject are read by the reader, which parses the whole message anyway:
+    parsing the headers here as well cost as much as the fetch (bench/mailroom.py)."""
+    head = _HEADER_END.split(raw, maxsplit=1)[0]
+    found = _MESSAGE_ID.search(head)
+    if not found:
+        return ""
+    return _UNFOLD.sub(b"", found.group(1)).decode("utf-8", "replace").strip().strip("<>")
+
+
+def _batches(uids: list[int], alone: set[int]) -> Iterator[list[int]]:
+    """The UIDs in fetches of up to FETCH_BATCH messages; a message in `alone` (large) is
+    fetched and stored on its own, so a batch never holds more than one large message."""
+    batch: list[int] = []
+    for uid in uids:
+        if uid in alone:
+            yield [uid]
+            continue
+        batch.append(uid)
+        if len(batch) == FETCH_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _refuse_oversized(
+    client: IMAPClient, mailbox: Mailbox, uids: list[int], now: dt.datetime | None
+) -> tuple[list[int], set[int]]:
+    """(UIDs over `max_bytes`: recorded as refused, not fetched; UIDs over BATCH_BYTES but
+    within the limit: fetched alone). One SEARCH finds the large ones among all, so the others
+    are fetched without asking each one's size first."""
+    if not uids:
+        return [], set()
+    threshold = min(BATCH_BYTES, mailbox.max_bytes)
+    large = sorted(set(client.search(["LARGER", threshold])) & set(uids))
+    sizes = client.fetch(large, ["RFC822.SIZE"]) if large else {}
+    refused = []
+    for uid in large:
+        size = sizes.get(uid, {}).get(b"RFC822.SIZE", 0)
+        if size <= mailbox.max_bytes:
+            continue
+        item_refuse(
+            source="email",
+            code="too_large",
+            reason=f"a message of {size / 1e6:.1f} MB in {mailbox.name} is over the "
+            f"{mailbox.max_bytes / 1e6:.0f} MB limit: it was moved to "
+            f"{mailbox.refused_folder} on the mail server, untouched",
+            size=size,
+            detail={"mailbox": mailbox.name, "uid": uid},
+            now=now,
         )
-        if address
-    ]
-    name, sender = email.utils.parseaddr(str(parsed.get("From") or ""))
-    written = str(parsed.get("Subject") or "")
-    try:
-        subject = str(email.header.make_header(email.header.decode_header(written)))
-    except (LookupError, UnicodeError, email.errors.HeaderParseError):
-        subject = written
-    return {
-        "message_id": str(parsed.get("Message-ID") or "").strip().strip("<>"),
-        "sender": sender.lower(),
-        "sender_name": name,
-        "to": ", ".join(dict.fromkeys(to)),
-        "subject": " ".join(subject.split()),
-    }
+        refused.append(uid)
+    return refused, set(large) - set(refused)
 
 
 def mailbox_poll(
@@ -196,71 +276,149 @@ def mailbox_poll(
 ) -> PollResult:
     """Store every message in the mailbox's folder as an item, then move it to the processed
     folder (a message over `max_bytes` is recorded as refused and moved to the refused
-    folder). `limit` caps the messages of one poll (the rest wait for the next)."""
+    folder). `limit` caps the messages of one poll (the rest wait for the next).
+
+    Each fetch (one UID FETCH of up to FETCH_BATCH messages, bytes and INTERNALDATE) is stored
+    in one transaction (`items_store_many`) and only then moved, in one command. The mail
+    server's work runs beside ours: while a batch is stored, the next one is being fetched, and
+    a stored batch is moved on a second connection (a poll of more than one batch) while the
+    next is stored. A move is only ever asked for after its batch committed."""
     result = PollResult()
     with connect(mailbox) as client:
-        client.select_folder(mailbox.folder)
+        validity = client.select_folder(mailbox.folder)[b"UIDVALIDITY"]
         uids = sorted(client.search("ALL"))[:limit]
-        for start in range(0, len(uids), FETCH_BATCH):
-            chunk = uids[start : start + FETCH_BATCH]
-            sizes = client.fetch(chunk, ["RFC822.SIZE"])
-            small = [
-                u for u in chunk if sizes.get(u, {}).get(b"RFC822.SIZE", 0) <= mailbox.max_bytes
-            ]
-            large = [u for u in chunk if u not in small and u in sizes]
-            for uid in large:
-                size = sizes[uid][b"RFC822.SIZE"]
-                item_refuse(
-                    source="email",
-                    code="too_large",
-                    reason=f"a message of {size / 1e6:.1f} MB in {mailbox.name} is over the "
-                    f"{mailbox.max_bytes / 1e6:.0f} MB limit: it was moved to "
-                    f"{mailbox.refused_folder} on the mail server, untouched",
-                    size=size,
-                    detail={"mailbox": mailbox.name, "uid": uid},
-                    now=now,
+        refused, alone = _refuse_oversized(client, mailbox, uids, now)
+        _move(client, refused, mailbox.refused_folder)
+        result.refused += len(refused)
+        batches = list(_batches([u for u in uids if u not in set(refused)], alone))
+        if not batches:
+            return result
+        with ExitStack() as stack:
+            fetching = stack.enter_context(ThreadPoolExecutor(1, "imap-fetch"))
+            mover, moving = client, fetching  # one batch: its move follows on the same line
+            if len(batches) > 1:
+                mover = stack.enter_context(connect(mailbox))
+                if mover.select_folder(mailbox.folder)[b"UIDVALIDITY"] != validity:
+                    raise ConnectionError(f"{mailbox.folder} was recreated during the poll")
+                moving = stack.enter_context(ThreadPoolExecutor(1, "imap-move"))
+            moves: list[tuple[Future[None], int]] = []
+            pending = fetching.submit(fetch_messages, client, batches[0])
+            for n, batch in enumerate(batches):
+                fetched = pending.result()
+                if n + 1 < len(batches):
+                    pending = fetching.submit(fetch_messages, client, batches[n + 1])
+                done = [uid for uid in batch if uid in fetched]  # not expunged since SEARCH
+                arrivals = [_arrival(mailbox, *fetched[uid], now) for uid in done]
+                for stored in items_store_many(arrivals, now=now):
+                    result.items.append(stored.item_id)
+                    if stored.created:
+                        result.stored += 1
+                    else:
+                        result.seen_again += 1
+                # the batch committed above: only now may the server forget these messages
+                moves.append(
+                    (moving.submit(_move, mover, done, mailbox.processed_folder), len(done))
                 )
-                result.refused += 1
-            _move(client, large, mailbox.refused_folder)
-            fetched = client.fetch(small, ["BODY.PEEK[]", "INTERNALDATE"]) if small else {}
-            done: list[int] = []
-            arrivals: list[Arrival] = []
-            for uid in small:
-                data = fetched.get(uid)
-                if not data:  # expunged by someone else since SEARCH
-                    continue
-                raw = data[b"BODY[]"]
-                received_at = data[b"INTERNALDATE"]
-                if received_at.tzinfo is None:
-                    received_at = received_at.replace(tzinfo=dt.UTC)
-                headers = _headers(raw)
-                arrivals.append(
-                    Arrival(
-                        source="email",
-                        raw=raw,
-                        received_at=min(received_at, now or received_at),
-                        received_basis=f"IMAP INTERNALDATE ({mailbox.name})",
-                        source_id=headers["message_id"],
-                        sender=headers["sender"],
-                        sender_name=headers["sender_name"],
-                        addressed_to=headers["to"],
-                        subject=headers["subject"],
-                        name=f"{headers['subject'][:80] or 'message'}.eml",
-                        declared_type="message/rfc822",
-                        program=mailbox.program,
-                    )
-                )
-                done.append(uid)
-            for stored in items_store_many(arrivals, now=now):
-                result.items.append(stored.item.pk)
-                if stored.created:
-                    result.stored += 1
-                else:
-                    result.seen_again += 1
-            # the batch committed above: only now may the server forget these messages
-            _move(client, done, mailbox.processed_folder)
-            result.moved += len(done)
+            for move, count in moves:
+                move.result()
+                result.moved += count
     return result
+
+
+def _arrival(
+    mailbox: Mailbox, raw: bytes, received_at: dt.datetime, now: dt.datetime | None
+) -> Arrival:
+    return Arrival(
+        source="email",
+        raw=raw,
+        received_at=min(received_at, now or received_at),
+        received_basis=f"IMAP INTERNALDATE ({mailbox.name})",
+        source_id=message_id(raw),
+        program=mailbox.program,
+    )
+
+
+# -- fetching ---------------------------------------------------------------------------------
+_BODY_LITERAL = re.compile(rb"BODY\[\] \{(\d+)\}$")
+_UID = re.compile(rb"\bUID (\d+)\b")
+_INTERNALDATE = re.compile(
+    rb'INTERNALDATE " ?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)"'
+)
+_MONTH_NAMES = b"jan feb mar apr may jun jul aug sep oct nov dec".split()
+_MONTHS = {name: n for n, name in enumerate(_MONTH_NAMES, 1)}
+
+
+def fetch_messages(client: IMAPClient, uids: list[int]) -> dict[int, tuple[bytes, dt.datetime]]:
+    """Each message's bytes and INTERNALDATE by UID: one UID FETCH (BODY.PEEK[] INTERNALDATE).
+
+    The answer is read by a parser for exactly this request, over the imaplib connection
+    imapclient keeps (`_imap`): imapclient's general parser lexes each answer byte by byte, half
+    the CPU time of an ingest's fetch (bench/mailroom.py). Each message is taken from one FETCH
+    response that carries its UID, its INTERNALDATE and a BODY[] literal of the length it
+    declares; a response without a BODY[] (an unsolicited flag change) is not a message. An
+    answer this parser does not expect (a body sent as a quoted string, an item it cannot read)
+    is fetched again through imapclient: never a message guessed."""
+    imap = getattr(client, "_imap", None)
+    if imap is not None and uids:
+        status, data = imap.uid("FETCH", ",".join(map(str, uids)), "(BODY.PEEK[] INTERNALDATE)")
+        if status != "OK":
+            raise ConnectionError(f"UID FETCH failed: {data!r:.200}")
+        parsed = _parse_fetch(data)
+        if parsed is not None:
+            wanted = set(uids)
+            return {uid: got for uid, got in parsed.items() if uid in wanted}
+        log.info("an IMAP FETCH answer this parser does not read: fetched through imapclient")
+    fetched = client.fetch(uids, FETCH_FIELDS)
+    return {
+        uid: (data[b"BODY[]"], _zoned(data[b"INTERNALDATE"]))
+        for uid, data in fetched.items()
+        if data.get(b"BODY[]") is not None and b"INTERNALDATE" in data
+    }
+
+
+def _zoned(instant: dt.datetime) -> dt.datetime:
+    return instant if instant.tzinfo else instant.replace(tzinfo=dt.UTC)
+
+
+def _parse_fetch(data: list[Any]) -> dict[int, tuple[bytes, dt.datetime]] | None:
+    """imaplib's FETCH data: a (head, literal) tuple then the rest of the line, for a response
+    with a literal; a plain line for one without. None when a response is not as expected."""
+    messages: dict[int, tuple[bytes, dt.datetime]] = {}
+    elements = iter(data)
+    for element in elements:
+        if not isinstance(element, tuple):
+            if b"BODY[" in element:  # a body without a literal
+                return None
+            continue  # e.g. "3 (FLAGS (\\Seen))", another session's change
+        head, body = element
+        literal = _BODY_LITERAL.search(head)
+        tail = next(elements, b"")
+        if not literal or int(literal.group(1)) != len(body) or isinstance(tail, tuple):
+            return None
+        meta = head[: literal.start()] + b" " + tail
+        uid, date = _UID.search(meta), _INTERNALDATE.search(meta)
+        instant = _internaldate(date) if date else None
+        if not uid or instant is None or b"{" in meta:  # a second literal: not what was asked
+            return None
+        messages[int(uid.group(1))] = (body, instant)
+    return messages
+
+
+def _internaldate(found: re.Match[bytes]) -> dt.datetime | None:
+    day, month, year, hour, minute, second, sign, off_h, off_m = found.groups()
+    offset = dt.timedelta(hours=int(off_h), minutes=int(off_m)) * (-1 if sign == b"-" else 1)
+    try:
+        return dt.datetime(
+            int(year),
+            _MONTHS[month.lower()],
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            tzinfo=dt.timezone(offset),
+        )
+    except (KeyError, ValueError):  # no such month or day
+        return None
 
 
 def poll_all(*, now: dt.datetime | None = None) -> dict[str, PollResult | str]:

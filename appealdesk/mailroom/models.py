@@ -57,7 +57,9 @@ class Item(models.Model):
     # Message-ID, the fax service's id, the scanned file's name (blank when there is none)
     source_id = models.CharField(max_length=500, blank=True)
     sha256 = models.CharField(max_length=64)  # of `raw`, exactly as received
-    raw = models.FileField(upload_to=_raw_path, max_length=300)
+    # empty while the bytes wait in `LandedBytes` (a batch just stored); `storage.raw_bytes`
+    # reads them from wherever they are
+    raw = models.FileField(upload_to=_raw_path, max_length=300, blank=True)
     raw_content_type = models.CharField(max_length=100)  # sniffed: message/rfc822, application/pdf…
     raw_name = models.CharField(max_length=300, blank=True)  # the file name as sent (never a path)
     size = models.PositiveBigIntegerField()
@@ -161,6 +163,21 @@ class Part(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.content_type})"
+
+
+class LandedBytes(models.Model):
+    """The bytes of an item stored in a batch (an IMAP fetch), kept in the database beside the
+    item's row until the reader moves them to the document storage (`Item.raw`). They commit in
+    the batch's one transaction, so they are exactly as durable as the row when the source is
+    acknowledged, without a file written and synced to disk for each of a hundred messages."""
+
+    item = models.OneToOneField(
+        Item, primary_key=True, on_delete=models.PROTECT, related_name="landed"
+    )
+    data = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"bytes of item {self.item_id} ({len(self.data)} bytes)"
 
 
 class ItemEvent(models.Model):

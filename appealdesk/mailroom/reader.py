@@ -18,12 +18,14 @@ from django_tasks import task
 
 from appealdesk.mailroom import config, emails, matching, reading, storage
 from appealdesk.mailroom.models import Item, ItemState, Part
-from appealdesk.mailroom.services import CHANNEL_OF_SOURCE, _event
+from appealdesk.mailroom.services import CHANNEL_OF_SOURCE, _event, item_bytes_to_storage
 
 log = logging.getLogger(__name__)
 
 CLAIM_LEASE = dt.timedelta(minutes=15)  # longer than the OCR time limit of one item
 MAX_READ_ATTEMPTS = 3
+# the codes of an e-mail's notes, most important first (what the text may get wrong first)
+NOTE_ORDER = ["too_many_attachments", "charset", "html_dropped", "bad_date"]
 
 
 @task()
@@ -79,6 +81,7 @@ def item_read(item_id: int, *, now: dt.datetime | None = None) -> str:
         return f"item {item_id}: not new, or another worker is reading it"
     item = Item.objects.get(pk=item_id)
     try:
+        item_bytes_to_storage(item)
         if item.raw_content_type == "message/rfc822":
             _read_email(item, now)
         else:
@@ -135,9 +138,7 @@ def _read_document_item(item: Item, now: dt.datetime) -> None:
 
 
 def _read_email(item: Item, now: dt.datetime) -> None:
-    with item.raw.open("rb") as handle:
-        raw = handle.read()
-    parsed = emails.parse_email(raw, max_attachments=config.max_attachments())
+    parsed = emails.parse_email(storage.raw_bytes(item), max_attachments=config.max_attachments())
     limits = config.limits()
     parts: list[Part] = []
     problems: list[str] = list(parsed.notes)
@@ -172,8 +173,11 @@ def _read_email(item: Item, now: dt.datetime) -> None:
                 problem_code=result.problem.code if result.problem else "",
             )
         )
-    if any("more than the" in n and "attachments" in n for n in parsed.notes):
-        codes.insert(0, "too_many_attachments")
+    # the item's code: what most needs a person first (nothing in it, attachments not shown),
+    # then a document's problem, then what was noted reading the message
+    noted = sorted((n.code for n in parsed.notes), key=NOTE_ORDER.index)
+    codes = [c for c in noted if c == "too_many_attachments"] + codes
+    codes += [c for c in noted if c != "too_many_attachments"]
     if not parsed.text and not parts:
         problems.insert(
             0, "the message has no text and no attachments: ask the sender what they meant to send"
@@ -192,8 +196,12 @@ def _read_email(item: Item, now: dt.datetime) -> None:
             quoted=parsed.quoted,
             searchable_pdf="",
             problem="; ".join(problems),
-            problem_code=codes[0] if codes else ("charset" if parsed.notes else ""),
+            problem_code=codes[0] if codes else "",
+            # a batch from a mailbox is stored with its Message-ID only: its headers are read here
             subject=item.subject or parsed.subject[:500],
+            sender=item.sender or parsed.sender[:300],
+            sender_name=item.sender_name or parsed.sender_name[:300],
+            addressed_to=item.addressed_to or ", ".join(dict.fromkeys(parsed.to))[:300],
         )
 
 
@@ -283,7 +291,11 @@ def _summary(matched: matching.Matched, assessment: dict[str, Any], error: str) 
     elif error:
         bits.append("not assessed")
     if matched.member_name:
-        bits.append(f"member {matched.member_name}")
+        bits.append(
+            f"member {matched.member_name}" + (" (to check)" if matched.member_review else "")
+        )
+    elif matched.member_review:
+        bits.append("member to choose")
     if matched.case_numbers and not matched.reply_to_case:
         bits.append("mentions " + ", ".join(matched.case_numbers[:3]))
     if matched.program:

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from appealdesk.cases.errors import DomainError
-from appealdesk.cases.models import Case, Event
+from appealdesk.cases.models import Case, Event, Party
 from appealdesk.demo.data import load_demo
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +60,17 @@ def test_admin_lists_and_shows_cases_read_only(demo, client):
     assert client.get("/admin/cases/event/add/").status_code == 403
     event = Event.objects.first()
     assert client.post(f"/admin/cases/event/{event.pk}/delete/").status_code == 403
+
+
+def test_demo_members_have_dates_of_birth_shown_and_edited_in_the_admin(demo, client):
+    members = Party.objects.filter(role="member")
+    assert members.count() > 10 and not members.filter(birth_date=None).exists()
+    assert members.values("birth_date").distinct().count() > 10
+    client.force_login(get_user_model().objects.get(username="sam"))
+    member = members.order_by("id").first()
+    page = client.get(f"/admin/cases/party/{member.pk}/change/").content.decode()
+    assert 'name="birth_date"' in page and member.birth_date.isoformat() in page
+    assert "Birth date" in client.get("/admin/cases/party/").content.decode()
 
 
 def test_the_desk_shows_the_demo_to_each_role(demo, client):

@@ -181,3 +181,21 @@ def test_a_genex_grievance_form(client, staff):
     # seed: "acknowledge receipt ... within five (5) business days"
     assert "Grievance" in panel and "(acknowledge, 5 business days)" in panel
     assert "(decision_notice, 30 calendar days)" in panel
+
+
+def test_a_new_members_date_of_birth_is_kept_and_shown_to_staff(client, staff):
+    client.force_login(staff["alice"])
+    future = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    refused = client.post("/desk/intake/?program=ump", form(member_birth_date=future, confirm="1"))
+    assert refused.status_code == 422 and "a date of birth is from 1900-01-01 to today" in (
+        refused.content.decode()
+    )
+    taken = client.post(
+        "/desk/intake/?program=ump", form(member_birth_date="1960-01-02", confirm="1")
+    )
+    assert taken.status_code == 302
+    case = Case.objects.get()
+    assert case.member.birth_date == dt.date(1960, 1, 2)
+    assert "born Jan 2, 1960" in client.get(taken["Location"]).content.decode()
+    found = client.get("/desk/intake/parties/", {"member_q": "Lee Park"}).content.decode()
+    assert "Lee Park" in found and "born Jan 2, 1960" in found

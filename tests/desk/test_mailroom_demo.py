@@ -1,5 +1,6 @@
 """The demo's mailroom: four items made through the mailroom's services and read by its reader
-(no OCR): a faxed UMP appeal with its member, a scanned Genex grievance form, an e-mailed reply
+(no OCR): a faxed UMP appeal with its member, a scanned Genex grievance form (its member found
+by name and date of birth), an e-mailed reply
 to an information request on a demo case, and a misdirected fax; the desk's queue shows them."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from appealdesk.cases.models import Party
 from appealdesk.demo.data import load_demo
 from appealdesk.mailroom.models import Item
 
@@ -34,6 +36,12 @@ def test_the_demo_mailroom(demo, client):
     form = items["genex-grievance-form.pdf"]
     assert form.source == "scan" and form.program == "genex-ur"
     assert form.received_basis.startswith("date-stamp")
+    # no claim number on the form: the worker's name and date of birth find the member
+    found = form.proposal["matched"]
+    assert found["member_by"] == "name and date of birth" and found["member_review"] == ""
+    assert (
+        Party.objects.get(pk=found["member_id"]).birth_date.isoformat() in found["dates_of_birth"]
+    )
     reply = next(i for i in items.values() if i.source == "email")
     assert reply.proposal["matched"]["reply_to_case"] or reply.proposal["matched"]["case_numbers"]
     assert "medical records" in reply.text and reply.quoted

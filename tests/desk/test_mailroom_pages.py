@@ -365,3 +365,27 @@ def test_a_filing_window_without_its_start_date_is_not_called_too_late(client, s
     page = client.get(f"/desk/mailroom/{item.pk}/").content.decode()
     assert "Not known yet: the last day to file counts from a date not given (" in page
     assert "Too late" not in page
+
+
+def test_a_letter_matched_by_name_and_date_of_birth_or_marked_for_review(client, staff):
+    from appealdesk.cases.models import Party
+
+    ana = Party.objects.create(role="member", name="Ana Ruiz", birth_date=dt.date(1960, 1, 2))
+    letter = ["To UMP Appeals: I appeal the denial of my claim.", "Ana Ruiz, DOB 01/02/1960"]
+    item = fax(letter)
+    client.force_login(staff["alice"])
+    page = client.get(f"/desk/mailroom/{item.pk}/").content.decode()
+    assert "Ana Ruiz" in page and "(by name and date of birth)" in page
+    assert 'id="member-review"' not in page
+    form = client.get(f"/desk/intake/?item={item.pk}&program=ump").content.decode()
+    assert f'value="{ana.pk}" checked' in form
+    # a second Ana Ruiz born the same day: no member chosen, a person decides
+    Party.objects.create(role="member", name="Ana Ruiz", birth_date=dt.date(1960, 1, 2))
+    unsure = fax(["Again: " + letter[0], letter[1]], hours_ago=20)
+    assert unsure.proposal["matched"]["member_id"] is None
+    assert "member to choose" in unsure.proposal_summary
+    page = client.get(f"/desk/mailroom/{unsure.pk}/").content.decode()
+    assert 'id="member-review"' in page and "2 members fit the name and date of birth" in page
+    form = client.get(f"/desk/intake/?item={unsure.pk}&program=ump").content.decode()
+    assert "check the member" in form and 'name="member" value=' not in form
+    assert 'name="member_birth_date" value="1960-01-02"' in form  # the date read, to check

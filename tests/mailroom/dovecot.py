@@ -26,7 +26,7 @@ protocols = imap
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{oauth2_mechanisms}
 base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
@@ -36,9 +36,10 @@ default_internal_user = dovecot
 default_login_user = dovenull
 passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u {root}/passwd
 }}
-userdb {{
+{oauth2_passdb}userdb {{
   driver = static
   args = uid={uid} gid={gid} home={root}/mail/%u
 }}
@@ -51,6 +52,26 @@ service imap-login {{
     port = 0
   }}
 }}
+"""
+
+# Dovecot's OAuth2 password database (v2.2.28+): XOAUTH2 and OAUTHBEARER sign-ins are checked by
+# POSTing the token to an RFC 7662 introspection endpoint, which must say it is active and whose
+# user it is. No result cache (auth_cache_size is 0): each sign-in asks the endpoint.
+OAUTH2_PASSDB = """\
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/dovecot-oauth2.conf.ext
+}}
+"""
+OAUTH2_CONFIG = """\
+introspection_mode = post
+introspection_url = {url}
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 10000
 """
 
 
@@ -82,8 +103,9 @@ def _wait(port: int, seconds: float) -> None:
 
 
 @contextmanager
-def dovecot_server() -> Iterator[Imap]:
-    """Start Dovecot (as root) on 127.0.0.1 and a free port; stop it by its PID on exit."""
+def dovecot_server(*, introspection_url: str = "") -> Iterator[Imap]:
+    """Start Dovecot (as root) on 127.0.0.1 and a free port; stop it by its PID on exit. With
+    `introspection_url`, it also takes XOAUTH2 sign-ins, checked at that endpoint."""
     nobody = pwd.getpwnam("nobody")
     # not under pytest's tmp_path: its parents are private to root, and mail is nobody's
     root = Path(tempfile.mkdtemp(prefix="appealdesk-dovecot-"))
@@ -95,7 +117,16 @@ def dovecot_server() -> Iterator[Imap]:
     (root / "passwd").write_text(f"clerk@plan.example:{{PLAIN}}{password}\n")
     port = _free_port()
     config = root / "dovecot.conf"
-    config.write_text(CONFIG.format(root=root, port=port, uid=nobody.pw_uid, gid=nobody.pw_gid))
+    oauth2 = {"oauth2_mechanisms": "", "oauth2_passdb": ""}
+    if introspection_url:
+        (root / "dovecot-oauth2.conf.ext").write_text(OAUTH2_CONFIG.format(url=introspection_url))
+        oauth2 = {
+            "oauth2_mechanisms": " xoauth2 oauthbearer",
+            "oauth2_passdb": OAUTH2_PASSDB.format(root=root),
+        }
+    config.write_text(
+        CONFIG.format(root=root, port=port, uid=nobody.pw_uid, gid=nobody.pw_gid, **oauth2)
+    )
     subprocess.run(["dovecot", "-c", str(config)], check=True, timeout=30)
     try:
         _wait(port, 20)
@@ -115,10 +146,14 @@ def dovecot_server() -> Iterator[Imap]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture
-def dovecot() -> Iterator[Imap]:
+def require_dovecot() -> None:
     require("dovecot")
     if os.geteuid() != 0:
         unavailable("Dovecot's master process must start as root (run the tests as root)")
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Imap]:
+    require_dovecot()
     with dovecot_server() as imap:
         yield imap

@@ -15,6 +15,9 @@ from tests.mailroom.test_imap import append, count, message
 
 APPEALDESK = [sys.executable, "-m", "appealdesk.cli"]
 MESSAGES = 300
+# an IMAP poll stores a hundred messages a transaction in a fraction of a second: enough of them
+# that the poll is still running when the first batches have committed
+MAILS = 1500
 
 
 def _run(env, *args: str) -> str:
@@ -56,7 +59,7 @@ def test_an_imap_import_killed_mid_way_loses_nothing_and_stores_nothing_twice(
 ):
     env, query = database
     _run(env, "manage", "migrate", "-v", "0", "--skip-checks")
-    append(dovecot, [message(n) for n in range(MESSAGES)])
+    append(dovecot, [message(n) for n in range(MAILS)])
     env["APPEALDESK_MAILROOM_IMAP"] = json.dumps(
         [
             {
@@ -70,12 +73,14 @@ def test_an_imap_import_killed_mid_way_loses_nothing_and_stores_nothing_twice(
         ]
     )
     at_kill = _kill_when(env, query, ["mailroom", "poll"], items_at_least=40)
-    assert 40 <= at_kill < MESSAGES
+    assert 40 <= at_kill < MAILS
     assert count(dovecot, "INBOX") > 0  # the kill left messages behind
     _run(env, "mailroom", "poll")
-    _exactly_once(query, "email", MESSAGES)
+    _exactly_once(query, "email", MAILS)
+    landed = "SELECT COUNT(*) FROM mailroom_item i JOIN mailroom_landedbytes b ON b.item_id = i.id"
+    assert query(f"{landed} WHERE length(b.data) = i.size")[0][0] == MAILS  # bytes with rows
     assert count(dovecot, "INBOX") == 0
-    assert count(dovecot, "appealdesk-processed") == MESSAGES
+    assert count(dovecot, "appealdesk-processed") == MAILS
 
 
 def test_a_folder_import_killed_mid_way_loses_nothing_and_stores_nothing_twice(

@@ -61,7 +61,7 @@ def test_a_faxed_page_is_ocrd_and_its_case_number_member_and_program_found(ocr, 
     matched = item.proposal["matched"]
     assert matched["case_numbers"] == [case.number]
     assert matched["member_id"] == member.pk and matched["subscriber_ids"] == ["W1234567"]
-    assert matched["dates_of_birth"] == ["04/05/1961"]
+    assert matched["dates_of_birth"] == ["1961-04-05"]
     # the number it was sent to is Regence's fax in the UMP pack
     assert (item.program, item.handler) == ("ump", "regence")
     assert item.urgent and "expedite" in matched["urgent_words"]
@@ -272,3 +272,82 @@ def test_a_reply_threads_back_to_its_case_by_the_subject(receive):
     assert item.proposal["matched"]["reply_to_case"] == case.number
     assert item.proposal_summary.startswith(f"reply on {case.number}")
     assert item.text == "Attached are my records."
+
+
+def _encrypted_pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(612, 792)
+    writer.encrypt("secret")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_bad_mail_through_a_real_mailbox_each_becomes_an_item_with_its_problem(dovecot):
+    """Every bad input of the issue arriving by IMAP: stored, moved, read, each with a problem a
+    clerk can act on (or its text, for what can be read) — none dropped, none crashing."""
+    from appealdesk.mailroom.imap import mailbox_poll
+    from appealdesk.mailroom.reader import items_read_pending
+    from tests.mailroom.test_imap import append, count, mailbox
+
+    def attached(subject: str, payload: bytes, name: str, subtype: str) -> bytes:
+        message = _mail(Subject=subject, Message_ID=f"<{subject.replace(' ', '-')}@x>")
+        message.set_content(f"{subject}: attached")
+        message.add_attachment(payload, maintype="application", subtype=subtype, filename=name)
+        return message.as_bytes()
+
+    html = _mail(Subject="html", Message_ID="<html@x>")
+    html.set_content("<p>I appeal.</p><script>alert(1)</script>", subtype="html")
+    forty = _mail(Subject="forty", Message_ID="<forty@x>")
+    forty.set_content("forty files")
+    for n in range(40):
+        forty.add_attachment(
+            b"%PDF-1.4 no", maintype="application", subtype="pdf", filename=f"{n}.pdf"
+        )
+    empty = _mail(Subject="empty", Message_ID="<empty@x>")
+    empty.set_content("")
+    charsets = (
+        b"From: a@example.org\r\nTo: appeals@plan.example\r\nMessage-ID: <cs@x>\r\n"
+        b"Subject: =?iso-8859-1?q?Apelaci=F3n?=\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\n"
+        b"Content-Type: text/plain; charset=iso-8859-1\r\n\r\nApelaci\xf3n de Jos\xe9\r\n--XX\r\n"
+        b"Content-Type: text/plain; charset=x-unknown\r\n\r\nplain words\r\n--XX--\r\n"
+    )
+    expected = {
+        "not a pdf": "broken_pdf",
+        "encrypted": "encrypted_pdf",
+        "five hundred pages": "too_many_pages",
+        "tiff bomb": "image_too_large",
+        "forty": "too_many_attachments",
+        "empty": "empty_message",
+        "Apelación": "charset",
+        "html": "html_dropped",
+    }
+    append(
+        dovecot,
+        [
+            attached("not a pdf", b"%PDF-1.7\n garbage", "x.pdf", "pdf"),
+            attached("encrypted", _encrypted_pdf(), "locked.pdf", "pdf"),
+            attached("five hundred pages", blank_pdf(500), "big.pdf", "pdf"),
+            attached("tiff bomb", _tiff_header(200_000, 200_000), "b.tif", "octet-stream"),
+            forty.as_bytes(),
+            empty.as_bytes(),
+            charsets,
+            html.as_bytes(),
+        ],
+    )
+    result = mailbox_poll(mailbox(dovecot))
+    assert (result.stored, result.moved) == (len(expected), len(expected))
+    assert count(dovecot, "INBOX") == 0
+    assert items_read_pending(limit=20) == len(expected)
+    items = {i.subject: i for i in Item.objects.all()}
+    assert {s: i.problem_code for s, i in items.items()} == expected
+    assert all(i.state == "proposed" for i in items.values())
+    assert all(i.problem for s, i in items.items() if expected[s])  # said in words
+    assert items["html"].text == "I appeal." and "alert" not in items["html"].text
+    assert "Apelación de José" in items["Apelación"].text
+    assert items["five hundred pages"].pages == 500
+    assert items["forty"].parts.count() == 20 and items["forty"].sender == "ana@example.org"

@@ -10,6 +10,7 @@ import pytest
 from appealdesk.cases import services as sv
 from appealdesk.cases.models import Document, Event
 from appealdesk.mailroom import services as ms
+from appealdesk.mailroom import storage
 from appealdesk.mailroom.errors import InvalidInput, InvalidTransition, StaleItem
 from appealdesk.mailroom.models import Item, ItemEvent, Refusal
 from tests.mailroom.conftest import NOW
@@ -219,29 +220,74 @@ def test_attach_resumes_a_clock_paused_for_the_information(receive, people):
     ]
 
 
+def mail(n: int, body: str = "") -> bytes:
+    return (
+        f"From: m{n}@example.org\r\nMessage-ID: <b{n}@example.org>\r\n\r\n{body or n}\r\n"
+    ).encode()
+
+
 @pytest.mark.django_db
 def test_a_batch_is_stored_like_one_by_one_in_one_transaction(django_capture_on_commit_callbacks):
-    known = fax(pdf_of([["known"]]), fax_id="fax-known").item
+    known = ms.item_store(
+        source="email",
+        raw=mail(9),
+        received_at=RECEIVED,
+        received_basis="test",
+        source_id="b9@example.org",
+        declared_type="message/rfc822",
+        now=NOW,
+    ).item
     arrivals = [
         ms.Arrival(
-            source="fax",
+            source="email",
             raw=raw,
             received_at=RECEIVED,
             received_basis="test",
             source_id=source_id,
         )
         for raw, source_id in [
-            (b"%PDF-1.4 one", "b1"),
-            (b"%PDF-1.4 two", "b2"),
-            (b"%PDF-1.4 one", "b1"),  # twice in the same batch
-            (known.raw.open("rb").read(), "fax-known"),  # stored before
+            (mail(1), "b1@example.org"),
+            (mail(2), "b2@example.org"),
+            (mail(1), "b1@example.org"),  # twice in the same batch
+            (mail(9), "b9@example.org"),  # stored before
+            (mail(2, "resent"), "b2@example.org"),  # the same Message-ID, other bytes
         ]
     ]
     with django_capture_on_commit_callbacks() as callbacks:
         stored = ms.items_store_many(arrivals, now=NOW)
-    assert sorted(s.created for s in stored) == [False, False, True, True]
+    assert sorted(s.created for s in stored) == [False, False, False, True, True]
     assert Item.objects.count() == 3
-    one = Item.objects.get(source_id="b1")
+    one = Item.objects.get(source_id="b1@example.org")
     assert one.seen_count == 2 and actions(one) == ["item.stored", "item.seen_again"]
+    assert one.received_at == RECEIVED and one.state == "new" and one.stored_at == NOW
+    two = Item.objects.get(source_id="b2@example.org")
+    assert two.seen_count == 2
+    assert ItemEvent.objects.get(item=two, action="item.seen_again").after["same_bytes"] is False
     assert Item.objects.get(pk=known.pk).seen_count == 2
+    assert ItemEvent.objects.get(item=one, action="item.stored").after == {
+        "source": "email",
+        "source_id": "b1@example.org",
+        "sha256": one.sha256,
+        "received_at": RECEIVED.isoformat(),
+        "received_basis": "test",
+        "size": len(mail(1)),
+    }
+    assert storage.raw_bytes(one) == mail(1) and not one.raw  # landed with the row
     assert len(callbacks) == 1  # one reading task for the batch
+    ms.item_bytes_to_storage(one)
+    one.refresh_from_db()
+    assert one.raw.open("rb").read() == mail(1) and storage.raw_bytes(one) == mail(1)
+
+
+@pytest.mark.django_db
+def test_a_batch_takes_e_mail_messages_only():
+    pdf = ms.Arrival(
+        source="fax",
+        raw=b"%PDF-1.4",
+        received_at=RECEIVED,
+        received_basis="t",
+        declared_type="application/pdf",
+    )
+    with pytest.raises(InvalidInput, match="e-mail messages"):
+        ms.items_store_many([pdf], now=NOW)
+    assert Item.objects.count() == 0

@@ -26,6 +26,7 @@ from appealdesk.api.common import (
     load,
     need,
     respond,
+    staff_caller,
     user_of,
     with_etag,
 )
@@ -90,7 +91,7 @@ def cases_list(request: HttpRequest, filters: Query[CaseFilters]) -> Any:
     items = page[: filters.limit]
     log_reads(request, items, "api list", user)
     return {
-        "items": [case_out(c) for c in items],
+        "items": [case_out(c, staff=staff_caller(request)) for c in items],
         "next_cursor": str(items[-1].pk) if len(page) > filters.limit else None,
     }
 
@@ -111,7 +112,7 @@ def _date(value: str, field: str) -> dt.date:
 def case_get(request: HttpRequest, number: str) -> Any:
     need(request, "cases:read")
     case = load(request, number, "case")
-    return with_etag(answer(request, CaseOut, case_out(case)), case)
+    return with_etag(answer(request, CaseOut, case_out(case, staff=staff_caller(request))), case)
 
 
 @router.post(
@@ -187,6 +188,7 @@ def _new_party(role: str, data: NewParty | None) -> Party | None:
         subscriber_name=data.name if role == "member" else "",
         patient_name=data.name if role == "member" else "",
         subscriber_id=data.subscriber_id,
+        birth_date=data.birth_date if role == "member" else None,
         phone=data.phone,
         address=data.address,
         email=data.email,

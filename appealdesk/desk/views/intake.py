@@ -139,6 +139,7 @@ def _receive(request: HttpRequest, form: IntakeForm, item: Any = None) -> Any:
                 subscriber_name=d["member_name"],
                 patient_name=d["member_name"],
                 subscriber_id=d["subscriber_id"],
+                birth_date=d["member_birth_date"],
                 phone=d["member_phone"],
                 address=d["member_address"],
                 email=d["member_email"],

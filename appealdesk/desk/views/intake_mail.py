@@ -59,10 +59,14 @@ def prefill(item: Item, request: HttpRequest) -> tuple[dict[str, Any], Any]:
         log_members(request, [member], "intake member")
     else:  # a new member: what reading found of them, to check against the document
         matched = (item.proposal or {}).get("matched") or {}
-        if matched.get("member_name") and not matched.get("member_id"):
-            initial["member_name"] = matched["member_name"]
+        names = matched.get("names") or []
+        if names:  # the name as written after "Member:", "Patient name:"…
+            initial["member_name"] = names[0]
         if matched.get("subscriber_ids") and not matched.get("member_id"):
             initial["subscriber_id"] = matched["subscriber_ids"][0]
+        births = matched.get("dates_of_birth") or []
+        if len(births) == 1:  # one reading only: two (01/02 in Spanish) is for the clerk to say
+            initial["member_birth_date"] = births[0]
     bundle = bundle_of_item(item)
     if bundle is not None and request_data.get("program"):
         # the item carries the denial as FHIR data: what it says wins over the text's reading

@@ -437,8 +437,9 @@ def _insert_rows(
     """INSERT rows (attribute name -> value; the other fields take their defaults): what
     `bulk_create` does without a model instance per row and each of its forty values prepared
     through its field, which cost a quarter of a second a thousand items, more than the IMAP
-    fetch of them (bench/mailroom.py). Plain strings, numbers and bytes go as they are; other
-    values (instants, JSON) through their field, once per distinct value. With `key` (a unique
+    fetch of them (bench/mailroom.py). Plain strings, numbers and bytes go as they are, JSON as
+    the backend adapts it; other values (instants) through their field, once per distinct
+    value. With `key` (a unique
     column), a hundred rows a statement with RETURNING (SQLite and PostgreSQL), and the new ids
     are returned by that column's value; without, one statement for all (executemany)."""
     connection = connections[router.db_for_write(model)]
@@ -446,22 +447,21 @@ def _insert_rows(
     template = [f.get_db_prep_save(f.get_default(), connection) for f in fields]
     position = {f.attname: n for n, f in enumerate(fields)}
     prepared: dict[tuple[str, Any], Any] = {}
-
-    structured = {f.attname for f in fields if isinstance(f, models.JSONField)}
+    # JSON as the backend adapts it (JSONField.get_db_prep_value without its expression checks)
+    encoders = {f.attname: f.encoder for f in fields if isinstance(f, models.JSONField)}
 
     def values(row: dict[str, Any]) -> list[Any]:
         out = template.copy()
         for name, value in row.items():
             n = position[name]
-            if type(value) in _PLAIN and name not in structured:
+            if name in encoders:
+                out[n] = connection.ops.adapt_json_value(value, encoders[name])
+            elif type(value) in _PLAIN:
                 out[n] = value
-                continue
-            try:
+            elif (name, value) in prepared:
                 out[n] = prepared[name, value]
-            except KeyError:
+            else:
                 out[n] = prepared[name, value] = fields[n].get_db_prep_save(value, connection)
-            except TypeError:  # unhashable (a dict for a JSON column): prepared each time
-                out[n] = fields[n].get_db_prep_save(value, connection)
         return out
 
     quote = connection.ops.quote_name

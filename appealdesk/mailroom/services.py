@@ -385,7 +385,7 @@ def _known(shas: list[str], message_ids: list[str]) -> list[tuple[int, str, str,
     params: list[str] = [*shas]
     if message_ids:
         sql += f" OR (source = %s AND source_id IN ({_marks(message_ids)}))"
-        params += [Source.EMAIL, *message_ids]
+        params += [str(Source.EMAIL), *message_ids]
     with connections[router.db_for_read(Item)].cursor() as cursor:
         cursor.execute(sql + " ORDER BY id", params)
         return [(int(pk), sha, source, sid) for pk, sha, source, sid in cursor.fetchall()]

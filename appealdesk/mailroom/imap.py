@@ -298,12 +298,7 @@ def mailbox_poll(
         with ThreadPoolExecutor(1, "imap") as imap:
             committed: list[int] = []
             moves: list[tuple[Future[None], int]] = []
-            pending = imap.submit(fetch_messages, client, batches[0]) if batches else None
-            for n, batch in enumerate(batches):
-                assert pending is not None
-                fetched = pending.result()
-                if n + 1 < len(batches):
-                    pending = imap.submit(fetch_messages, client, batches[n + 1])
+            for n, (batch, fetched) in enumerate(_prefetched(imap, client, batches)):
                 done = [uid for uid in batch if uid in fetched]  # not expunged since SEARCH
                 arrivals = [_arrival(mailbox, *fetched[uid], now) for uid in done]
                 for stored in items_store_many(arrivals, now=now):
@@ -322,6 +317,18 @@ def mailbox_poll(
                 move.result()
                 result.moved += count
     return result
+
+
+def _prefetched(
+    imap: ThreadPoolExecutor, client: IMAPClient, batches: list[list[int]]
+) -> Iterator[tuple[list[int], dict[int, tuple[bytes, dt.datetime]]]]:
+    """Each batch with its messages, the next batch being fetched (by `imap`, the thread that
+    speaks to the server) while the caller stores this one."""
+    pending = [imap.submit(fetch_messages, client, batch) for batch in batches[:1]]
+    for n, batch in enumerate(batches):
+        if n + 1 < len(batches):
+            pending.append(imap.submit(fetch_messages, client, batches[n + 1]))
+        yield batch, pending.pop(0).result()
 
 
 def _arrival(

@@ -23,5 +23,6 @@ urlpatterns = [
         mailroom.mailroom_page_image,
         name="mailroom_page",
     ),
+    path("<int:item_id>/message.eml", mailroom.mailroom_message, name="mailroom_message"),
     path("<int:item_id>/<slug:action>/", mailroom.mailroom_action, name="mailroom_action"),
 ]

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
+from appealdesk.mailroom import storage
 from appealdesk.mailroom.errors import InvalidInput
 from appealdesk.mailroom.models import Item, ItemState, Source
 from appealdesk.policy.quoting import quoted
@@ -129,3 +130,9 @@ def item_detail(item_id: int) -> dict[str, Any]:
         "events": list(item.events.order_by("at", "id")),
         "children": list(item.children.order_by("id")),
     }
+
+
+def item_as_received(item: Item) -> bytes:
+    """The item's bytes exactly as they arrived (an e-mail's whole message, with every
+    attachment, also those past MAILROOM_MAX_ATTACHMENTS), wherever they are kept."""
+    return storage.raw_bytes(item)

@@ -437,50 +437,51 @@ def _insert_rows(
     """INSERT rows (attribute name -> value; the other fields take their defaults): what
     `bulk_create` does without a model instance per row and each of its forty values prepared
     through its field, which cost a quarter of a second a thousand items, more than the IMAP
-    fetch of them (bench/mailroom.py). Plain strings, numbers and bytes go as they are; other
-    values (instants, JSON) through their field, once per distinct value. With `key` (a unique
-    column), a hundred rows a statement with RETURNING (SQLite and PostgreSQL), and the new ids
-    are returned by that column's value; without, one statement for all (executemany)."""
+    fetch of them (bench/mailroom.py). Plain strings, numbers and bytes go as they are, JSON as
+    the backend adapts it; other values (instants) through their field, once per distinct
+    value. With `key` (a unique column), the new ids are returned by that column's value (read
+    back by it: the rows were just inserted in this transaction)."""
     connection = connections[router.db_for_write(model)]
     fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
     template = [f.get_db_prep_save(f.get_default(), connection) for f in fields]
     position = {f.attname: n for n, f in enumerate(fields)}
     prepared: dict[tuple[str, Any], Any] = {}
-
-    structured = {f.attname for f in fields if isinstance(f, models.JSONField)}
+    # JSON as the backend adapts it (JSONField.get_db_prep_value without its expression checks)
+    encoders = {f.attname: f.encoder for f in fields if isinstance(f, models.JSONField)}
 
     def values(row: dict[str, Any]) -> list[Any]:
         out = template.copy()
         for name, value in row.items():
             n = position[name]
-            if type(value) in _PLAIN and name not in structured:
+            if name in encoders:
+                out[n] = connection.ops.adapt_json_value(value, encoders[name])
+            elif type(value) in _PLAIN:
                 out[n] = value
-                continue
-            try:
+            elif (name, value) in prepared:
                 out[n] = prepared[name, value]
-            except KeyError:
+            else:
                 out[n] = prepared[name, value] = fields[n].get_db_prep_save(value, connection)
-            except TypeError:  # unhashable (a dict for a JSON column): prepared each time
-                out[n] = fields[n].get_db_prep_save(value, connection)
         return out
 
     quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
     columns = ", ".join(quote(f.column) for f in fields)
-    insert = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    ids: dict[str, int] = {}
+    marks = ", ".join(["%s"] * len(fields))
+    if not rows:
+        return {}
     with connection.cursor() as cursor:
+        # one short statement for every row: SQLite steps it in C, psycopg pipelines it (a
+        # hundred rows in one VALUES list made psycopg split and quote a 30 KB query each time)
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", map(values, rows))
         if not key:
-            if rows:
-                cursor.executemany(insert + one, [values(row) for row in rows])
-            return ids
-        returning = f" RETURNING {quote(model._meta.pk.column)}, {quote(key)}"
-        for start in range(0, len(rows), 100):
-            chunk = rows[start : start + 100]
-            params = [value for row in chunk for value in values(row)]
-            cursor.execute(insert + ", ".join([one] * len(chunk)) + returning, params)
-            ids.update({str(k): int(pk) for pk, k in cursor.fetchall()})
-    return ids
+            return {}
+        keys = [row[key] for row in rows]
+        cursor.execute(
+            f"SELECT {quote(model._meta.pk.column)}, {quote(key)} FROM {table} "
+            f"WHERE {quote(key)} IN ({_marks(keys)})",
+            keys,
+        )
+        return {str(k): int(pk) for pk, k in cursor.fetchall()}
 
 
 def item_bytes_to_storage(item: Item) -> Item:

@@ -389,3 +389,42 @@ def test_a_letter_matched_by_name_and_date_of_birth_or_marked_for_review(client,
     form = client.get(f"/desk/intake/?item={unsure.pk}&program=ump").content.decode()
     assert "check the member" in form and 'name="member" value=' not in form
     assert 'name="member_birth_date" value="1960-01-02"' in form  # the date read, to check
+
+
+def test_an_emails_whole_message_downloads_as_received(client, staff, settings):
+    from email.message import EmailMessage
+
+    settings.MAILROOM_MAX_ATTACHMENTS = 2
+    message = EmailMessage()
+    message["From"] = "Ana Ruiz <ana@example.org>"
+    message["To"] = "appeals@plan.example"
+    message["Subject"] = "records"
+    message["Message-ID"] = "<many@example.org>"
+    message.set_content("three files")
+    for n in range(3):
+        message.add_attachment(
+            b"%PDF-1.4 x", maintype="application", subtype="pdf", filename=f"{n}.pdf"
+        )
+    raw = message.as_bytes()
+    item = ms.item_store(
+        source="email",
+        raw=raw,
+        received_at=timezone.now() - dt.timedelta(hours=1),
+        received_basis="test",
+        source_id="many@example.org",
+        declared_type="message/rfc822",
+    ).item
+    item_read(item.pk)
+    client.force_login(staff["alice"])
+    page = client.get(f"/desk/mailroom/{item.pk}/").content.decode()
+    assert "3 attachments, more than the 2" in page and 'id="message-as-received"' in page
+    answer = client.get(f"/desk/mailroom/{item.pk}/message.eml")
+    assert answer.status_code == 200 and answer.content == raw
+    assert answer["Content-Type"] == "message/rfc822"
+    assert answer["Content-Disposition"] == f'attachment; filename="item-{item.pk}.eml"'
+    assert "sandbox" in answer["Content-Security-Policy"]
+    assert AccessLog.objects.filter(what="mailroom message as received", allowed=True).exists()
+    faxed = fax(APPEAL)
+    assert client.get(f"/desk/mailroom/{faxed.pk}/message.eml").status_code == 404
+    client.force_login(staff["carol"])  # not a mailroom role
+    assert client.get(f"/desk/mailroom/{item.pk}/message.eml").status_code == 403

@@ -5,13 +5,14 @@ axe-core and are kept as screenshots (var/screenshots/mailroom-*.png)."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import assert_accessible, screenshot
 
-CASE_URL = re.compile(r"/desk/cases/([A-Z]+-\d{4}-\d{7})/$")
+CASE_URL = re.compile(r"/desk/cases/([A-Z][A-Z-]*-\d{4}-\d{7})/$")  # UMP-…, GENEX-UR-…
 
 
 def _item(desk, where: str, *params) -> tuple[int, str]:
@@ -138,3 +139,32 @@ def test_another_programs_clerk_gets_no_such_item(page_as, desk):
         f"mailroom item {fax_id}",
     )
     assert allowed == 0
+
+
+def test_a_scanned_form_without_an_id_finds_its_member_by_name_and_date_of_birth(page_as, desk):
+    form_id, received = _item(desk, "raw_name = ?", "genex-grievance-form.pdf")
+    [(proposal,)] = desk.query("SELECT proposal FROM mailroom_item WHERE id = ?", form_id)
+    member_id = json.loads(proposal)["matched"]["member_id"]
+    [(name, born)] = desk.query("SELECT name, birth_date FROM cases_party WHERE id = ?", member_id)
+    page = page_as("alice")
+    page.goto(desk.url(f"/desk/mailroom/{form_id}/"))
+    expect(page.locator("#proposal-h")).to_be_visible()
+    expect(page.get_by_text("(by name and date of birth)")).to_be_visible()
+    expect(page.locator("#member-review")).to_have_count(0)  # sure: nothing to check
+    page.get_by_role("button", name="Open as a new case…").click()
+    chosen = page.locator(f'input[name=member][value="{member_id}"]')
+    expect(chosen).to_be_checked()
+    expect(page.locator("#party-results")).to_contain_text(f"{name} ·")
+    expect(page.locator("#party-results")).to_contain_text("born ")
+    assert_accessible(page, "intake from a scanned form, member by date of birth")
+    print("screenshot:", screenshot(page, "mailroom-intake-dob"))
+    page.select_option("#id_requested", "grievance")
+    page.select_option("#id_category", "ur_timeliness")
+    page.get_by_role("button", name="Confirm and take in").click()
+    page.wait_for_url(CASE_URL)
+    number = CASE_URL.search(page.url).group(1)
+    [(case_member, case_received)] = desk.query(
+        "SELECT member_id, received_at FROM cases_case WHERE number = ?", number
+    )
+    assert (case_member, case_received) == (member_id, received)
+    assert born  # the demo's members have dates of birth

@@ -266,6 +266,7 @@ def test_a_poll_of_several_batches_stores_each_before_moving_it(dovecot, monkeyp
 
     monkeypatch.setattr(imap_module, "FETCH_BATCH", 2)
     monkeypatch.setattr(imap_module, "BATCH_BYTES", 3000)  # message 3 is fetched on its own
+    monkeypatch.setattr(imap_module, "MOVE_EVERY", 3)  # moved once 3 have committed, and at the end
     append(dovecot, [message(n, size=4000 if n == 3 else 0) for n in range(1, 7)])
     timeline: list[tuple[str, int]] = []  # ("stored", n) in the poll, ("moved", uid) beside it
     store, move, fetch = (
@@ -279,7 +280,10 @@ def test_a_poll_of_several_batches_stores_each_before_moving_it(dovecot, monkeyp
         timeline.extend(("stored", int(a.source_id.split("-")[1].split("@")[0])) for a in arrivals)
         return stored
 
+    moves: list[list[int]] = []
+
     def recorded_move(client, uids, folder):
+        moves.append(list(uids))
         timeline.extend(("moved", uid) for uid in uids)
         move(client, uids, folder)
 
@@ -292,6 +296,7 @@ def test_a_poll_of_several_batches_stores_each_before_moving_it(dovecot, monkeyp
     result = mailbox_poll(mailbox(dovecot))
     assert (result.stored, result.moved, result.seen_again) == (6, 6, 0)
     assert [len(f) for f in fetches] == [2, 1, 2, 1]  # 1-2, 3 alone, 4-5, 6
+    assert [m for m in moves if m] == [[1, 2, 3], [4, 5, 6]]  # one command for what committed
     # UIDs are 1-6 in the order appended: message n is UID n; each moved only once stored
     for n in range(1, 7):
         assert timeline.index(("stored", n)) < timeline.index(("moved", n))

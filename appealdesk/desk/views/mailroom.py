@@ -32,7 +32,7 @@ from appealdesk.access.log import case_for, log_access
 from appealdesk.cases.errors import DomainError
 from appealdesk.desk.mailroom_forms import AttachForm, NotARequestForm, ScanBatchForm, SplitForm
 from appealdesk.desk.mailroom_reads import STATE_FILTERS, programs_of, queue, visible_items
-from appealdesk.mailroom import services
+from appealdesk.mailroom import selectors, services
 from appealdesk.mailroom.models import Item, ItemState, Part, Source
 from appealdesk.mailroom.selectors import due_words
 from appealdesk.policy import default_registry
@@ -337,6 +337,20 @@ def mailroom_original(request: HttpRequest, item_id: int, part_id: int) -> HttpR
     response = FileResponse(
         part.file.open("rb"), as_attachment=True, filename=part.name, content_type=part.content_type
     )
+    return _locked_down(response)
+
+
+@require_GET
+def mailroom_message(request: HttpRequest, item_id: int) -> HttpResponse:
+    """An e-mail item's whole message as received (.eml, every attachment in it), as an
+    attachment: what a clerk opens when more attachments came than are shown."""
+    if not _may(request):
+        return HttpResponseForbidden(NOT_YOURS)
+    item = item_for(request, item_id, what="mailroom message as received")
+    if item.raw_content_type != "message/rfc822":
+        raise Http404("Only an e-mail has a message to download; its documents are above.")
+    response = HttpResponse(selectors.item_as_received(item), content_type="message/rfc822")
+    response["Content-Disposition"] = f'attachment; filename="item-{item.pk}.eml"'
     return _locked_down(response)
 
 

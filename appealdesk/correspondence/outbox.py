@@ -77,6 +77,14 @@ class Letter:
     attachments: list[tuple[str, str, int]]  # (file name, content type, bytes)
 
 
+def _path(name: str) -> Path | None:
+    """The file of an outbox message by its name; None for a name no outbox file has."""
+    if not NAME.match(name):
+        return None
+    path = outbox_dir() / name
+    return path if path.is_file() else None
+
+
 def _parse(path: Path) -> ParsedMessage:
     with path.open("rb") as f:
         return email.message_from_binary_file(f, policy=email.policy.default)  # type: ignore[return-value]
@@ -107,10 +115,8 @@ def entries(limit: int = 200) -> tuple[list[Entry], int]:
 
 def read(name: str) -> Letter | None:
     """One message by its file name; None for a name that is not an outbox file's."""
-    if not NAME.match(name):
-        return None
-    path = outbox_dir() / name
-    if not path.is_file():
+    path = _path(name)
+    if path is None:
         return None
     message = _parse(path)
     body = message.get_body(preferencelist=("plain", "html"))
@@ -132,9 +138,10 @@ def read(name: str) -> Letter | None:
 
 def attachment(name: str, index: int) -> tuple[str, str, bytes] | None:
     """The `index`-th attachment of a message: (file name, content type, bytes)."""
-    if not NAME.match(name) or not (outbox_dir() / name).is_file():
+    path = _path(name)
+    if path is None:
         return None
-    parts = list(_parse(outbox_dir() / name).iter_attachments())
+    parts = list(_parse(path).iter_attachments())
     if not 0 <= index < len(parts):
         return None
     part = parts[index]

@@ -307,7 +307,7 @@ def party_details(request: HttpRequest, pk: int) -> HttpResponse:
     may see (`roles.visible_members`), and the read is logged as the search's is."""
     if not roles.may(request.user, "receive"):
         return HttpResponseForbidden()
-    party = roles.visible_members(request.user).filter(pk=pk).distinct().first()
+    party = member_party(pk, request.user)
     if party is None:
         return render(request, "desk/_party_details.html", {"party": None}, status=404)
     log_members(request, [party], "member details at intake")

@@ -27,15 +27,20 @@ from appealdesk.accounts.mfa import (
     new_recovery_codes,
     verify_code,
 )
+from appealdesk.accounts.sso import local as sso_local
 
 
 class DeskLoginView(LoginView):
     template_name = "desk/login.html"
     redirect_authenticated_user = True
+    # while single sign-on is on, a password signs in a local administrator only (break-glass)
+    authentication_form = sso_local.DeskAuthenticationForm
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["idle"] = "idle" in self.request.GET
+        context["providers"] = sso_local.providers()  # "Sign in with …" buttons
+        context["sso_refused"] = "sso" in self.request.GET
         return context
 
 

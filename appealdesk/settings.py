@@ -318,7 +318,7 @@ except _sso.ConfigError as _exc:
     raise ImproperlyConfigured(str(_exc)) from _exc
 # how often a signed-in SSO session is checked with the identity provider (OIDC: userinfo with
 # the session's access token; SAML: the person signs in at the identity provider again)
-SSO_CHECK_MINUTES = int(os.environ.get("APPEALDESK_SSO_CHECK_MINUTES", 15))
+SSO_CHECK_MINUTES = float(os.environ.get("APPEALDESK_SSO_CHECK_MINUTES", 15))
 # while single sign-on is on, only administrators sign in with a password (break-glass, logged)
 SSO_LOCAL_STAFF = _flag("APPEALDESK_SSO_LOCAL_STAFF")
 MIDDLEWARE.insert(

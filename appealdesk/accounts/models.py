@@ -136,9 +136,10 @@ class SignInEvent(models.Model):
 class IdentityProviderDevice(Device):
     """The second factor the identity provider checked. django-otp marks a session verified by
     a device; this one stands for the provider's multi-factor assertion at the sign-in, so the
-    desk, the admin and the API see one `is_verified()`. It verifies no code itself (no code is
-    typed for it), and it stays unconfirmed so it never counts as an enrolled authenticator:
-    without the provider's assertion, the local TOTP rule applies as before."""
+    desk, the admin and the API see one `is_verified()` (django-otp accepts only a confirmed
+    device for that). It verifies no code itself (no code is typed for it) and is not an
+    authenticator the person enrolled (`mfa.has_authenticator` does not count it): without the
+    provider's assertion, the local TOTP rule applies as before."""
 
     def verify_token(self, token: str) -> bool:
         return False

@@ -7,10 +7,10 @@ kept for APPEALDESK_API_TOKEN_JWKS_CACHE_SECONDS; a key id not in the cached set
 again, so the provider can rotate keys), and `iss`, `aud`, `exp` and `nbf` are checked. Only the
 allow-listed public-key algorithms are accepted (never `none`, never a shared secret).
 
-The client (`client_id`, else `azp`, `appid` or `sub`) is mapped by APPEALDESK_API_TOKEN_CLIENTS
-to a service user, whose roles and teams decide what it sees, as for a key, and to scopes. A
-token that carries scopes itself (`scope`, `scp`, or Entra ID's application `roles`) narrows
-those configured, never widens them.
+The client (`client_id`, else `azp`, `appid`, `cid` or `sub`) is mapped by
+APPEALDESK_API_TOKEN_CLIENTS to a service user, whose roles and teams decide what it sees, as
+for a key, and to scopes. A token that carries scopes itself (`scope`, `scp`, or Entra ID's
+application `roles`) narrows those configured, never widens them.
 """
 
 from __future__ import annotations
@@ -88,7 +88,11 @@ def service_caller(claims: dict[str, Any]) -> tuple[Any, frozenset[str], str] | 
     the settings do not map (logged: the provider issued it, someone must decide)."""
     config = settings.API_TOKENS
     client = str(
-        claims.get("client_id") or claims.get("azp") or claims.get("appid") or claims.get("sub")
+        claims.get("client_id")
+        or claims.get("azp")  # Entra ID v2, OpenID Connect
+        or claims.get("appid")  # Entra ID v1
+        or claims.get("cid")  # Okta
+        or claims.get("sub")
     )
     entry = config["clients"].get(client)
     if entry is None:

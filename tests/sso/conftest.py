@@ -29,7 +29,7 @@ from tests.e2e.conftest import ADMIN_PASSWORD, _free_port, _run, _server_env, br
 from tests.e2e.helpers import ROOT, unavailable
 
 API_AUDIENCE = "appealdesk-api"
-CLIENT_SECRET = "test-client-secret-of-appealdesk"  # noqa: S105
+CLIENT_SECRET = "test-client-secret-of-appealdesk"
 SERVICE_USER = "bob"  # the seed's analyst: the machine client acts as him
 MAPPING = {
     "groups": ["groups"],
@@ -180,6 +180,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         APPEALDESK_OIDC_NAME="Test OIDC",
         APPEALDESK_SAML_IDP_METADATA=str(idp_dir / "idp.xml"),
         APPEALDESK_SAML_NAME="Test SAML",
+        APPEALDESK_SAML_USERNAME_ATTRIBUTE="uid",
         APPEALDESK_SAML_MFA_CONTEXTS="https://refeds.org/profile/mfa",
         APPEALDESK_API_TOKEN_ISSUER=f"{provider}/o",
         APPEALDESK_API_TOKEN_JWKS_URL=f"{provider}/o/.well-known/jwks.json",

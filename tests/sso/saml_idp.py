@@ -50,7 +50,9 @@ def config(base: str, folder: Path, sp_metadata: str | None) -> IdPConfig:
                 "sign_response": True,
                 "sign_assertion": True,
                 "name_id_format": [NAMEID_FORMAT_PERSISTENT],
-                "policy": {"default": {"lifetime": {"minutes": 15}, "attribute_restrictions": None}},
+                "policy": {
+                    "default": {"lifetime": {"minutes": 15}, "attribute_restrictions": None}
+                },
             }
         },
         "allow_unknown_attributes": True,
@@ -107,7 +109,7 @@ class Idp:
         page = (
             '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Test SAML IdP'
             f"</title></head><body><h1>Test SAML identity provider</h1>"
-            f'{f"<p role=alert>{error}</p>" if error else ""}'
+            f"{f'<p role=alert>{error}</p>' if error else ''}"
             f'<form method="post" action="/login">{hidden}'
             '<label>User <input name="username" id="idp-username"></label>'
             '<label>Password <input name="password" id="idp-password" type="password"></label>'
@@ -164,7 +166,7 @@ def _answer(
 
 
 class _Quiet(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 

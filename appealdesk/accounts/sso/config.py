@@ -37,7 +37,8 @@ class ConfigError(ValueError):
 
 
 def _list(env: Mapping[str, str], name: str, default: str = "") -> list[str]:
-    return [v.strip() for v in env.get(name, default).split(",") if v.strip()]
+    """A comma-separated list; the default also when the variable is set but empty."""
+    return [v.strip() for v in (env.get(name) or default).split(",") if v.strip()]
 
 
 def _json(env: Mapping[str, str], name: str, default: Any) -> Any:

@@ -110,5 +110,9 @@ def recheck(request: HttpRequest, user: Any) -> bool:
     identity = user.sso_identities.filter(protocol="oidc", subject=str(claims.get("sub"))).first()
     if identity is None:
         return False
+    if not any(name in claims for name in settings.SSO_MAPPING["groups"]):
+        # a userinfo without the groups (Entra ID's, Google's: groups come in the ID token
+        # only) still vouches for the person; their roles stay as at sign-in
+        return True
     said = assertion({"iss": identity.issuer, "sub": identity.subject}, claims)
     return provision.refresh(user, said)

@@ -97,7 +97,7 @@ def record(
     )
     quiet = method != SignInEvent.BREAK_GLASS and outcome == SignInEvent.SIGNED_IN
     level = logging.INFO if quiet else logging.WARNING
-    log.log(level, "sign-in %s %s: %s %s", method, outcome, name, detail)
+    log.log(level, "%s sign-in %s: %s (%s)", method.replace("_", "-"), outcome, name, detail)
     return event
 
 
@@ -113,7 +113,7 @@ def sign_in(request: HttpRequest | None, said: Assertion) -> Any:
         return None
     if said.mfa:
         device, _ = IdentityProviderDevice.objects.get_or_create(
-            user=user, name=f"identity provider ({said.protocol})", defaults={"confirmed": False}
+            user=user, name=f"identity provider ({said.protocol})", defaults={"confirmed": True}
         )
         user.otp_device = device
     # the session check (accounts.sso.middleware) reads this after login() kept the user

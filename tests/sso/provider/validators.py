@@ -60,4 +60,3 @@ def jwt_access_token(request: Any, refresh_token: bool = False) -> str:
     return jwt.encode(
         claims, settings.PRIVATE_KEY, algorithm="RS256", headers={"kid": key.thumbprint()}
     )
-

@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from oauth2_provider.models import Application
 
-PASSWORD = "provider-password-1"  # noqa: S105
+PASSWORD = "provider-password-1"
 # username, first name, last name, groups (the `mfa` group: a second factor used here)
 PEOPLE = [
     ("olivia.oidc", "Olivia", "Admin", ["appeals-admins", "mfa"]),

@@ -221,6 +221,8 @@ AXES_RESET_ON_SUCCESS = True
 # the desk's or the portal's "account locked" page, by where the sign-in came from
 AXES_LOCKOUT_CALLABLE = "appealdesk.accounts.lockout.locked"
 AXES_VERBOSE = False
+# single sign-on answers carry no user name: they are not password guesses (accounts/sso/local.py)
+AXES_WHITELIST_CALLABLE = "appealdesk.accounts.sso.local.not_a_password"
 
 # Uploads: PDF and images only, sniffed from their content, at most this size.
 UPLOAD_MAX_BYTES = int(os.environ.get("APPEALDESK_UPLOAD_MAX_MB", 20)) * 1024 * 1024

@@ -133,3 +133,16 @@ def test_password_sign_in_is_break_glass_for_administrators_only(client: Any) ->
     assert answer.status_code == 302
     methods = list(SignInEvent.objects.order_by("id").values_list("username", "method", "outcome"))
     assert methods == [("ann", "password", "refused"), ("root", "break_glass", "signed_in")]
+
+
+def test_single_sign_on_answers_do_not_count_as_password_guesses(client: Any) -> None:
+    from axes.models import AccessAttempt
+    from django.contrib.auth import authenticate
+
+    request = _request()
+    for _ in range(3):
+        # a SAML answer djangosaml2 could not map: authenticate() fails without a user name
+        assert authenticate(request=request, session_info={"ava": {}}) is None
+    assert not AccessAttempt.objects.exists()
+    client.post("/desk/login/", {"username": "pat", "password": "wrong-password-1"})
+    assert AccessAttempt.objects.filter(username="pat").count() == 1  # passwords still count

@@ -72,3 +72,11 @@ def on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any)
         )
     else:
         provision.record(request, SignInEvent.PASSWORD, SignInEvent.SIGNED_IN, user=user)
+
+
+def not_a_password(request: HttpRequest, credentials: dict[str, Any] | None) -> bool:
+    """django-axes' AXES_WHITELIST_CALLABLE: a sign-in without a user name is a single sign-on
+    answer (OIDC's code, SAML's assertion), not a password guess. Counting its refusals would
+    lock the source address out of single sign-on after five people without a role tried from
+    one office behind one NAT; the identity provider throttles its own password guesses."""
+    return not (credentials or {}).get("username")

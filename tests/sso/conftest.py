@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -27,6 +28,7 @@ from cryptography.x509.oid import NameOID
 
 from tests.e2e.conftest import ADMIN_PASSWORD, _free_port, _run, _server_env, browser  # noqa: F401
 from tests.e2e.helpers import ROOT, unavailable
+from tests.mailbox import Mailbox
 
 API_AUDIENCE = "appealdesk-api"
 CLIENT_SECRET = "test-client-secret-of-appealdesk"
@@ -168,7 +170,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     setup += ["--redirect-uri", f"{base}/oidc/callback/"]
     provider_password = json.loads(_run(setup, provider_env, "the provider's people"))["password"]
 
-    env = _server_env(data_dir, desk_port, _free_port())
+    smtp = Controller(Mailbox(), hostname="127.0.0.1", port=_free_port())  # the seed's e-mail
+    smtp.start()
+    env = _server_env(data_dir, desk_port, smtp.port)
     env.update(
         APPEALDESK_OIDC_CLIENT_ID="appealdesk-web",
         APPEALDESK_OIDC_CLIENT_SECRET=CLIENT_SECRET,
@@ -235,3 +239,4 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     finally:
         for process in reversed(processes):
             _stop(process)
+        smtp.stop()

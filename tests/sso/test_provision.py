@@ -146,3 +146,38 @@ def test_single_sign_on_answers_do_not_count_as_password_guesses(client: Any) ->
     assert not AccessAttempt.objects.exists()
     client.post("/desk/login/", {"username": "pat", "password": "wrong-password-1"})
     assert AccessAttempt.objects.filter(username="pat").count() == 1  # passwords still count
+
+
+@pytest.mark.parametrize(
+    ("changes", "wrong"),
+    [
+        ({}, None),
+        ({"iss": "https://elsewhere"}, "issuer"),
+        ({"aud": ["someone-else"]}, "audience"),
+        ({"exp": 1_000}, "expiry"),
+        ({"nbf": 10**10}, "nbf"),
+        ({"sub": ""}, "subject"),
+    ],
+)
+def test_the_id_token_is_held_to_issuer_audience_and_lifetime(
+    monkeypatch: pytest.MonkeyPatch, settings: Any, changes: dict[str, Any], wrong: str | None
+) -> None:
+    import time
+
+    from django.core.exceptions import SuspiciousOperation
+    from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+
+    from appealdesk.accounts.sso.oidc import OidcBackend
+
+    settings.SSO_OIDC = {"OIDC_OP_ISSUER": "https://idp", "OIDC_RP_CLIENT_ID": "desk"}
+    now = int(time.time())
+    payload = {"iss": "https://idp", "aud": "desk", "exp": now + 60, "nbf": now, "sub": "1"}
+    payload.update(changes)
+    # the signature is mozilla-django-oidc's to check (against the JWKS); this is what follows
+    monkeypatch.setattr(OIDCAuthenticationBackend, "verify_token", lambda *a, **k: payload)
+    backend = OidcBackend.__new__(OidcBackend)
+    if wrong is None:
+        assert backend.verify_token("a.b.c") == payload
+        return
+    with pytest.raises(SuspiciousOperation, match=wrong):
+        backend.verify_token("a.b.c")

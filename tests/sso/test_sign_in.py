@@ -1,9 +1,10 @@
 """Issue 19, item 1, in Debian's Chromium: staff sign in through a real OpenID Connect provider
 and a real SAML identity provider; the provider's multi-factor assertion stands in for the
 local TOTP, its absence leaves the TOTP rule in force; a person without a mapped role is
-refused; a person disabled at the provider loses the open session at the next check and cannot
-sign in again; a local administrator's password still works, recorded as break-glass and shown
-to administrators on the desk, while other staff's passwords are refused."""
+refused; a person disabled (or removed) at the provider loses the open session at the next
+check and cannot sign in again; a local administrator's password still works, recorded as
+break-glass and shown to administrators on the desk, while other staff's passwords are
+refused."""
 
 from __future__ import annotations
 
@@ -127,6 +128,19 @@ def test_oidc_person_disabled_at_the_provider_is_signed_out(world: World, fresh:
     assert page.url.startswith(world.provider)
     page.goto(f"{world.base}/desk/")
     page.wait_for_url(f"{world.base}/desk/login/**")
+
+
+def test_oidc_person_removed_at_the_provider_is_signed_out(world: World, fresh: Any) -> None:
+    page = fresh()
+    _oidc(page, world, "rita.oidc")
+    page.wait_for_url(f"{world.base}/desk/")
+    page.goto(f"{world.base}/desk/")  # within the check interval: still signed in
+    assert page.url == f"{world.base}/desk/"
+    world.provider_command("remove", "rita.oidc")
+    time.sleep(CHECK_SECONDS + 1)
+    page.goto(f"{world.base}/desk/")
+    page.wait_for_url(f"{world.base}/desk/login/**")
+    assert _events(world, "rita.oidc")[-1][:2] == ("oidc", "session_ended")
 
 
 def test_saml_sign_in_with_and_without_the_providers_second_factor(

@@ -3,6 +3,7 @@ PKCE) and a machine client (client credentials); or disable a person.
 
     provider_people setup --redirect-uri URI --secret S
     provider_people disable USERNAME
+    provider_people remove USERNAME
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ PEOPLE = [
     ("olivia.oidc", "Olivia", "Admin", ["appeals-admins", "mfa"]),
     ("omar.oidc", "Omar", "Analyst", ["appeals-analysts"]),
     ("oscar.oidc", "Oscar", "Leaving", ["appeals-analysts", "mfa"]),
+    ("rita.oidc", "Rita", "Removed", ["appeals-analysts", "mfa"]),
     ("nobody.oidc", "Nora", "Nobody", ["cafeteria"]),
 ]
 WEB_CLIENT = "appealdesk-web"
@@ -28,7 +30,7 @@ MACHINE_CLIENT = "claims-system"
 
 class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("action", choices=["setup", "disable"])
+        parser.add_argument("action", choices=["setup", "disable", "remove"])
         parser.add_argument("username", nargs="?")
         parser.add_argument("--redirect-uri", default="")
         parser.add_argument("--secret", default="")
@@ -36,6 +38,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "disable":
             User.objects.filter(username=options["username"]).update(is_active=False)
+            return
+        if options["action"] == "remove":  # its grants and tokens go with it
+            User.objects.filter(username=options["username"]).delete()
             return
         for username, first, last, groups in PEOPLE:
             user = User.objects.create_user(

@@ -60,6 +60,7 @@ class World:
     password: str
     provider_password: str
     log: Path
+    provider_log: Path
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         import sqlite3
@@ -235,6 +236,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             password=seeded["password"],
             provider_password=provider_password,
             log=data_dir / "server.log",
+            provider_log=folder / "provider.log",
         )
     finally:
         for process in reversed(processes):

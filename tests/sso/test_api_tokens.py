@@ -73,6 +73,17 @@ def test_a_client_credentials_token_reads_cases_and_a_fhir_task(world: World) ->
     assert any(i.get("value") == number for i in task.get("identifier", []))
 
 
+def test_the_providers_keys_are_fetched_once_and_kept(world: World) -> None:
+    def fetches() -> int:
+        return world.provider_log.read_text().count("GET /o/.well-known/jwks.json")
+
+    _get(world, "/api/v1/cases", _provider_token(world))  # the keys are in the cache now
+    before = fetches()
+    for _ in range(5):
+        assert _get(world, "/api/v1/cases", _provider_token(world))[0] == 200
+    assert fetches() == before
+
+
 def test_a_token_is_held_to_its_scopes(world: World) -> None:
     narrowed = _forged(world, scope="assess")  # the token's own scopes narrow, never widen
     status, problem = _get(world, "/api/v1/cases", narrowed)

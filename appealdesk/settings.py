@@ -221,6 +221,8 @@ AXES_RESET_ON_SUCCESS = True
 # the desk's or the portal's "account locked" page, by where the sign-in came from
 AXES_LOCKOUT_CALLABLE = "appealdesk.accounts.lockout.locked"
 AXES_VERBOSE = False
+# single sign-on answers carry no user name: they are not password guesses (accounts/sso/local.py)
+AXES_WHITELIST_CALLABLE = "appealdesk.accounts.sso.local.not_a_password"
 
 # Uploads: PDF and images only, sniffed from their content, at most this size.
 UPLOAD_MAX_BYTES = int(os.environ.get("APPEALDESK_UPLOAD_MAX_MB", 20)) * 1024 * 1024
@@ -303,3 +305,44 @@ LOGGING = {
     # WeasyPrint logs every layout step at INFO
     "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }
+
+# -- staff single sign-on and the API's OAuth 2.0 tokens (docs/sso.md) ---------------------------
+# OpenID Connect with APPEALDESK_OIDC_CLIENT_ID, SAML 2.0 with APPEALDESK_SAML_IDP_METADATA,
+# access tokens for the API with APPEALDESK_API_TOKEN_ISSUER; none of them by default.
+from appealdesk.accounts.sso import config as _sso  # noqa: E402  (pure: reads the environment)
+
+try:
+    SSO_MAPPING = _sso.mapping(os.environ)
+    SSO_OIDC = _sso.oidc(os.environ)
+    SSO_SAML = _sso.saml(os.environ, SITE_URL)
+    API_TOKENS = _sso.api_tokens(os.environ)
+except _sso.ConfigError as _exc:
+    raise ImproperlyConfigured(str(_exc)) from _exc
+# how often a signed-in SSO session is checked with the identity provider (OIDC: userinfo with
+# the session's access token; SAML: the person signs in at the identity provider again)
+SSO_CHECK_MINUTES = float(os.environ.get("APPEALDESK_SSO_CHECK_MINUTES", 15))
+# while single sign-on is on, only administrators sign in with a password (break-glass, logged)
+SSO_LOCAL_STAFF = _flag("APPEALDESK_SSO_LOCAL_STAFF")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("appealdesk.desk.middleware.StaffVerificationMiddleware"),
+    "appealdesk.accounts.sso.middleware.SessionCheckMiddleware",
+)
+if SSO_OIDC:
+    globals().update(SSO_OIDC)  # mozilla-django-oidc reads its OIDC_* names from settings
+    LOGIN_REDIRECT_URL_FAILURE = "/desk/login/?sso=refused"
+    AUTHENTICATION_BACKENDS.append("appealdesk.accounts.sso.oidc.OidcBackend")
+    INSTALLED_APPS.append("mozilla_django_oidc")
+if SSO_SAML:
+    SAML_CONFIG = SSO_SAML["SAML_CONFIG"]
+    SAML_CREATE_UNKNOWN_USER = True
+    # the identity provider POSTs its answer from another site: over HTTPS the cookie of the
+    # pending sign-in must be SameSite=None (and Secure); plain HTTP only serves tests
+    SAML_SESSION_COOKIE_SAMESITE = "None" if _flag("APPEALDESK_HTTPS") else "Lax"
+    ACS_DEFAULT_REDIRECT_URL = "/desk/"
+    SAML_ACS_FAILURE_RESPONSE_FUNCTION = "appealdesk.accounts.sso.saml.acs_failure"
+    AUTHENTICATION_BACKENDS.append("appealdesk.accounts.sso.saml.SamlBackend")
+    INSTALLED_APPS.append("djangosaml2")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+        "djangosaml2.middleware.SamlSessionMiddleware",
+    )

@@ -23,3 +23,9 @@ urlpatterns = [
 # without it anymail's views would take any request
 if getattr(settings, "ANYMAIL", {}).get("WEBHOOK_SECRET"):
     urlpatterns.append(path("mailroom/anymail/", include("anymail.urls")))
+
+# staff single sign-on (docs/sso.md): OpenID Connect and SAML 2.0, each only when configured
+if settings.SSO_OIDC:
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
+if settings.SSO_SAML:
+    urlpatterns.append(path("saml2/", include("djangosaml2.urls")))

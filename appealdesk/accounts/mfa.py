@@ -29,6 +29,15 @@ def verify_code(request: HttpRequest, code: str) -> int | None:
     return None
 
 
+def has_authenticator(user: Any) -> bool:
+    """The person enrolled an authenticator (or holds recovery codes): the devices a code is
+    typed for, not the identity provider's stand-in (`models.IdentityProviderDevice`)."""
+    return any(
+        cls.objects.devices_for_user(user, confirmed=True).exists()
+        for cls in (TOTPDevice, StaticDevice)
+    )
+
+
 def enrolment_device(user: Any) -> TOTPDevice:
     """The authenticator being enrolled (made on first sight, confirmed by its first code)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django_otp.models import Device
 
 
 class PortalAccount(models.Model):
@@ -64,3 +65,81 @@ class MailQuota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count} since {self.window_start:%Y-%m-%d %H:%M}"
+
+
+class SsoIdentity(models.Model):
+    """A staff user made by single sign-on: the identity provider (OIDC issuer or SAML entity)
+    and the person's permanent identifier there (OIDC `sub`, SAML NameID). Sign-ins find the
+    user by this pair, never by e-mail or name, so a local account is never taken over by an
+    identity provider account of the same name."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities"
+    )
+    protocol = models.CharField(max_length=10)  # oidc | saml
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "single sign-on identity"
+        verbose_name_plural = "single sign-on identities"
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="one_user_per_sso_subject")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} = {self.subject} at {self.issuer}"
+
+
+class SignInEvent(models.Model):
+    """One row per staff sign-in and per sign-in refused or session ended by the single sign-on
+    rules: how (password, OIDC, SAML, a local administrator's break-glass password while single
+    sign-on is on, an API access token's first use), what happened, and why. Append-only by
+    use; administrators read it on the desk (/desk/admin/sign-ins/)."""
+
+    PASSWORD, OIDC, SAML, BREAK_GLASS = "password", "oidc", "saml", "break_glass"
+    METHODS = [
+        (PASSWORD, "password"),
+        (OIDC, "OpenID Connect"),
+        (SAML, "SAML"),
+        (BREAK_GLASS, "break-glass password"),
+    ]
+    SIGNED_IN, CREATED, REFUSED, ENDED = "signed_in", "created", "refused", "session_ended"
+    OUTCOMES = [
+        (SIGNED_IN, "signed in"),
+        (CREATED, "account created and signed in"),
+        (REFUSED, "refused"),
+        (ENDED, "session ended"),
+    ]
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150, blank=True)
+    method = models.CharField(max_length=20, choices=METHODS)
+    outcome = models.CharField(max_length=20, choices=OUTCOMES)
+    # the identity provider asserted a second factor (so no local code was asked)
+    provider_mfa = models.BooleanField(default=False)
+    detail = models.CharField(max_length=300, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.method} {self.outcome}"
+
+
+class IdentityProviderDevice(Device):
+    """The second factor the identity provider checked. django-otp marks a session verified by
+    a device; this one stands for the provider's multi-factor assertion at the sign-in, so the
+    desk, the admin and the API see one `is_verified()` (django-otp accepts only a confirmed
+    device for that). It verifies no code itself (no code is typed for it) and is not an
+    authenticator the person enrolled (`mfa.has_authenticator` does not count it): without the
+    provider's assertion, the local TOTP rule applies as before."""
+
+    def verify_token(self, token: str) -> bool:
+        return False

@@ -1,5 +1,6 @@
-"""Who is calling: an API key (`Authorization: Bearer ad_…` or `X-API-Key`) or the desk's
-session (with its CSRF token on writes, and the second factor where required)."""
+"""Who is calling: an API key (`Authorization: Bearer ad_…` or `X-API-Key`), an OAuth 2.0
+access token of the configured provider (`Authorization: Bearer <JWT>`, `tokens`), or the
+desk's session (with its CSRF token on writes, and the second factor where required)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
 
 from appealdesk.access import roles
 from appealdesk.accounts.idle import idle_out
+from appealdesk.api import tokens
 from appealdesk.api.models import SCOPES, ApiKey, digest
 
 
@@ -22,14 +24,19 @@ class Caller:
     user: Any
     scopes: frozenset[str]
     key: ApiKey | None = field(default=None)
+    client: str | None = field(default=None)  # the OAuth client of an access token
 
     @property
     def owner(self) -> str:
         """Whose idempotency keys these are."""
+        if self.client:
+            return f"oauth:{self.client}"[:80]
         return f"key:{self.key.prefix}" if self.key else f"user:{self.user.pk}"
 
     @property
     def label(self) -> str:
+        if self.client:
+            return f"{self.user.get_username()} via OAuth client {self.client}"
         return f"{self.user.get_username()} via {self.key.name}" if self.key else "session"
 
 
@@ -48,20 +55,35 @@ def _from_key(request: HttpRequest, text: str | None) -> Caller | None:
     return Caller(user=key.user, scopes=frozenset(key.scopes) & set(SCOPES), key=key)
 
 
+def _from_token(text: str) -> Caller | None:
+    """The caller of an OAuth 2.0 access token (a JWT of the configured provider), if any."""
+    if not settings.API_TOKENS or not tokens.looks_like_jwt(text):
+        return None
+    claims = tokens.verify(text)
+    found = tokens.service_caller(claims) if claims is not None else None
+    if found is None:
+        return None
+    user, scopes, client = found
+    return Caller(user=user, scopes=scopes, client=client)
+
+
 def key_caller(request: HttpRequest) -> Caller | None:
-    """The caller of an API key (`Authorization: Bearer ad_…` or `X-API-Key`), for the views
-    outside ninja (the FHIR edge); no desk session."""
+    """The caller of an API key (`Authorization: Bearer ad_…` or `X-API-Key`) or an access
+    token (`Authorization: Bearer <JWT>`), for the views outside ninja (the FHIR edge); no
+    desk session."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
-        return _from_key(request, token.strip())
+        return _from_key(request, token.strip()) or _from_token(token.strip())
     return _from_key(request, request.headers.get("X-API-Key"))
 
 
 class BearerKey(HttpBearer):
+    """`Authorization: Bearer`: an API key, or an access token of the configured provider."""
+
     openapi_scheme = "bearer"
 
     def authenticate(self, request: HttpRequest, token: str) -> Caller | None:
-        return _from_key(request, token)
+        return _from_key(request, token) or _from_token(token)
 
 
 class HeaderKey(APIKeyHeader):

@@ -93,7 +93,7 @@ def _caller(request: HttpRequest, scope: str) -> Caller:
         raise FhirError(
             401,
             "login",
-            [("", "send an API key: Authorization: Bearer ad_…")],
+            [("", "send an API key (Authorization: Bearer ad_…) or an access token")],
             WWW_Authenticate='Bearer realm="appealdesk"',
         )
     if scope not in found.scopes:

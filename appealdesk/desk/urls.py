@@ -10,6 +10,7 @@ from appealdesk.desk.views import (
     notifications,
     outbox,
     reports,
+    sign_ins,
     worklist,
 )
 
@@ -75,6 +76,7 @@ urlpatterns = [
     path("admin/packs/<slug:program>/<str:version>/", administration.pack, name="pack"),
     path("admin/calendars/<slug:program>/<int:year>/", administration.calendar, name="calendar"),
     path("admin/people/", administration.people, name="people"),
+    path("admin/sign-ins/", sign_ins.sign_ins, name="sign_ins"),
     path("admin/letters/", letters.letter_templates, name="letter_templates"),
     path(
         "admin/letters/<slug:program>/<slug:kind>/",

@@ -17,25 +17,30 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from appealdesk.accounts.mfa import (
     enrol,
     enrolment_device,
     enrolment_key,
+    has_authenticator,
     new_recovery_codes,
     verify_code,
 )
+from appealdesk.accounts.sso import local as sso_local
 
 
 class DeskLoginView(LoginView):
     template_name = "desk/login.html"
     redirect_authenticated_user = True
+    # while single sign-on is on, a password signs in a local administrator only (break-glass)
+    authentication_form = sso_local.DeskAuthenticationForm
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["idle"] = "idle" in self.request.GET
+        context["providers"] = sso_local.providers()  # "Sign in with …" buttons
+        context["sso_refused"] = "sso" in self.request.GET
         return context
 
 
@@ -67,7 +72,7 @@ def _next(request: HttpRequest) -> str:
 def mfa(request: HttpRequest) -> HttpResponse:
     """Verify with the authenticator (or a recovery code); enrol first if there is none."""
     user = request.user
-    if not user_has_device(user, confirmed=True):
+    if not has_authenticator(user):
         return redirect(f"/desk/mfa/setup/?next={_next(request)}")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -83,7 +88,7 @@ def mfa(request: HttpRequest) -> HttpResponse:
 @login_required
 def mfa_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app: scan the QR code (or type the key), confirm one code."""
-    if user_has_device(request.user, confirmed=True):
+    if has_authenticator(request.user):
         return redirect(f"/desk/mfa/?next={_next(request)}")
     form = TokenForm(request.POST or None)
     device = enrolment_device(request.user)
@@ -117,7 +122,7 @@ def account(request: HttpRequest) -> HttpResponse:
     context = {
         "roles": sorted(roles.ROLES[r] for r in roles.roles_of(user)),
         "teams": Team.objects.filter(id__in=roles.team_ids(user)).order_by("program", "name"),
-        "enrolled": user_has_device(user, confirmed=True),
+        "enrolled": has_authenticator(user),
         "verified": user.is_verified(),
         "codes_left": recovery.token_set.count() if recovery else 0,
     }

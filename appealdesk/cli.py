@@ -343,6 +343,15 @@ def _collect_static() -> str:
 
 
 @app.command()
+def static() -> None:
+    """Collect the static files (compressed, with a manifest) into APPEALDESK_STATIC_ROOT or the
+    data folder's `static/`, unless they are already those of these sources; `init` does this
+    too. Run once at install on a machine that serves several web servers' code."""
+    _django()
+    out.print(_collect_static(), markup=False)
+
+
+@app.command()
 def init(
     admin: Annotated[str, typer.Option(help="username of the administrator")] = "admin",
 ) -> None:

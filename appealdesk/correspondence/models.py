@@ -123,3 +123,37 @@ class Letter(models.Model):
     @property
     def kind_label(self) -> str:
         return KIND_LABELS.get(self.kind, self.kind)
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued"  # asked for; the task worker renders it
+    RENDERING = "rendering"  # claimed by a worker: the PDF is being made
+    DONE = "done"  # the letter exists; its own status says how it went out
+    FAILED = "failed"  # the letter could not be made (the error says why)
+
+
+class LetterJob(models.Model):
+    """One "send decision" (issue 18, item 5): the decision letter made by the task worker,
+    then e-mailed (the addressee agreed to e-mail) or left in the print queue. The desk polls it
+    to show progress while the PDF renders; once the letter exists, the letter's status tells
+    the rest (queued, sent, failed, mailed)."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="letter_jobs")
+    kind = models.CharField(max_length=40, choices=KIND_CHOICES)
+    note = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    letter = models.ForeignKey(
+        Letter, null=True, blank=True, on_delete=models.PROTECT, related_name="jobs"
+    )
+    error = models.TextField(blank=True)
+    requested_at = models.DateTimeField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "requested_at"], name="letterjob_case")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} letter job {self.pk} ({self.status})"

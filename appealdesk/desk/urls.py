@@ -10,6 +10,7 @@ from appealdesk.desk.views import (
     notifications,
     outbox,
     reports,
+    sending,
     worklist,
 )
 
@@ -52,8 +53,17 @@ urlpatterns = [
         letters.letter_mailed,
         name="letter_mailed",
     ),
+    path(
+        "cases/<str:number>/letters/send-decision/",
+        sending.send_decision,
+        name="send_decision",
+    ),
+    path("cases/<str:number>/letters/jobs/<int:job_id>/", sending.job_status, name="letter_job"),
     path("cases/<str:number>/<slug:action>/", cases.case_action, name="case_action"),
     path("mailroom/", include("appealdesk.desk.mailroom_urls")),
+    path("letters/queue/", sending.letter_queue, name="letter_queue"),
+    path("letters/queue/<int:letter_id>/retry/", sending.queue_retry, name="queue_retry"),
+    path("letters/queue/<int:letter_id>/mailed/", sending.queue_mailed, name="queue_mailed"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("notifications/", notifications.notifications, name="notifications"),
     path("outbox/", outbox.outbox_list, name="outbox"),

@@ -33,6 +33,7 @@ from appealdesk.cases.selectors import case_search, case_timeline
 from appealdesk.desk.forms import ACTION_FORMS, ActionForm
 from appealdesk.desk.timeleft import of_clock, status, target_missed
 from appealdesk.desk.views.letters import letters_panel
+from appealdesk.desk.views.sending import send_panel
 
 # the clock states whose time can pass unmet (a paused clock's due time is not counting)
 MISSABLE = (ClockState.RUNNING, ClockState.EXTENDED, ClockState.MISSED)
@@ -119,6 +120,7 @@ def _render(
             "tz": program.pack.time_zone,
             **portal_requests(case),
             **letters_panel(request, case),
+            "send": send_panel(case),
         }
         return render(request, "desk/case.html", context, status=status_code)
 

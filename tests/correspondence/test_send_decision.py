@@ -177,3 +177,25 @@ def test_progress_is_polled_until_done(staff, appeal):
     done = client.get(url).content.decode()
     assert "could not be made: no template" in done and "every 1s" not in done
     assert polling_queries <= 12, [q["sql"] for q in queries]
+
+
+@pytest.mark.django_db
+def test_a_letter_that_cannot_be_made_fails_the_job_in_words_and_tells_the_owner(
+    staff, appeal, monkeypatch
+):
+    case = sv.case_assign(
+        appeal, actor=staff["sam"], owner=staff["bob"], expected_version=appeal.version
+    )
+    case = decided(case, staff)
+    job = decision_send(case, actor=staff["sam"])
+
+    def broken(html):
+        raise OSError("font file missing")
+
+    monkeypatch.setattr("appealdesk.correspondence.services.pdf_of", broken)
+    assert letter_job_run(job.pk) == JobStatus.FAILED
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "font file missing" in job.error
+    event = Event.objects.get(case=case, action="letter.generate_failed")
+    told = Notification.objects.get(event=event, recipient=staff["bob"])
+    assert "could not be made: OSError: font file missing" in told.text

@@ -39,6 +39,7 @@ from appealdesk.cases.ranges import (
     instant_within_range,
 )
 from appealdesk.policy.assess import Program
+from appealdesk.policy.identifiers import npi_valid
 
 REQUESTED = [
     ("", "(as the pack classifies it)"),
@@ -237,6 +238,17 @@ class IntakeForm(forms.Form):
     authorization = forms.FileField(
         label="Representative's authorization (PDF or image)", required=False
     )
+    # the treating or requesting provider (issue 18, item 7): found by NPI, a request filed
+    # for a provider with a portal account shows on their portal
+    provider_name = forms.CharField(label="Provider name", required=False, max_length=200)
+    provider_npi = forms.CharField(
+        label="NPI",
+        required=False,
+        max_length=20,  # spaces allowed as typed; the 10 digits are checked
+        help_text="10 digits; links the request to the provider's portal account",
+    )
+    provider_phone = forms.CharField(label="Provider phone", required=False, max_length=40)
+    provider_fax = forms.CharField(label="Provider fax", required=False, max_length=40)
     documents = MultipleFileField(label="Documents (PDF or images)", required=False)
 
     override_requested = forms.ChoiceField(label="Take it as", choices=REQUESTED, required=False)
@@ -289,6 +301,17 @@ class IntakeForm(forms.Form):
             self.add_error("member_name", "the chosen member is not known: search again")
         elif not data.get("member") and not data.get("member_name"):
             self.add_error("member_name", "choose a member from the search, or type a new one")
+        npi = "".join((data.get("provider_npi") or "").split())
+        data["provider_npi"] = npi
+        if npi and not npi_valid(npi):
+            self.add_error(
+                "provider_npi",
+                "an NPI is 10 digits and its last is a check digit: this one is not valid "
+                "(check for a typing error)",
+            )
+        provider_details = npi or data.get("provider_phone") or data.get("provider_fax")
+        if provider_details and not data.get("provider_name"):
+            self.add_error("provider_name", "name the provider whose NPI, phone or fax is given")
         # uploads are checked before anything is stored (type by content, size)
         for name in ("authorization", "documents"):
             uploads = data.get(name) or []

@@ -16,6 +16,7 @@ from appealdesk.access import roles
 from appealdesk.access.log import case_for, log_reads, looks_at_case
 from appealdesk.access.models import AccessLog
 from appealdesk.access.timeline import describe
+from appealdesk.accounts.models import PortalAccount
 from appealdesk.activity.selectors import mark_read
 from appealdesk.cases import packs
 from appealdesk.cases import services as sv
@@ -121,6 +122,8 @@ def _render(
             **portal_requests(case),
             **letters_panel(request, case),
             "send": send_panel(case),
+            "provider_on_portal": case.provider_id is not None
+            and PortalAccount.objects.filter(party_id=case.provider_id).exists(),
         }
         return render(request, "desk/case.html", context, status=status_code)
 

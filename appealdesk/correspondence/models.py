@@ -157,3 +157,33 @@ class LetterJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} letter job {self.pk} ({self.status})"
+
+
+class RationaleTemplate(models.Model):
+    """One version of a rationale macro (issue 18, item 4): text a reviewer starts her decision's
+    rationale from, per program and outcome, with names filled in from the case
+    (`correspondence.rationales`). Versioned like letter templates: a save is a new row, the
+    active one is the latest version of its (program, outcome, name)."""
+
+    program = models.CharField(max_length=40)
+    outcome = models.CharField(max_length=40)
+    name = models.CharField(max_length=100, help_text="what the reviewer picks, e.g. 'not covered'")
+    version = models.PositiveIntegerField()
+    text = models.TextField(help_text="a Django template: {{ member }}, {{ service }}, …")
+    note = models.TextField(help_text="what changed in this version, and why")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["program", "outcome", "name", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "outcome", "name", "version"],
+                name="one_rationale_template_version",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} {self.outcome} {self.name!r} v{self.version}"

@@ -23,6 +23,7 @@ REPORT_PAGES = {
     "report_cases",
 }
 ADMIN_PAGES = {"packs", "pack", "calendar", "people", "letter_templates", "letter_template"}
+ADMIN_PAGES |= {"rationale_templates"}
 
 
 def desk(request: HttpRequest) -> dict[str, Any]:

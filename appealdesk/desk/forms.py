@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from appealdesk.access import roles
@@ -651,9 +652,64 @@ class DecideForm(ActionForm):
     letter_date = forms.DateField(
         required=False, widget=DateInput(), validators=[date_within_range]
     )
-    reason = forms.CharField(
-        label="Rationale", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    rationale_template = forms.ChoiceField(
+        label="Start from a rationale template",
+        required=False,
+        help_text="fills the rationale below for this case; edit it before recording",
     )
+    reason = forms.CharField(
+        label="Rationale",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="goes into the decision letter as the reason for the decision: write it for "
+        "the member",
+    )
+    decide_missing = forms.BooleanField(
+        label="Decide without the missing records",
+        required=False,
+    )
+
+    def setup(self) -> None:
+        from appealdesk.correspondence.rationales import rationales_active
+
+        # the required records still missing (SPEC 5.1: the pack's required items), by label
+        labels = dict(item_choices(self.program))
+        self.missing = [labels.get(m, m.replace("_", " ")) for m in self.case.missing or []]
+        if self.missing:
+            self.fields["decide_missing"].help_text = (
+                f"still missing: {', '.join(self.missing)}. Request them first, or tick this to "
+                "decide without them."
+            )
+        else:
+            del self.fields["decide_missing"]
+        self.rationales = {str(t.pk): t for t in rationales_active(self.case.program)}
+        if self.rationales:
+            field = self.fields["rationale_template"]
+            field.choices = [("", "—")] + [
+                (pk, f"{t.outcome.replace('_', ' ')}: {t.name} (v{t.version})")
+                for pk, t in self.rationales.items()
+            ]
+            # picking one fills the rationale (htmx): the textarea comes back filled
+            field.widget.attrs.update(
+                {
+                    "hx-get": reverse("desk:rationale_fill", args=[self.case.number]),
+                    "hx-target": "#id_decide-reason",
+                    "hx-swap": "outerHTML",
+                    "hx-trigger": "change",
+                }
+            )
+        else:
+            del self.fields["rationale_template"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.missing and not data.get("decide_missing"):
+            self.add_error(
+                "decide_missing",
+                f"Required records are missing: {', '.join(self.missing)}. Tick “Decide without "
+                "the missing records” to record the decision anyway, or request them first.",
+            )
+        return data
 
     def run(self) -> str:
         d = self.cleaned_data

@@ -5,10 +5,12 @@ from appealdesk.desk.views import (
     auth,
     cases,
     dashboard,
+    documents,
     intake,
     letters,
     notifications,
     outbox,
+    rationales,
     reports,
     sending,
     worklist,
@@ -41,6 +43,12 @@ urlpatterns = [
         cases.document_download,
         name="document",
     ),
+    path(
+        "cases/<str:number>/documents/<int:document_id>/pages/<int:page>/",
+        documents.document_page,
+        name="document_page",
+    ),
+    path("cases/<str:number>/rationale/", cases.rationale_fill, name="rationale_fill"),
     path("cases/<str:number>/packet/", letters.case_packet, name="case_packet"),
     path("cases/<str:number>/letters/", letters.letter_create, name="letter_create"),
     path(
@@ -86,6 +94,11 @@ urlpatterns = [
     path("admin/calendars/<slug:program>/<int:year>/", administration.calendar, name="calendar"),
     path("admin/people/", administration.people, name="people"),
     path("admin/letters/", letters.letter_templates, name="letter_templates"),
+    path(
+        "admin/rationales/<slug:program>/",
+        rationales.rationale_templates,
+        name="rationale_templates",
+    ),
     path(
         "admin/letters/<slug:program>/<slug:kind>/",
         letters.letter_template,

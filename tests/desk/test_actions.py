@@ -46,7 +46,13 @@ def test_a_phone_appeal_worked_to_its_notice(client, staff, appeal):
     )
     client.force_login(staff["carol"])
     response = act(
-        client, appeal, "decide", outcome="upheld", action_taken="deny", reason="plan terms"
+        client,
+        appeal,
+        "decide",
+        outcome="upheld",
+        action_taken="deny",
+        reason="plan terms",
+        decide_missing="on",  # the fixture's appeal lacks required records: confirmed
     )
     assert response.status_code == 302, response.content.decode()[-3000:]
     client.force_login(staff["bob"])

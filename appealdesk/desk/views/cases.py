@@ -31,8 +31,10 @@ from appealdesk.cases.models import (
     ExtensionConsentRequest,
 )
 from appealdesk.cases.selectors import case_search, case_timeline
-from appealdesk.desk.forms import ACTION_FORMS, ActionForm
+from appealdesk.correspondence.rationales import rationale_fill as rationale_fill_text
+from appealdesk.desk.forms import ACTION_FORMS, ActionForm, DecideForm, item_choices
 from appealdesk.desk.timeleft import of_clock, status, target_missed
+from appealdesk.desk.views.documents import SHOWN_AS_IS, VIEWABLE, document_inline
 from appealdesk.desk.views.letters import letters_panel
 from appealdesk.desk.views.sending import send_panel
 
@@ -95,6 +97,7 @@ def _render(
             .only("number", "kind", "level", "state", "outcome", "received_at")
             .order_by("received_at", "pk")
         )
+        documents = list(case.documents.all())
         extensions = list(
             Extension.objects.filter(clock__case=case)
             .select_related("clock", "by")
@@ -109,7 +112,11 @@ def _render(
             "events": [describe(e) for e in timeline],
             "notes": [describe(e) for e in timeline if e.action in sv.INTERNAL_ACTIONS],
             "note_form": note_form,
-            "documents": list(case.documents.all()),
+            "documents": documents,
+            "viewable": VIEWABLE,
+            "shown_as_is": SHOWN_AS_IS,
+            "viewing": next((d for d in documents if str(d.pk) == request.GET.get("view")), None),
+            "workspace": _workspace(request.user, case, program),
             "information_requests": list(case.information_requests.all()),
             "extensions": extensions,
             "linked": linked,
@@ -126,6 +133,25 @@ def _render(
             and PortalAccount.objects.filter(party_id=case.provider_id).exists(),
         }
         return render(request, "desk/case.html", context, status=status_code)
+
+
+def _workspace(user: Any, case: Case, program: Any) -> dict[str, Any] | None:
+    """The reviewer's workspace (issue 18, item 4): for whoever may decide the case now, what
+    is still missing and what was asked for and has not come (read from the prefetched rows)."""
+    if case.state not in DecideForm.states or not roles.may(user, "decide"):
+        return None
+    if not roles.may_decide(user, case):
+        return None
+    labels = dict(item_choices(program))
+    return {
+        "missing": [labels.get(m, m.replace("_", " ")) for m in case.missing or []],
+        "waiting": [
+            item
+            for r in case.information_requests.all()
+            if r.received_at is None
+            for item in r.items
+        ],
+    }
 
 
 def _header_badges(case: Case, clocks: list[Clock], now: dt.datetime) -> dict[str, Any]:
@@ -247,11 +273,13 @@ def case_upload(request: HttpRequest, number: str) -> HttpResponse:
 
 @require_GET
 def document_download(request: HttpRequest, number: str, document_id: int) -> HttpResponse:
-    case = case_for(request, number, what="document")
+    """A document downloaded, or with `?inline=1` shown on the case page (sandboxed)."""
+    inline = request.GET.get("inline") == "1"
+    case = case_for(request, number, what="document viewed" if inline else "document")
     document = case.documents.filter(pk=document_id).first()
     if document is None:
         return render(request, "404.html", status=404)
-    return document_response(document)
+    return document_inline(request, case, document) if inline else document_response(document)
 
 
 @require_GET
@@ -266,3 +294,17 @@ def search(request: HttpRequest) -> HttpResponse:
         (c, status(c.next_due_at, c.next_at_risk_at, now) if c.is_open else None) for c in results
     ]
     return render(request, "desk/search.html", {"q": query, "rows": rows})
+
+
+@require_GET
+def rationale_fill(request: HttpRequest, number: str) -> HttpResponse:
+    """The decide form's rationale filled from the template picked (htmx): the textarea, with
+    the template's text for this case in it."""
+    case = case_for(request, number, what="rationale template", queryset=CASE_PAGE)
+    if not roles.may(request.user, "decide") or not roles.may_decide(request.user, case):
+        return HttpResponseForbidden("Deciding this case is not yours.")
+    form = DecideForm(case=case, user=request.user)
+    chosen = form.rationales.get(request.GET.get(f"{form.prefix}-rationale_template", ""))
+    text = rationale_fill_text(chosen, case) if chosen is not None else ""
+    form = DecideForm(case=case, user=request.user, initial={"reason": text})
+    return HttpResponse(str(form["reason"].as_widget()))

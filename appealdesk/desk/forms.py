@@ -412,8 +412,15 @@ class ActionForm(forms.Form):
     def setup(self) -> None:
         """Choices that depend on the case."""
 
+    @classmethod
+    def offered(cls, case: Case, program: Program) -> bool:
+        """Whether the action applies to the case now, read from the case page's rows (its
+        clocks and information requests prefetched) without building the form: the page
+        lists the actions and builds a form only when it is opened (issue 22 item 3)."""
+        return case.state in cls.states
+
     def applies(self) -> bool:
-        return self.case.state in self.states
+        return self.offered(self.case, self.program)
 
     @property
     def expected(self) -> int:
@@ -444,9 +451,14 @@ class ClockChoiceMixin:
             for pk, c in self.clocks.items()
         ]
 
-    def applies(self) -> bool:
-        form: Any = self
-        return bool(self.clocks) and form.case.state in form.states
+    @classmethod
+    def offered(cls, case: Case, program: Program) -> bool:
+        form: Any = cls
+        return case.state in form.states and bool(cls.offered_clocks(case))
+
+    @classmethod
+    def offered_clocks(cls, case: Case) -> list[Clock]:
+        return _live_clocks(case, **cls.clock_filters)
 
 
 def _local(value: dt.datetime | None, program: Program) -> str:
@@ -493,9 +505,10 @@ class ReceiveInformationForm(ActionForm):
         ]
         self.fields["items"].initial = list(dict.fromkeys(asked)) if asked else []
 
-    def applies(self) -> bool:
-        return super().applies() and (
-            bool(self.case.missing) or self.case.state == S.AWAITING_INFORMATION
+    @classmethod
+    def offered(cls, case: Case, program: Program) -> bool:
+        return case.state in cls.states and (
+            bool(case.missing) or case.state == S.AWAITING_INFORMATION
         )
 
     def run(self) -> str:
@@ -527,6 +540,10 @@ class ExtendForm(ClockChoiceMixin, ActionForm):
         if upload:
             check_upload(upload)
         return upload
+
+    @classmethod
+    def offered_clocks(cls, case: Case) -> list[Clock]:
+        return [c for c in _live_clocks(case) if c.extension_rule]
 
     def setup(self) -> None:
         self.clock_choices()
@@ -765,8 +782,9 @@ class MilestoneForm(ActionForm):
     def setup(self) -> None:
         self.fields["milestone"].choices = list(self.program.pack.events.items())
 
-    def applies(self) -> bool:
-        return super().applies() and bool(self.program.pack.events)
+    @classmethod
+    def offered(cls, case: Case, program: Program) -> bool:
+        return case.state in cls.states and bool(program.pack.events)
 
     def run(self) -> str:
         d = self.cleaned_data
@@ -900,20 +918,21 @@ class EscalateForm(ActionForm):
     def setup(self) -> None:
         self.initial.setdefault("received_at", timezone.now().astimezone(self.program.tz))
 
-    def applies(self) -> bool:
+    @classmethod
+    def offered(cls, case: Case, program: Program) -> bool:
         """Offered where the pack has somewhere to go: the process's next level after a
         decision, or independent review when a binding deadline was missed (a Genex grievance
         has neither, so its page offers neither)."""
-        pack = self.program.pack
-        process = pack.process_for(self.case.kind, self.case.level)
-        if self.case.state in self.states and process is not None and process.next_level:
+        pack = program.pack
+        process = pack.process_for(case.kind, case.level)
+        if case.state in cls.states and process is not None and process.next_level:
             return True
         missed = any(
             c.state == ClockState.MISSED and c.binding and c.met_at is None
-            for c in self.case.clocks.all()
+            for c in case.clocks.all()
         )
         has_review = pack.process_for("external_review", None) is not None
-        return self.case.is_open and missed and has_review and self.case.kind != "external_review"
+        return case.is_open and missed and has_review and case.kind != "external_review"
 
     def run(self) -> str:
         d = self.cleaned_data
@@ -953,8 +972,15 @@ class AskConsentForm(ActionForm):
             for k, c in self.clocks.items()
         ]
 
-    def applies(self) -> bool:
-        return bool(self.clocks) and super().applies()
+    @classmethod
+    def offered(cls, case: Case, program: Program) -> bool:
+        # consent_clocks' rule, read from the prefetched clocks
+        return case.state in cls.states and any(
+            c.state in LIVE_CLOCK_STATES
+            and c.due_at is not None
+            and (c.extension_rule or {}).get("requires") == "written_consent"
+            for c in case.clocks.all()
+        )
 
     def clean_new_due_date(self) -> dt.date:
         day: dt.date = self.cleaned_data["new_due_date"]
@@ -994,8 +1020,9 @@ class CaseFileSentForm(ActionForm):
             (k, f"asked {_local(r.requested_at, self.program)}") for k, r in self.requests.items()
         ]
 
-    def applies(self) -> bool:
-        return bool(self.requests)
+    @classmethod
+    def offered(cls, case: Case, program: Program) -> bool:
+        return CaseFileRequest.objects.filter(case=case, fulfilled_at__isnull=True).exists()
 
     def run(self) -> str:
         case_file_fulfil(self.requests[self.cleaned_data["request"]], actor=self.user)
@@ -1013,7 +1040,8 @@ class NoteForm(ActionForm):
         help_text="Write @username to tell a colleague who may see this case.",
     )
 
-    def applies(self) -> bool:
+    @classmethod
+    def offered(cls, case: Case, program: Program) -> bool:
         return True  # a note may be added to a case in any state
 
     def run(self) -> str:
@@ -1039,8 +1067,9 @@ class ReturnToAnalystForm(ActionForm):
         help_text="The analyst is told; you are taken off the case until it is assigned again.",
     )
 
-    def applies(self) -> bool:
-        return super().applies() and self.case.reviewer_id is not None
+    @classmethod
+    def offered(cls, case: Case, program: Program) -> bool:
+        return case.state in cls.states and case.reviewer_id is not None
 
     def run(self) -> str:
         case = sv.case_return_to_analyst(

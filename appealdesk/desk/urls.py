@@ -48,6 +48,7 @@ urlpatterns = [
         documents.document_page,
         name="document_page",
     ),
+    path("cases/<str:number>/actions/<slug:action>/", cases.action_form, name="action_form"),
     path("cases/<str:number>/rationale/", cases.rationale_fill, name="rationale_fill"),
     path("cases/<str:number>/packet/", letters.case_packet, name="case_packet"),
     path("cases/<str:number>/letters/", letters.letter_create, name="letter_create"),

@@ -163,7 +163,9 @@ def test_dismiss_reopen_and_escalate_to_a_linked_case(client, staff, receive):
     assert late.disposition == "reject"
     client.force_login(staff["bob"])
     page = client.get(f"/desk/cases/{late.number}/").content.decode()
-    assert "untimely" in page
+    assert 'id="action-dismiss"' in page  # offered; its form is fetched when opened
+    form = client.get(f"/desk/cases/{late.number}/actions/dismiss/").content.decode()
+    assert '<option value="untimely" selected>' in form  # the assessment's reason, preset
     assert act(client, late, "dismiss", reason="untimely").status_code == 302
     assert Case.objects.get(pk=late.pk).state == "dismissed"
     assert act(client, late, "reopen", reason="postmark found in time").status_code == 302

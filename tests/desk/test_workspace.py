@@ -149,7 +149,7 @@ def test_rationale_templates_are_versioned_and_fill_the_rationale(client, staff,
 
     case = assigned(appeal, staff)
     client.force_login(staff["carol"])
-    page = client.get(f"/desk/cases/{case.number}/").content.decode()
+    page = client.get(f"/desk/cases/{case.number}/actions/decide/").content.decode()
     latest = RationaleTemplate.objects.get(version=2)
     assert f'<option value="{latest.pk}">upheld: once a year (v2)</option>' in page
     filled = client.get(

@@ -72,3 +72,22 @@ def test_without_an_account_one_provider_party_per_npi(staff):
     # without an NPI a name does not tell two providers apart: a new party each time
     take_in(staff, provider_name="Olympia Clinic", subscriber_id="W2")
     assert Party.objects.filter(role="provider").count() == 2
+
+
+def test_a_provider_on_the_case_costs_the_case_page_no_query(staff, dr_ng):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    take_in(staff, subscriber_id="W1")
+    take_in(staff, provider_name="Lee Ng MD", provider_npi="1234567893", subscriber_id="W2")
+    plain, linked = Case.objects.order_by("pk")
+    desk = Client()
+    desk.force_login(staff["bob"])
+    counts = []
+    for case in (plain, linked):
+        desk.get(f"/desk/cases/{case.number}/")
+        with CaptureQueriesContext(connection) as seen:
+            page = desk.get(f"/desk/cases/{case.number}/").content.decode()
+        counts.append(len(seen))
+    assert "sees this case on the provider portal" in page
+    assert counts[0] == counts[1]

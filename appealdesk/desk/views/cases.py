@@ -4,9 +4,11 @@ event log, and the actions, each a form that calls one service."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -40,9 +42,16 @@ from appealdesk.desk.views.sending import send_panel
 
 # the clock states whose time can pass unmet (a paused clock's due time is not counting)
 MISSABLE = (ClockState.RUNNING, ClockState.EXTENDED, ClockState.MISSED)
-CASE_PAGE = Case.objects.select_related(
-    "member", "representative", "provider", "team", "owner", "reviewer", "decided_by", "pack"
-).prefetch_related("clocks", "documents", "information_requests")
+CASE_PAGE = (
+    Case.objects.select_related(
+        "member", "representative", "provider", "team", "owner", "reviewer", "decided_by", "pack"
+    )
+    .prefetch_related("clocks", "documents", "information_requests")
+    # whether the provider sees the case on the portal (issue 18 item 7), in the same query
+    .annotate(
+        provider_on_portal=Exists(PortalAccount.objects.filter(party_id=OuterRef("provider_id")))
+    )
+)
 
 
 @require_GET
@@ -78,17 +87,11 @@ def _render(
             }
             for c in clocks
         ]
-        forms = []
-        for name, form_class in ACTION_FORMS.items():
-            if not roles.may(request.user, name):
-                continue
-            form = bound if bound is not None and bound.action == name else None
-            form = form or form_class(case=case, user=request.user)
-            if form is bound or (form.applies() and _may_take(request.user, name, case)):
-                forms.append(form)
+        opened = bound.action if bound is not None else request.GET.get("action")
+        actions = _actions(request.user, case, program, bound, opened)
         # the note form sits with the notes, not among the actions
-        note_form = next((f for f in forms if f.action == "note"), None)
-        forms = [f for f in forms if f is not note_form]
+        note_form = next((a.form for a in actions if a.action == "note"), None)
+        actions = [a for a in actions if a.action != "note"]
         timeline = case_timeline(case)
         linked = list(
             roles.visible_cases(request.user)
@@ -120,19 +123,70 @@ def _render(
             "information_requests": list(case.information_requests.all()),
             "extensions": extensions,
             "linked": linked,
-            "forms": forms,
-            "open_form": bound.action if bound is not None else request.GET.get("action"),
+            "actions": actions,
+            "open_form": opened,
             "can_upload": roles.may(request.user, "upload"),
             "stale": status_code == 409,
             "looks": _looks(request.user, case),
             "tz": program.pack.time_zone,
             **portal_requests(case),
             **letters_panel(request, case),
+            # the latest "send decision" of the case: one query, whatever its state (the page's
+            # queries stay the same for every case: tests/desk/test_queries.py)
             "send": send_panel(case),
-            "provider_on_portal": case.provider_id is not None
-            and PortalAccount.objects.filter(party_id=case.provider_id).exists(),
         }
         return render(request, "desk/case.html", context, status=status_code)
+
+
+@dataclass(frozen=True)
+class Action:
+    """An action of the case page: its form built only when it is open (a refused one, or
+    `?action=`), else fetched when the user opens it (htmx, `action_form`)."""
+
+    action: str
+    title: str
+    form: ActionForm | None
+
+
+def _actions(
+    user: Any, case: Case, program: Any, bound: ActionForm | None, opened: str | None
+) -> list[Action]:
+    found = []
+    for name, form_class in ACTION_FORMS.items():
+        if not roles.may(user, name):
+            continue
+        if bound is not None and bound.action == name:
+            found.append(Action(name, form_class.title, bound))
+            continue
+        if not (form_class.offered(case, program) and _may_take(user, name, case)):
+            continue
+        built = name in (opened, "note")  # the note form is always on the page
+        form = form_class(case=case, user=user) if built else None
+        found.append(Action(name, form_class.title, form))
+    return found
+
+
+@require_GET
+def action_form(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """One action's form, for the case page's action the user opened (htmx). `version` is the
+    case version the page showed: a form opened later still refuses a stale edit."""
+    form_class = ACTION_FORMS.get(action)
+    if form_class is None:
+        return render(request, "404.html", status=404)
+    case = case_for(request, number, what=f"action form {action}", queryset=CASE_PAGE)
+    if not roles.may(request.user, action) or not _may_take(request.user, action, case):
+        return HttpResponseForbidden(f"You may not {action.replace('_', ' ')} this case.")
+    program = packs.program_of(case.pack_id)
+    with timezone.override(program.tz):
+        version = roles.as_int(request.GET.get("version"))
+        initial = {"version": version} if version is not None else {}
+        form = form_class(case=case, user=request.user, initial=initial)
+        if not form.applies():
+            return HttpResponse(
+                f'<p class="alert warning">{form.title} does not apply to this case any more: '
+                "reload it.</p>"
+            )
+        return render(request, "desk/_action_form.html", {"case": case, "form": form})
 
 
 def _workspace(user: Any, case: Case, program: Any) -> dict[str, Any] | None:

@@ -19,8 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.desk import case_sample, desk_user, get, queries_of, sql_ms  # noqa: E402  (sets Django up)
-from django.test import Client  # noqa: E402
+from django.test import Client
+
+from bench.desk import case_sample, desk_user, get, queries_of, sql_ms
 
 
 def profile(name: str, urls: list[str], client: Client, runs: int, top: int) -> None:

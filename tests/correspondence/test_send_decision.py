@@ -7,7 +7,6 @@ counts."""
 from __future__ import annotations
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -19,23 +18,6 @@ from appealdesk.cases.models import ClockState, Event, Notification, Party
 from appealdesk.cases.models import State as S
 from appealdesk.correspondence.models import JobStatus, Letter, LetterJob, LetterStatus
 from appealdesk.correspondence.send import decision_send, letter_job_run
-from tests.mailbox import Mailbox, free_port
-
-
-@pytest.fixture
-def refusing_smtp(settings):
-    """A mail server that refuses the member's address (550)."""
-    mailbox = Mailbox()
-    mailbox.refuse.add("pat.doe@example.org")
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.DEFAULT_FROM_EMAIL = "appeals@ump.example.org"
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    yield
-    controller.stop()
 
 
 def decided(case, staff):
@@ -100,8 +82,9 @@ def test_without_consent_the_letter_waits_to_be_printed(
 
 @pytest.mark.django_db
 def test_a_refused_email_fails_in_words_notifies_and_is_queued(
-    staff, appeal, refusing_smtp, django_capture_on_commit_callbacks
+    staff, appeal, smtp, django_capture_on_commit_callbacks
 ):
+    smtp.refuse.add("pat.doe@example.org")  # 550 for the member's address
     case = sv.case_assign(
         appeal, actor=staff["sam"], owner=staff["bob"], expected_version=appeal.version
     )

@@ -68,26 +68,35 @@ def _decided(page, reason: str = "The plan pays this code at the network rate.")
     expect(page.locator(".messages")).to_contain_text("Decision recorded: upheld.")
 
 
-def _send(page) -> None:
-    section = page.locator("#send-decision")
-    section.get_by_role("button", name="Send the decision").click()
-    # the progress partial replaces itself every second until the letter went out or failed
-    expect(page.locator("#send-progress ol.steps")).to_be_visible()
-
-
-def test_the_decision_sent_in_one_action(page_as, desk):
+def _decision_sent(page_as, desk, *, name: str, subscriber_id: str, email: str):
+    """A member who agreed to e-mail: taken in, assigned, decided, and "Send the decision"
+    pressed by sam. The page (progress shown) and the case number."""
     number = _taken_in(
         page_as,
         desk,
-        name="Omar Onestep",
-        subscriber_id="W7300001",
-        member_email="omar.onestep@example.org",
+        name=name,
+        subscriber_id=subscriber_id,
+        member_email=email,
         member_email_consent="on",
     )
     page = page_as("sam")
     _assigned(page, desk, number)
     _decided(page)
-    _send(page)
+    section = page.locator("#send-decision")
+    section.get_by_role("button", name="Send the decision").click()
+    # the progress partial replaces itself every second until the letter went out or failed
+    expect(page.locator("#send-progress ol.steps")).to_be_visible()
+    return page, number
+
+
+def test_the_decision_sent_in_one_action(page_as, desk):
+    page, number = _decision_sent(
+        page_as,
+        desk,
+        name="Omar Onestep",
+        subscriber_id="W7300001",
+        email="omar.onestep@example.org",
+    )
     expect(page.locator("#send-words")).to_contain_text(
         "E-mailed to omar.onestep@example.org; the written notice is recorded.",
         timeout=SENT_WITHIN_MS,
@@ -105,18 +114,13 @@ def test_the_decision_sent_in_one_action(page_as, desk):
 
 def test_a_refused_email_lands_in_the_letters_queue(page_as, desk):
     desk.mailbox.refuse.add("bounce.refused@example.org")
-    number = _taken_in(
+    page, number = _decision_sent(
         page_as,
         desk,
         name="Rhea Refused",
         subscriber_id="W7300002",
-        member_email="bounce.refused@example.org",
-        member_email_consent="on",
+        email="bounce.refused@example.org",
     )
-    page = page_as("sam")
-    _assigned(page, desk, number)
-    _decided(page)
-    _send(page)
     expect(page.locator("#send-words")).to_contain_text(
         "could not be sent: the mail server refused the address", timeout=SENT_WITHIN_MS
     )

@@ -257,6 +257,10 @@ def bench_case_page(client: Client, n: int, rounds: int) -> None:
         f"{page_p50:.2f} / {floor_p50:.2f} ms = {page_p50 / floor_p50:.1f}x "
         f"(all the page's statements {in_sql:.2f} ms; the rest is Python: ORM, forms, template)"
     )
+    # issue 22's target: the page within ten times all its SQL
+    ratio = page_p50 / in_sql if in_sql else float("inf")
+    verdict = "met" if ratio <= 10 else "NOT MET"
+    print(f"    ratio case page / all its SQL: {ratio:.1f}x (target <= 10x: {verdict})")
 
 
 def bench_search(client: Client, runs: int) -> None:

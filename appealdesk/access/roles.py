@@ -65,6 +65,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "mailroom": frozenset({INTAKE, ANALYST, SUPERVISOR}),
     # e-mail kept in the outbox while no mail server is configured (letters to members)
     "outbox": frozenset({SUPERVISOR}),
+    # the letters whose e-mail failed, and those waiting to be printed (issue 18, item 5)
+    "letter_queue": frozenset({SUPERVISOR}),
     "administer": frozenset({ADMINISTRATOR}),
 }
 

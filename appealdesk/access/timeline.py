@@ -33,6 +33,8 @@ TITLES = {
     "letter.sent": "Letter e-mailed",
     "letter.send_failed": "Letter e-mail failed",
     "letter.mailed": "Letter recorded as mailed",
+    "letter.send_decision_requested": "Decision letter asked to be made and sent",
+    "letter.generate_failed": "Letter could not be made",
 }
 HIDDEN = {"clocks", "proposal", "request", "assessment", "mention_ids", "binding"}
 

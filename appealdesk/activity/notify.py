@@ -25,6 +25,7 @@ KINDS = {
     "consent.given": "the member agreed to more time",
     "consent.refused": "the member did not agree to more time",
     "letter.send_failed": "a letter could not be e-mailed",
+    "letter.generate_failed": "a letter could not be made",
     "case.reopened": "case reopened",
     "case.note_added": "you were mentioned in a note",
     "case.returned": "returned to you by the reviewer",
@@ -110,6 +111,15 @@ def _failed(f: Facts) -> list[tuple[int | None, str]]:
     return [(f.owner, text), (f.supervisor, text)]
 
 
+def _not_made(f: Facts) -> list[tuple[int | None, str]]:
+    kind = str(f.after.get("kind") or "a").replace("_", " ")
+    text = (
+        f"The {kind} letter of case {f.number} could not be made: {_short(f.event.reason, 160)}."
+        " Fix it and send it again."
+    )
+    return [(f.owner, text), (f.supervisor, text)]
+
+
 def _reopened(f: Facts) -> list[tuple[int | None, str]]:
     text = f"{f.by} reopened case {f.number}: “{_short(f.event.reason)}”"
     return [(f.owner, text), (f.reviewer, text)]
@@ -132,6 +142,7 @@ TOLD: dict[str, Callable[[Facts], list[tuple[int | None, str]]]] = {
     "consent.given": _consent,
     "consent.refused": _consent,
     "letter.send_failed": _failed,
+    "letter.generate_failed": _not_made,
     "case.reopened": _reopened,
     "case.note_added": _mentioned,
     "case.returned": _returned,

@@ -163,12 +163,17 @@ class Party(models.Model):
     # the language letters are written in: '' English (or not known), 'es' Spanish (issue 18
     # item 9); set from the portal's language choice or at intake
     language = models.CharField(max_length=8, blank=True, choices=LANGUAGES, default="")
+    # a provider's National Provider Identifier (check digit verified at intake) and fax: the
+    # NPI links a case taken in at the desk to the provider's portal account (issue 18 item 7)
+    npi = models.CharField(max_length=10, blank=True, default="")
+    fax = models.CharField(max_length=40, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name_plural = "parties"
         indexes = [
             models.Index(fields=["name"]),
+            models.Index(fields=["npi"], name="cases_party_npi", condition=~models.Q(npi="")),
             models.Index(fields=["birth_date"], name="cases_party_birth_date"),
         ]
 

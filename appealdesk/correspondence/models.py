@@ -123,3 +123,67 @@ class Letter(models.Model):
     @property
     def kind_label(self) -> str:
         return KIND_LABELS.get(self.kind, self.kind)
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued"  # asked for; the task worker renders it
+    RENDERING = "rendering"  # claimed by a worker: the PDF is being made
+    DONE = "done"  # the letter exists; its own status says how it went out
+    FAILED = "failed"  # the letter could not be made (the error says why)
+
+
+class LetterJob(models.Model):
+    """One "send decision" (issue 18, item 5): the decision letter made by the task worker,
+    then e-mailed (the addressee agreed to e-mail) or left in the print queue. The desk polls it
+    to show progress while the PDF renders; once the letter exists, the letter's status tells
+    the rest (queued, sent, failed, mailed)."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="letter_jobs")
+    kind = models.CharField(max_length=40, choices=KIND_CHOICES)
+    note = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    letter = models.ForeignKey(
+        Letter, null=True, blank=True, on_delete=models.PROTECT, related_name="jobs"
+    )
+    error = models.TextField(blank=True)
+    requested_at = models.DateTimeField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "requested_at"], name="letterjob_case")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} letter job {self.pk} ({self.status})"
+
+
+class RationaleTemplate(models.Model):
+    """One version of a rationale macro (issue 18, item 4): text a reviewer starts her decision's
+    rationale from, per program and outcome, with names filled in from the case
+    (`correspondence.rationales`). Versioned like letter templates: a save is a new row, the
+    active one is the latest version of its (program, outcome, name)."""
+
+    program = models.CharField(max_length=40)
+    outcome = models.CharField(max_length=40)
+    name = models.CharField(max_length=100, help_text="what the reviewer picks, e.g. 'not covered'")
+    version = models.PositiveIntegerField()
+    text = models.TextField(help_text="a Django template: {{ member }}, {{ service }}, …")
+    note = models.TextField(help_text="what changed in this version, and why")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["program", "outcome", "name", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "outcome", "name", "version"],
+                name="one_rationale_template_version",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} {self.outcome} {self.name!r} v{self.version}"

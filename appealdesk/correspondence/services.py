@@ -24,7 +24,13 @@ from appealdesk.cases.documents import document_store, files_undone_on_error
 from appealdesk.cases.errors import InvalidInput, InvalidTransition, Refused
 from appealdesk.cases.models import Case
 from appealdesk.cases.models import State as S
-from appealdesk.correspondence.models import KIND_LABELS, Letter, LetterStatus
+from appealdesk.correspondence.models import (
+    KIND_LABELS,
+    JobStatus,
+    Letter,
+    LetterJob,
+    LetterStatus,
+)
 from appealdesk.correspondence.render import letter_draft, pdf_of
 
 log = logging.getLogger(__name__)
@@ -46,10 +52,13 @@ def letter_generate(
     note: str = "",
     expected_version: int | None = None,
     now: dt.datetime | None = None,
+    job_id: int | None = None,
 ) -> Letter:
     """Render the letter from the active template version, store its PDF (immutable, by
     SHA-256) as a document of the case, and write `letter.generated`. The PDF is made outside
-    the transaction; the case must still be the version it was made from when it is stored."""
+    the transaction; the case must still be the version it was made from when it is stored.
+    `job_id`: the "send decision" job this letter finishes, marked done in the same
+    transaction (`correspondence.send`)."""
     now = now or timezone.now()
     if kind not in KIND_LABELS:
         raise InvalidInput(f"kind must be one of {', '.join(KIND_LABELS)}", field="kind")
@@ -82,6 +91,10 @@ def letter_generate(
             rendered_at=now,
             rendered_by=actor if getattr(actor, "pk", None) else None,
         )
+        if job_id is not None:
+            LetterJob.objects.filter(pk=job_id).update(
+                status=JobStatus.DONE, letter=letter, finished_at=now
+            )
         sv._event(
             case,
             "letter.generated",
@@ -101,10 +114,14 @@ def letter_generate(
     return letter
 
 
-def letter_send(letter: Letter, *, actor: Any, now: dt.datetime | None = None) -> Letter:
+def letter_send(
+    letter: Letter, *, actor: Any, now: dt.datetime | None = None, enqueue: bool = True
+) -> Letter:
     """Ask for the letter to be e-mailed (the PDF attached) to its addressee, who must have an
     e-mail address on file and have agreed to receive letters by e-mail. The task queue sends
-    it after this commits; the send, and the notice it gives, are recorded then."""
+    it after this commits; the send, and the notice it gives, are recorded then. A caller
+    already in the task worker (`correspondence.send`) passes `enqueue=False` and delivers it
+    itself with `letter_deliver`."""
     from appealdesk.correspondence.tasks import deliver_letter
 
     now = now or timezone.now()
@@ -132,7 +149,8 @@ def letter_send(letter: Letter, *, actor: Any, now: dt.datetime | None = None) -
             at=now,
             after={"letter": letter.pk, "kind": letter.kind, "to": address},
         )
-        transaction.on_commit(lambda: deliver_letter.enqueue(letter.pk), robust=True)
+        if enqueue:
+            transaction.on_commit(lambda: deliver_letter.enqueue(letter.pk), robust=True)
     letter.refresh_from_db()
     return letter
 

@@ -11,6 +11,7 @@ from appealdesk.desk.mailroom_reads import waiting_count
 from appealdesk.desk.middleware import mfa_pending
 
 SECTIONS = {"worklist": "worklist", "intake": "intake", "dashboard": "dashboard"}
+SECTIONS |= {"letter_queue": "letters"}
 SECTIONS |= {name: "outbox" for name in ("outbox", "outbox_message")}
 SECTIONS |= {name: "mailroom" for name in ("mailroom", "mailroom_item", "mailroom_upload")}
 REPORT_PAGES = {
@@ -22,6 +23,7 @@ REPORT_PAGES = {
     "report_cases",
 }
 ADMIN_PAGES = {"packs", "pack", "calendar", "people", "letter_templates", "letter_template"}
+ADMIN_PAGES |= {"rationale_templates"}
 
 
 def desk(request: HttpRequest) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from appealdesk.access import roles
@@ -39,6 +40,7 @@ from appealdesk.cases.ranges import (
     instant_within_range,
 )
 from appealdesk.policy.assess import Program
+from appealdesk.policy.identifiers import npi_valid
 
 REQUESTED = [
     ("", "(as the pack classifies it)"),
@@ -237,6 +239,17 @@ class IntakeForm(forms.Form):
     authorization = forms.FileField(
         label="Representative's authorization (PDF or image)", required=False
     )
+    # the treating or requesting provider (issue 18, item 7): found by NPI, a request filed
+    # for a provider with a portal account shows on their portal
+    provider_name = forms.CharField(label="Provider name", required=False, max_length=200)
+    provider_npi = forms.CharField(
+        label="NPI",
+        required=False,
+        max_length=20,  # spaces allowed as typed; the 10 digits are checked
+        help_text="10 digits; links the request to the provider's portal account",
+    )
+    provider_phone = forms.CharField(label="Provider phone", required=False, max_length=40)
+    provider_fax = forms.CharField(label="Provider fax", required=False, max_length=40)
     documents = MultipleFileField(label="Documents (PDF or images)", required=False)
 
     override_requested = forms.ChoiceField(label="Take it as", choices=REQUESTED, required=False)
@@ -289,6 +302,17 @@ class IntakeForm(forms.Form):
             self.add_error("member_name", "the chosen member is not known: search again")
         elif not data.get("member") and not data.get("member_name"):
             self.add_error("member_name", "choose a member from the search, or type a new one")
+        npi = "".join((data.get("provider_npi") or "").split())
+        data["provider_npi"] = npi
+        if npi and not npi_valid(npi):
+            self.add_error(
+                "provider_npi",
+                "an NPI is 10 digits and its last is a check digit: this one is not valid "
+                "(check for a typing error)",
+            )
+        provider_details = npi or data.get("provider_phone") or data.get("provider_fax")
+        if provider_details and not data.get("provider_name"):
+            self.add_error("provider_name", "name the provider whose NPI, phone or fax is given")
         # uploads are checked before anything is stored (type by content, size)
         for name in ("authorization", "documents"):
             uploads = data.get(name) or []
@@ -388,8 +412,15 @@ class ActionForm(forms.Form):
     def setup(self) -> None:
         """Choices that depend on the case."""
 
+    @classmethod
+    def offered(cls, case: Case, program: Program) -> bool:
+        """Whether the action applies to the case now, read from the case page's rows (its
+        clocks and information requests prefetched) without building the form: the page
+        lists the actions and builds a form only when it is opened (issue 22 item 3)."""
+        return case.state in cls.states
+
     def applies(self) -> bool:
-        return self.case.state in self.states
+        return self.offered(self.case, self.program)
 
     @property
     def expected(self) -> int:
@@ -420,9 +451,14 @@ class ClockChoiceMixin:
             for pk, c in self.clocks.items()
         ]
 
-    def applies(self) -> bool:
-        form: Any = self
-        return bool(self.clocks) and form.case.state in form.states
+    @classmethod
+    def offered(cls, case: Case, program: Program) -> bool:
+        form: Any = cls
+        return case.state in form.states and bool(cls.offered_clocks(case))
+
+    @classmethod
+    def offered_clocks(cls, case: Case) -> list[Clock]:
+        return _live_clocks(case, **cls.clock_filters)
 
 
 def _local(value: dt.datetime | None, program: Program) -> str:
@@ -469,9 +505,10 @@ class ReceiveInformationForm(ActionForm):
         ]
         self.fields["items"].initial = list(dict.fromkeys(asked)) if asked else []
 
-    def applies(self) -> bool:
-        return super().applies() and (
-            bool(self.case.missing) or self.case.state == S.AWAITING_INFORMATION
+    @classmethod
+    def offered(cls, case: Case, program: Program) -> bool:
+        return case.state in cls.states and (
+            bool(case.missing) or case.state == S.AWAITING_INFORMATION
         )
 
     def run(self) -> str:
@@ -503,6 +540,10 @@ class ExtendForm(ClockChoiceMixin, ActionForm):
         if upload:
             check_upload(upload)
         return upload
+
+    @classmethod
+    def offered_clocks(cls, case: Case) -> list[Clock]:
+        return [c for c in _live_clocks(case) if c.extension_rule]
 
     def setup(self) -> None:
         self.clock_choices()
@@ -628,9 +669,64 @@ class DecideForm(ActionForm):
     letter_date = forms.DateField(
         required=False, widget=DateInput(), validators=[date_within_range]
     )
-    reason = forms.CharField(
-        label="Rationale", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    rationale_template = forms.ChoiceField(
+        label="Start from a rationale template",
+        required=False,
+        help_text="fills the rationale below for this case; edit it before recording",
     )
+    reason = forms.CharField(
+        label="Rationale",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="goes into the decision letter as the reason for the decision: write it for "
+        "the member",
+    )
+    decide_missing = forms.BooleanField(
+        label="Decide without the missing records",
+        required=False,
+    )
+
+    def setup(self) -> None:
+        from appealdesk.correspondence.rationales import rationales_active
+
+        # the required records still missing (SPEC 5.1: the pack's required items), by label
+        labels = dict(item_choices(self.program))
+        self.missing = [labels.get(m, m.replace("_", " ")) for m in self.case.missing or []]
+        if self.missing:
+            self.fields["decide_missing"].help_text = (
+                f"still missing: {', '.join(self.missing)}. Request them first, or tick this to "
+                "decide without them."
+            )
+        else:
+            del self.fields["decide_missing"]
+        self.rationales = {str(t.pk): t for t in rationales_active(self.case.program)}
+        if self.rationales:
+            field = self.fields["rationale_template"]
+            field.choices = [("", "—")] + [
+                (pk, f"{t.outcome.replace('_', ' ')}: {t.name} (v{t.version})")
+                for pk, t in self.rationales.items()
+            ]
+            # picking one fills the rationale (htmx): the textarea comes back filled
+            field.widget.attrs.update(
+                {
+                    "hx-get": reverse("desk:rationale_fill", args=[self.case.number]),
+                    "hx-target": "#id_decide-reason",
+                    "hx-swap": "outerHTML",
+                    "hx-trigger": "change",
+                }
+            )
+        else:
+            del self.fields["rationale_template"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.missing and not data.get("decide_missing"):
+            self.add_error(
+                "decide_missing",
+                f"Required records are missing: {', '.join(self.missing)}. Tick “Decide without "
+                "the missing records” to record the decision anyway, or request them first.",
+            )
+        return data
 
     def run(self) -> str:
         d = self.cleaned_data
@@ -686,8 +782,9 @@ class MilestoneForm(ActionForm):
     def setup(self) -> None:
         self.fields["milestone"].choices = list(self.program.pack.events.items())
 
-    def applies(self) -> bool:
-        return super().applies() and bool(self.program.pack.events)
+    @classmethod
+    def offered(cls, case: Case, program: Program) -> bool:
+        return case.state in cls.states and bool(program.pack.events)
 
     def run(self) -> str:
         d = self.cleaned_data
@@ -821,20 +918,21 @@ class EscalateForm(ActionForm):
     def setup(self) -> None:
         self.initial.setdefault("received_at", timezone.now().astimezone(self.program.tz))
 
-    def applies(self) -> bool:
+    @classmethod
+    def offered(cls, case: Case, program: Program) -> bool:
         """Offered where the pack has somewhere to go: the process's next level after a
         decision, or independent review when a binding deadline was missed (a Genex grievance
         has neither, so its page offers neither)."""
-        pack = self.program.pack
-        process = pack.process_for(self.case.kind, self.case.level)
-        if self.case.state in self.states and process is not None and process.next_level:
+        pack = program.pack
+        process = pack.process_for(case.kind, case.level)
+        if case.state in cls.states and process is not None and process.next_level:
             return True
         missed = any(
             c.state == ClockState.MISSED and c.binding and c.met_at is None
-            for c in self.case.clocks.all()
+            for c in case.clocks.all()
         )
         has_review = pack.process_for("external_review", None) is not None
-        return self.case.is_open and missed and has_review and self.case.kind != "external_review"
+        return case.is_open and missed and has_review and case.kind != "external_review"
 
     def run(self) -> str:
         d = self.cleaned_data
@@ -874,8 +972,15 @@ class AskConsentForm(ActionForm):
             for k, c in self.clocks.items()
         ]
 
-    def applies(self) -> bool:
-        return bool(self.clocks) and super().applies()
+    @classmethod
+    def offered(cls, case: Case, program: Program) -> bool:
+        # consent_clocks' rule, read from the prefetched clocks
+        return case.state in cls.states and any(
+            c.state in LIVE_CLOCK_STATES
+            and c.due_at is not None
+            and (c.extension_rule or {}).get("requires") == "written_consent"
+            for c in case.clocks.all()
+        )
 
     def clean_new_due_date(self) -> dt.date:
         day: dt.date = self.cleaned_data["new_due_date"]
@@ -915,8 +1020,9 @@ class CaseFileSentForm(ActionForm):
             (k, f"asked {_local(r.requested_at, self.program)}") for k, r in self.requests.items()
         ]
 
-    def applies(self) -> bool:
-        return bool(self.requests)
+    @classmethod
+    def offered(cls, case: Case, program: Program) -> bool:
+        return CaseFileRequest.objects.filter(case=case, fulfilled_at__isnull=True).exists()
 
     def run(self) -> str:
         case_file_fulfil(self.requests[self.cleaned_data["request"]], actor=self.user)
@@ -934,7 +1040,8 @@ class NoteForm(ActionForm):
         help_text="Write @username to tell a colleague who may see this case.",
     )
 
-    def applies(self) -> bool:
+    @classmethod
+    def offered(cls, case: Case, program: Program) -> bool:
         return True  # a note may be added to a case in any state
 
     def run(self) -> str:
@@ -960,8 +1067,9 @@ class ReturnToAnalystForm(ActionForm):
         help_text="The analyst is told; you are taken off the case until it is assigned again.",
     )
 
-    def applies(self) -> bool:
-        return super().applies() and self.case.reviewer_id is not None
+    @classmethod
+    def offered(cls, case: Case, program: Program) -> bool:
+        return case.state in cls.states and case.reviewer_id is not None
 
     def run(self) -> str:
         case = sv.case_return_to_analyst(

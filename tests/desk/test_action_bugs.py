@@ -29,8 +29,9 @@ def test_a_letter_link_on_a_failed_action_page_opens_the_preview(client, staff, 
 
 
 def receive_form(client, case):
-    page = client.get(f"/desk/cases/{case.number}/")
-    return next(f for f in page.context["forms"] if f.action == "receive_information")
+    # the form as the page builds it when it is opened (the list builds none until then)
+    page = client.get(f"/desk/cases/{case.number}/", {"action": "receive_information"})
+    return next(a.form for a in page.context["actions"] if a.action == "receive_information")
 
 
 def test_information_received_pre_ticks_what_was_requested(client, staff, receive):

@@ -46,7 +46,13 @@ def test_a_phone_appeal_worked_to_its_notice(client, staff, appeal):
     )
     client.force_login(staff["carol"])
     response = act(
-        client, appeal, "decide", outcome="upheld", action_taken="deny", reason="plan terms"
+        client,
+        appeal,
+        "decide",
+        outcome="upheld",
+        action_taken="deny",
+        reason="plan terms",
+        decide_missing="on",  # the fixture's appeal lacks required records: confirmed
     )
     assert response.status_code == 302, response.content.decode()[-3000:]
     client.force_login(staff["bob"])
@@ -157,7 +163,9 @@ def test_dismiss_reopen_and_escalate_to_a_linked_case(client, staff, receive):
     assert late.disposition == "reject"
     client.force_login(staff["bob"])
     page = client.get(f"/desk/cases/{late.number}/").content.decode()
-    assert "untimely" in page
+    assert 'id="action-dismiss"' in page  # offered; its form is fetched when opened
+    form = client.get(f"/desk/cases/{late.number}/actions/dismiss/").content.decode()
+    assert '<option value="untimely" selected>' in form  # the assessment's reason, preset
     assert act(client, late, "dismiss", reason="untimely").status_code == 302
     assert Case.objects.get(pk=late.pk).state == "dismissed"
     assert act(client, late, "reopen", reason="postmark found in time").status_code == 302

@@ -103,6 +103,8 @@ def test_phone_appeal_from_intake_to_written_decision_notice(page_as, desk):
     panel.get_by_label("upheld", exact=True).check()
     panel.locator("#id_decide-action_taken").select_option("deny")
     panel.locator("#id_decide-reason").fill("The plan pays this code at the network rate.")
+    # taken in without every required record: the form asks to confirm (issue 18 item 4)
+    panel.locator("#id_decide-decide_missing").check()
     panel.get_by_role("button", name="Record the decision").click()
     expect(page.locator(".messages")).to_contain_text("Decision recorded: upheld.")
     expect(page.locator("h1 .badge").last).to_have_text("decided")

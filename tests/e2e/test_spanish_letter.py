@@ -47,6 +47,8 @@ def test_a_spanish_speaking_members_decision_letter(page_as, desk):
     panel.get_by_label("upheld", exact=True).check()
     panel.locator("#id_decide-action_taken").select_option("deny")
     panel.locator("#id_decide-reason").fill("El plan paga este código a la tarifa de la red.")
+    # taken in without every required record: the form asks to confirm (issue 18 item 4)
+    panel.locator("#id_decide-decide_missing").check()
     panel.get_by_role("button", name="Record the decision").click()
     expect(page.locator(".messages")).to_contain_text("Decision recorded: upheld.")
 

@@ -4,9 +4,11 @@ event log, and the actions, each a form that calls one service."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,6 +18,7 @@ from appealdesk.access import roles
 from appealdesk.access.log import case_for, log_reads, looks_at_case
 from appealdesk.access.models import AccessLog
 from appealdesk.access.timeline import describe
+from appealdesk.accounts.models import PortalAccount
 from appealdesk.activity.selectors import mark_read
 from appealdesk.cases import packs
 from appealdesk.cases import services as sv
@@ -30,15 +33,25 @@ from appealdesk.cases.models import (
     ExtensionConsentRequest,
 )
 from appealdesk.cases.selectors import case_search, case_timeline
-from appealdesk.desk.forms import ACTION_FORMS, ActionForm
+from appealdesk.correspondence.rationales import rationale_fill as rationale_fill_text
+from appealdesk.desk.forms import ACTION_FORMS, ActionForm, DecideForm, item_choices
 from appealdesk.desk.timeleft import of_clock, status, target_missed
+from appealdesk.desk.views.documents import SHOWN_AS_IS, VIEWABLE, document_inline
 from appealdesk.desk.views.letters import letters_panel
+from appealdesk.desk.views.sending import send_panel
 
 # the clock states whose time can pass unmet (a paused clock's due time is not counting)
 MISSABLE = (ClockState.RUNNING, ClockState.EXTENDED, ClockState.MISSED)
-CASE_PAGE = Case.objects.select_related(
-    "member", "representative", "provider", "team", "owner", "reviewer", "decided_by", "pack"
-).prefetch_related("clocks", "documents", "information_requests")
+CASE_PAGE = (
+    Case.objects.select_related(
+        "member", "representative", "provider", "team", "owner", "reviewer", "decided_by", "pack"
+    )
+    .prefetch_related("clocks", "documents", "information_requests")
+    # whether the provider sees the case on the portal (issue 18 item 7), in the same query
+    .annotate(
+        provider_on_portal=Exists(PortalAccount.objects.filter(party_id=OuterRef("provider_id")))
+    )
+)
 
 
 @require_GET
@@ -74,17 +87,11 @@ def _render(
             }
             for c in clocks
         ]
-        forms = []
-        for name, form_class in ACTION_FORMS.items():
-            if not roles.may(request.user, name):
-                continue
-            form = bound if bound is not None and bound.action == name else None
-            form = form or form_class(case=case, user=request.user)
-            if form is bound or (form.applies() and _may_take(request.user, name, case)):
-                forms.append(form)
+        opened = bound.action if bound is not None else request.GET.get("action")
+        actions = _actions(request.user, case, program, bound, opened)
         # the note form sits with the notes, not among the actions
-        note_form = next((f for f in forms if f.action == "note"), None)
-        forms = [f for f in forms if f is not note_form]
+        note_form = next((a.form for a in actions if a.action == "note"), None)
+        actions = [a for a in actions if a.action != "note"]
         timeline = case_timeline(case)
         linked = list(
             roles.visible_cases(request.user)
@@ -93,6 +100,7 @@ def _render(
             .only("number", "kind", "level", "state", "outcome", "received_at")
             .order_by("received_at", "pk")
         )
+        documents = list(case.documents.all())
         extensions = list(
             Extension.objects.filter(clock__case=case)
             .select_related("clock", "by")
@@ -107,20 +115,97 @@ def _render(
             "events": [describe(e) for e in timeline],
             "notes": [describe(e) for e in timeline if e.action in sv.INTERNAL_ACTIONS],
             "note_form": note_form,
-            "documents": list(case.documents.all()),
+            "documents": documents,
+            "viewable": VIEWABLE,
+            "shown_as_is": SHOWN_AS_IS,
+            "viewing": next((d for d in documents if str(d.pk) == request.GET.get("view")), None),
+            "workspace": _workspace(request.user, case, program),
             "information_requests": list(case.information_requests.all()),
             "extensions": extensions,
             "linked": linked,
-            "forms": forms,
-            "open_form": bound.action if bound is not None else request.GET.get("action"),
+            "actions": actions,
+            "open_form": opened,
             "can_upload": roles.may(request.user, "upload"),
             "stale": status_code == 409,
             "looks": _looks(request.user, case),
             "tz": program.pack.time_zone,
             **portal_requests(case),
             **letters_panel(request, case),
+            # the latest "send decision" of the case: one query, whatever its state (the page's
+            # queries stay the same for every case: tests/desk/test_queries.py)
+            "send": send_panel(case),
         }
         return render(request, "desk/case.html", context, status=status_code)
+
+
+@dataclass(frozen=True)
+class Action:
+    """An action of the case page: its form built only when it is open (a refused one, or
+    `?action=`), else fetched when the user opens it (htmx, `action_form`)."""
+
+    action: str
+    title: str
+    form: ActionForm | None
+
+
+def _actions(
+    user: Any, case: Case, program: Any, bound: ActionForm | None, opened: str | None
+) -> list[Action]:
+    found = []
+    for name, form_class in ACTION_FORMS.items():
+        if not roles.may(user, name):
+            continue
+        if bound is not None and bound.action == name:
+            found.append(Action(name, form_class.title, bound))
+            continue
+        if not (form_class.offered(case, program) and _may_take(user, name, case)):
+            continue
+        built = name in (opened, "note")  # the note form is always on the page
+        form = form_class(case=case, user=user) if built else None
+        found.append(Action(name, form_class.title, form))
+    return found
+
+
+@require_GET
+def action_form(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """One action's form, for the case page's action the user opened (htmx). `version` is the
+    case version the page showed: a form opened later still refuses a stale edit."""
+    form_class = ACTION_FORMS.get(action)
+    if form_class is None:
+        return render(request, "404.html", status=404)
+    case = case_for(request, number, what=f"action form {action}", queryset=CASE_PAGE)
+    if not roles.may(request.user, action) or not _may_take(request.user, action, case):
+        return HttpResponseForbidden(f"You may not {action.replace('_', ' ')} this case.")
+    program = packs.program_of(case.pack_id)
+    with timezone.override(program.tz):
+        version = roles.as_int(request.GET.get("version"))
+        initial = {"version": version} if version is not None else {}
+        form = form_class(case=case, user=request.user, initial=initial)
+        if not form.applies():
+            return HttpResponse(
+                f'<p class="alert warning">{form.title} does not apply to this case any more: '
+                "reload it.</p>"
+            )
+        return render(request, "desk/_action_form.html", {"case": case, "form": form})
+
+
+def _workspace(user: Any, case: Case, program: Any) -> dict[str, Any] | None:
+    """The reviewer's workspace (issue 18, item 4): for whoever may decide the case now, what
+    is still missing and what was asked for and has not come (read from the prefetched rows)."""
+    if case.state not in DecideForm.states or not roles.may(user, "decide"):
+        return None
+    if not roles.may_decide(user, case):
+        return None
+    labels = dict(item_choices(program))
+    return {
+        "missing": [labels.get(m, m.replace("_", " ")) for m in case.missing or []],
+        "waiting": [
+            item
+            for r in case.information_requests.all()
+            if r.received_at is None
+            for item in r.items
+        ],
+    }
 
 
 def _header_badges(case: Case, clocks: list[Clock], now: dt.datetime) -> dict[str, Any]:
@@ -242,11 +327,13 @@ def case_upload(request: HttpRequest, number: str) -> HttpResponse:
 
 @require_GET
 def document_download(request: HttpRequest, number: str, document_id: int) -> HttpResponse:
-    case = case_for(request, number, what="document")
+    """A document downloaded, or with `?inline=1` shown on the case page (sandboxed)."""
+    inline = request.GET.get("inline") == "1"
+    case = case_for(request, number, what="document viewed" if inline else "document")
     document = case.documents.filter(pk=document_id).first()
     if document is None:
         return render(request, "404.html", status=404)
-    return document_response(document)
+    return document_inline(request, case, document) if inline else document_response(document)
 
 
 @require_GET
@@ -261,3 +348,17 @@ def search(request: HttpRequest) -> HttpResponse:
         (c, status(c.next_due_at, c.next_at_risk_at, now) if c.is_open else None) for c in results
     ]
     return render(request, "desk/search.html", {"q": query, "rows": rows})
+
+
+@require_GET
+def rationale_fill(request: HttpRequest, number: str) -> HttpResponse:
+    """The decide form's rationale filled from the template picked (htmx): the textarea, with
+    the template's text for this case in it."""
+    case = case_for(request, number, what="rationale template", queryset=CASE_PAGE)
+    if not roles.may(request.user, "decide") or not roles.may_decide(request.user, case):
+        return HttpResponseForbidden("Deciding this case is not yours.")
+    form = DecideForm(case=case, user=request.user)
+    chosen = form.rationales.get(request.GET.get(f"{form.prefix}-rationale_template", ""))
+    text = rationale_fill_text(chosen, case) if chosen is not None else ""
+    form = DecideForm(case=case, user=request.user, initial={"reason": text})
+    return HttpResponse(str(form["reason"].as_widget()))

@@ -20,6 +20,7 @@ from appealdesk.access.log import log_members
 from appealdesk.cases.documents import document_store, files_undone_on_error
 from appealdesk.cases.errors import DomainError
 from appealdesk.cases.models import Authorization, Party
+from appealdesk.cases.providers import provider_for_intake
 from appealdesk.cases.services import case_receive, language_of, party_language_set
 from appealdesk.desk.forms import IntakeForm, member_party
 from appealdesk.desk.views import intake_mail as mail
@@ -151,11 +152,20 @@ def _receive(request: HttpRequest, form: IntakeForm, item: Any = None) -> Any:
             representative = Party.objects.create(
                 role="authorized_rep", name=d["representative_name"]
             )
+        provider = None
+        if d["provider_name"] or d["provider_npi"]:
+            provider = provider_for_intake(
+                name=d["provider_name"],
+                npi=d["provider_npi"],
+                phone=d["provider_phone"],
+                fax=d["provider_fax"],
+            ).party
         case = case_receive(
             request=mail.exact_receipt(form.request_dict(), item),
             actor=request.user,
             member=member,
             representative=representative,
+            provider=provider,
             summary=d["summary"],
             backdate_reason=d["backdate_reason"],
             override=form.override() or None,

@@ -354,8 +354,9 @@ def mailroom_message(request: HttpRequest, item_id: int) -> HttpResponse:
     return _locked_down(response)
 
 
-def _page_count(part: Part) -> int:
-    if part.pages:
+def _page_count(part: Any) -> int:
+    """How many pages a mailroom part or a case document has (0: unreadable)."""
+    if getattr(part, "pages", None):
         return int(part.pages)
     with part.file.open("rb") as handle:
         raw = handle.read()

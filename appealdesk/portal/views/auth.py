@@ -26,6 +26,7 @@ from appealdesk.accounts import mail_limit
 from appealdesk.accounts.mfa import enrol, enrolment_device, enrolment_key, verify_code
 from appealdesk.accounts.models import PortalAccount
 from appealdesk.accounts.passwords import QueuedPasswordResetForm
+from appealdesk.policy.identifiers import npi_valid
 from appealdesk.portal import accounts
 
 
@@ -74,7 +75,7 @@ class RegisterForm(forms.Form):
                 self.add_error("password", error)
         if data.get("kind") == PortalAccount.PROVIDER:
             npi = (data.get("npi") or "").strip()
-            if not accounts.npi_valid(npi):
+            if not npi_valid(npi):
                 self.add_error(
                     "npi", _("An NPI is 10 digits; this one is not valid (check digit).")
                 )

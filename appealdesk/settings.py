@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from appealdesk.objectstore import s3_storage
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("APPEALDESK_DATA_DIR", BASE_DIR.parent / "data")).resolve()
 
@@ -22,9 +24,20 @@ def _flag(name: str, default: bool = False) -> bool:
 
 DEBUG = _flag("APPEALDESK_DEBUG")
 SECRET_KEY = os.environ.get("APPEALDESK_SECRET_KEY", "")
+# Object storage (S3 API): documents, letters, packets and mailroom files live in the bucket, so
+# any web server or worker reads what another stored (docs/deploy.md).
+S3_BUCKET = os.environ.get("APPEALDESK_S3_BUCKET", "")
 if not SECRET_KEY:
     if not DEBUG and _flag("APPEALDESK_REQUIRE_SECRET"):
         raise RuntimeError("APPEALDESK_SECRET_KEY is required")
+    if S3_BUCKET:
+        # several servers share the bucket: each would make its own key file below, and a
+        # session signed by one would be refused by the next
+        raise ImproperlyConfigured(
+            "APPEALDESK_SECRET_KEY is required with APPEALDESK_S3_BUCKET: every web server "
+            "must sign sessions with the same key (generate one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`)"
+        )
     # A per-installation key kept beside the data, so sessions survive restarts.
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     key_file = DATA_DIR / "secret_key"
@@ -286,13 +299,20 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Built once at install (`appealdesk init` runs collectstatic) and served by WhiteNoise from each
+# web server; APPEALDESK_STATIC_ROOT puts it beside the code, outside the (empty) data folder.
+STATIC_ROOT = Path(os.environ.get("APPEALDESK_STATIC_ROOT", DATA_DIR / "static")).resolve()
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing folder
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = DATA_DIR / "files"  # outside the web root; never served directly
+# `default`: every stored file goes through Django's default storage (documents, letters,
+# mailroom items, the outbox, the access log's archive), so the bucket replaces the folder
+_S3 = s3_storage(os.environ)
+if _S3 is not None:
+    STORAGES["default"] = _S3
 
 LOGGING = {
     "version": 1,

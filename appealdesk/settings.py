@@ -77,9 +77,12 @@ INSTALLED_APPS = [
     "appealdesk.activity",
     "appealdesk.mailroom",
     "appealdesk.portal",
+    "appealdesk.ops",
 ]
 
 MIDDLEWARE = [
+    # first: the request id (X-Request-ID kept or made) and the request line cover all below
+    "appealdesk.ops.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # below WhiteNoise: every answer but a static file is no-store and carries the CSP
@@ -314,12 +317,30 @@ _S3 = s3_storage(os.environ)
 if _S3 is not None:
     STORAGES["default"] = _S3
 
+# Logs go to standard error (systemd's journal, the container's log): one JSON object a line
+# with the request id (appealdesk/ops/logs.py), or plain text with APPEALDESK_LOG_FORMAT=text.
+LOG_FORMAT = os.environ.get("APPEALDESK_LOG_FORMAT", "json").lower()
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(
+        f"APPEALDESK_LOG_FORMAT must be json or text (got {LOG_FORMAT[:40]!r})"
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "appealdesk.ops.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("APPEALDESK_LOG_LEVEL", "INFO")},
     # django-axes logs every sign-in at INFO; its lockouts are WARNING
     # WeasyPrint logs every layout step at INFO
     "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }
+
+# Operations (docs/deploy.md): /metrics answers only with this bearer token (unset: no metrics);
+# /readyz fails when the oldest ready task has waited longer than this (0: never).
+METRICS_TOKEN = os.environ.get("APPEALDESK_METRICS_TOKEN", "")
+READY_QUEUE_MAX_AGE_SECONDS = int(os.environ.get("APPEALDESK_READY_MAX_QUEUE_AGE_SECONDS", 600))

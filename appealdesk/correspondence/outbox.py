@@ -6,7 +6,8 @@ confirmation and every password reset used to fail with a traceback. Without
 each message is written whole (RFC 5322, attachments included) to `DATA_DIR/outbox/` as one
 `.eml` file, atomically, and the desk lists them at `/desk/outbox/` for supervisors and
 administrators. With object storage (`APPEALDESK_S3_BUCKET`) the files are objects under
-`outbox/` in the bucket, so every web server lists what any worker wrote. Nothing is lost and nothing pretends to be delivered: the page says these
+`outbox/` in the bucket, so every web server lists what any worker wrote.
+Nothing is lost and nothing pretends to be delivered: the page says these
 messages were not sent.
 """
 

@@ -8,3 +8,4 @@ from tests.correspondence.conftest import (  # noqa: F401  (fixtures)
     team,
     worker,
 )
+from tests.objectstore import file_storage, moto_endpoint  # noqa: F401  (fixtures)

@@ -22,7 +22,7 @@ from appealdesk.correspondence.services import letter_generate, letter_send
 from appealdesk.mailroom import storage as mailroom_storage
 from tests.correspondence.conftest import pdf_text
 from tests.correspondence.test_sending import recent_appeal
-from tests.objectstore import bucket_keys, file_storage, moto_endpoint  # noqa: F401 (fixtures)
+from tests.objectstore import bucket_keys
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -74,7 +74,7 @@ def test_letters_and_the_outbox_are_in_the_storage(
         letter_send(letter, actor=cases.people["bob"])
     items, total = outbox.entries()
     assert total == 1
-    name, content_type, data = outbox.attachment(items[0].name, 0)
+    _, content_type, data = outbox.attachment(items[0].name, 0)
     with letter.document.file.open("rb") as stored:
         assert data == stored.read() and content_type == "application/pdf"
     on_disk = list(Path(settings.OUTBOX_DIR).glob("*.eml"))
@@ -100,7 +100,8 @@ def test_mailroom_bytes_are_stored_by_their_digest(file_storage, request):
     assert name == f"mailroom/2026/03/{mailroom_storage.digest(raw)}.pdf"
     assert where(file_storage, request, name)
     # the same bytes again (a retried import) are the same object
-    assert mailroom_storage.store_bytes(raw, folder="2026/03", content_type="application/pdf") == name
+    again = mailroom_storage.store_bytes(raw, folder="2026/03", content_type="application/pdf")
+    assert again == name
 
 
 def test_the_case_file_packet_reads_every_document_from_the_storage(file_storage, cases):

@@ -324,20 +324,42 @@ if LOG_FORMAT not in ("json", "text"):
     raise ImproperlyConfigured(
         f"APPEALDESK_LOG_FORMAT must be json or text (got {LOG_FORMAT[:40]!r})"
     )
+_LOG_FILE = os.environ.get("APPEALDESK_LOG_FILE", "")  # also to this file (logrotate-safe)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "appealdesk.ops.logs.JsonFormatter"}},
+    # Django's lines name the request's path: the URL pattern instead (no PHI in the logs)
+    "filters": {"withheld_path": {"()": "appealdesk.ops.logs.WithheldPath"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
+            "filters": ["withheld_path"],
             **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
-        }
+        },
+        **(
+            {
+                "file": {
+                    "class": "logging.handlers.WatchedFileHandler",
+                    "filename": _LOG_FILE,
+                    "formatter": "json",
+                    "filters": ["withheld_path"],
+                }
+            }
+            if _LOG_FILE
+            else {}
+        ),
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("APPEALDESK_LOG_LEVEL", "INFO")},
-    # django-axes logs every sign-in at INFO; its lockouts are WARNING
-    # WeasyPrint logs every layout step at INFO
-    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
+    "root": {
+        "handlers": ["console", *(["file"] if _LOG_FILE else [])],
+        "level": os.environ.get("APPEALDESK_LOG_LEVEL", "INFO"),
+    },
+    "loggers": {
+        # django-axes logs every sign-in at INFO; its lockouts are WARNING
+        "axes": {"level": "WARNING"},
+        # WeasyPrint logs every layout step at INFO
+        "weasyprint": {"level": "WARNING"},
+    },
 }
 
 # Operations (docs/deploy.md): /metrics answers only with this bearer token (unset: no metrics);

@@ -13,6 +13,9 @@ import json
 import logging
 from contextvars import ContextVar
 
+from django.http import HttpRequest
+from django.urls import Resolver404, resolve
+
 # the id of the request being answered ("" outside a request: the worker, a command)
 request_id: ContextVar[str] = ContextVar("appealdesk_request_id", default="")
 
@@ -45,3 +48,29 @@ class JsonFormatter(logging.Formatter):
 def forget_request_id(**kwargs: object) -> None:
     """`request_finished`: the request's lines are written; later lines belong to no request."""
     request_id.set("")
+
+
+def route_of(request: HttpRequest) -> str:
+    """The URL pattern the request's path matches (also when a middleware answered before the
+    view was resolved), or "(no route)"."""
+    match = request.resolver_match
+    if match is None:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return "(no route)"
+    return match.route
+
+
+class WithheldPath(logging.Filter):
+    """On the handlers: Django (`django.request`, `django.security.*`) writes the request's
+    path into the message ("Not Found: /desk/cases/…"), and a path is the visitor's to type:
+    it may hold a name. The line keeps the reason and names the URL pattern instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = record.__dict__.get("request")
+        path = getattr(request, "path", None)
+        if path is not None and isinstance(record.args, tuple) and path in record.args:
+            route = route_of(request)
+            record.args = tuple(route if arg == path else arg for arg in record.args)
+        return True

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from appealdesk.ops.logs import request_id
+from appealdesk.ops.logs import request_id, route_of
 from appealdesk.ops.metrics import observe_request
 
 log = logging.getLogger("appealdesk.request")
@@ -34,9 +34,8 @@ class RequestIdMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         seconds = time.perf_counter() - started
-        match = request.resolver_match
         # the URL pattern, never the path: a path or query can carry a name or a token
-        route = match.route if match is not None else "(no route)"
+        route = route_of(request)
         observe_request(request.method or "", route, response.status_code, seconds)
         response[HEADER] = rid
         log.info(

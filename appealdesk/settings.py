@@ -146,6 +146,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if DATABASES["default"]["NAME"] != ":memory:":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
+# A PostgreSQL streaming replica for reports, the universe export and search (appealdesk/
+# replica.py): used while it is up and at most APPEALDESK_REPLICA_MAX_LAG_SECONDS behind.
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("APPEALDESK_REPLICA_MAX_LAG_SECONDS", 30))
+_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if _REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL (PostgreSQL) too")
+    DATABASES["replica"] = dj_database_url.parse(
+        _REPLICA_URL, conn_max_age=60, conn_health_checks=True
+    )
+    # a replica that does not answer is skipped after 3 s, not waited for
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 3
+    # tests read the test database through the alias (Django's test mirror)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["appealdesk.replica.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The task queue (Django's Tasks API through django-tasks; on Django 5.2 the database backend is

@@ -7,9 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
@@ -21,8 +19,8 @@ from appealdesk.ops import backup as ops_backup
 from appealdesk.ops.integrity import verify_files
 from tests.correspondence.test_sending import recent_appeal
 from tests.objectstore import bucket_env
+from tests.ops.installation import environment, python
 
-ROOT = Path(__file__).resolve().parents[2]
 PDF = b"%PDF-1.4\n% an EOB\n%%EOF\n"
 
 
@@ -121,30 +119,11 @@ def _postgres_database(tmp_path) -> str:
 
 
 def _cli(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "appealdesk.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if ok:
-        assert done.returncode == 0, f"{args}: {done.stdout[-2000:]}{done.stderr[-2000:]}"
-    return done
+    return python(env, "-m", "appealdesk.cli", *args, ok=ok)
 
 
 def _snapshot(env: dict[str, str]) -> dict[str, object]:
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.ops.snapshot"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout)
+    return json.loads(python(env, "-m", "tests.ops.snapshot").stdout)
 
 
 @pytest.mark.parametrize(
@@ -154,14 +133,11 @@ def test_the_demo_restores_into_a_new_database_and_bucket_identically(
     engine, tmp_path, moto_endpoint
 ):
     def installation(name: str) -> dict[str, str]:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("APPEALDESK_")},
-            "PYTHONPATH": str(ROOT),
-            "APPEALDESK_DATA_DIR": str(tmp_path / name),
-            "APPEALDESK_SECRET_KEY": "backup-test-secret-key-" + "x" * 30,
-            "APPEALDESK_LOG_FORMAT": "text",
+        env = environment(
+            APPEALDESK_DATA_DIR=str(tmp_path / name),
+            APPEALDESK_SECRET_KEY="backup-test-secret-key-" + "x" * 30,
             **bucket_env(moto_endpoint),
-        }
+        )
         env.pop("DATABASE_URL", None)
         if engine == "postgresql":
             env["DATABASE_URL"] = _postgres_database(tmp_path)

@@ -10,30 +10,24 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import psycopg
 import pytest
 
 from tests import pgcluster
+from tests.ops.installation import environment, python
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.postgres
 
 
 def _probe(env: dict[str, str], max_lag: float) -> dict[str, object]:
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.ops.replica_probe"],
-        cwd=ROOT,
-        env={**env, "APPEALDESK_REPLICA_MAX_LAG_SECONDS": str(max_lag)},
-        capture_output=True,
-        text=True,
+    done = python(
+        {**env, "APPEALDESK_REPLICA_MAX_LAG_SECONDS": str(max_lag)},
+        "-m",
+        "tests.ops.replica_probe",
         timeout=120,
     )
-    assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -57,22 +51,8 @@ def test_reports_read_from_the_replica_and_fall_back_when_it_lags_or_is_down(tmp
     primary = pgcluster.primary(binaries)
     replica = None
     try:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("APPEALDESK_")},
-            "PYTHONPATH": str(ROOT),
-            "APPEALDESK_DATA_DIR": str(tmp_path / "data"),
-            "APPEALDESK_LOG_FORMAT": "text",
-            "DATABASE_URL": primary.url(),
-        }
-        migrated = subprocess.run(
-            [sys.executable, "-m", "appealdesk.cli", "manage", "migrate", "--verbosity", "0"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert migrated.returncode == 0, migrated.stderr[-3000:]
+        env = environment(APPEALDESK_DATA_DIR=str(tmp_path / "data"), DATABASE_URL=primary.url())
+        python(env, "-m", "appealdesk.cli", "manage", "migrate", "--verbosity", "0")
         replica = pgcluster.replica_of(primary)
         env["DATABASE_REPLICA_URL"] = replica.url()
         _add_team(primary, "first")

@@ -208,7 +208,7 @@ def backup(folder: Path, say: Callable[[str], None] = print) -> Summary:
     started = dt.datetime.now(dt.UTC)
     database = _dump_database(folder)
     say(f"database: {database.name} ({database.stat().st_size:,} bytes)")
-    entries = []
+    entries: list[dict[str, Any]] = []
     for area, name in _present():
         storage, prefix = _stored(area)
         with storage.open(prefix + name, "rb") as handle:

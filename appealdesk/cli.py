@@ -413,8 +413,8 @@ def serve(
         f"{host}:{port}",
         "--workers",
         str(workers),
-        "--access-logfile",
-        "-",
+        # no gunicorn access log: it writes the path and query (a search for a member's name);
+        # the application's JSON request line names the URL pattern and the request id
         "--graceful-timeout",
         "10",
         # a sync worker is killed when one request outlasts --timeout (30 s by default): a

@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from appealdesk.objectstore import s3_storage
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("APPEALDESK_DATA_DIR", BASE_DIR.parent / "data")).resolve()
 
@@ -22,9 +24,20 @@ def _flag(name: str, default: bool = False) -> bool:
 
 DEBUG = _flag("APPEALDESK_DEBUG")
 SECRET_KEY = os.environ.get("APPEALDESK_SECRET_KEY", "")
+# Object storage (S3 API): documents, letters, packets and mailroom files live in the bucket, so
+# any web server or worker reads what another stored (docs/deploy.md).
+S3_BUCKET = os.environ.get("APPEALDESK_S3_BUCKET", "")
 if not SECRET_KEY:
     if not DEBUG and _flag("APPEALDESK_REQUIRE_SECRET"):
         raise RuntimeError("APPEALDESK_SECRET_KEY is required")
+    if S3_BUCKET:
+        # several servers share the bucket: each would make its own key file below, and a
+        # session signed by one would be refused by the next
+        raise ImproperlyConfigured(
+            "APPEALDESK_SECRET_KEY is required with APPEALDESK_S3_BUCKET: every web server "
+            "must sign sessions with the same key (generate one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`)"
+        )
     # A per-installation key kept beside the data, so sessions survive restarts.
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     key_file = DATA_DIR / "secret_key"
@@ -64,9 +77,12 @@ INSTALLED_APPS = [
     "appealdesk.activity",
     "appealdesk.mailroom",
     "appealdesk.portal",
+    "appealdesk.ops",
 ]
 
 MIDDLEWARE = [
+    # first: the request id (X-Request-ID kept or made) and the request line cover all below
+    "appealdesk.ops.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # below WhiteNoise: every answer but a static file is no-store and carries the CSP
@@ -129,6 +145,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     if DATABASES["default"]["NAME"] != ":memory:":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+
+# A PostgreSQL streaming replica for reports, the universe export and search (appealdesk/
+# replica.py): used while it is up and at most APPEALDESK_REPLICA_MAX_LAG_SECONDS behind.
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("APPEALDESK_REPLICA_MAX_LAG_SECONDS", 30))
+_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if _REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL (PostgreSQL) too")
+    DATABASES["replica"] = dj_database_url.parse(
+        _REPLICA_URL, conn_max_age=60, conn_health_checks=True
+    )
+    # a replica that does not answer is skipped after 3 s, not waited for
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 3
+    # tests read the test database through the alias (Django's test mirror)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["appealdesk.replica.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -288,22 +320,64 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Built once at install (`appealdesk init` runs collectstatic) and served by WhiteNoise from each
+# web server; APPEALDESK_STATIC_ROOT puts it beside the code, outside the (empty) data folder.
+STATIC_ROOT = Path(os.environ.get("APPEALDESK_STATIC_ROOT", DATA_DIR / "static")).resolve()
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing folder
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = DATA_DIR / "files"  # outside the web root; never served directly
+# `default`: every stored file goes through Django's default storage (documents, letters,
+# mailroom items, the outbox, the access log's archive), so the bucket replaces the folder
+_S3 = s3_storage(os.environ)
+if _S3 is not None:
+    STORAGES["default"] = _S3
 
+# Logs go to standard error (systemd's journal, the container's log): one JSON object a line
+# with the request id (appealdesk/ops/logs.py), or plain text with APPEALDESK_LOG_FORMAT=text.
+LOG_FORMAT = os.environ.get("APPEALDESK_LOG_FORMAT", "json").lower()
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(
+        f"APPEALDESK_LOG_FORMAT must be json or text (got {LOG_FORMAT[:40]!r})"
+    )
+_LOG_FILE = os.environ.get("APPEALDESK_LOG_FILE", "")  # also to this file (logrotate-safe)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("APPEALDESK_LOG_LEVEL", "INFO")},
-    # django-axes logs every sign-in at INFO; its lockouts are WARNING
-    # WeasyPrint logs every layout step at INFO
-    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
+    "formatters": {"json": {"()": "appealdesk.ops.logs.JsonFormatter"}},
+    # Django's lines name the request's path: the URL pattern instead (no PHI in the logs)
+    "filters": {"withheld_path": {"()": "appealdesk.ops.logs.WithheldPath"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["withheld_path"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        },
+        **(
+            {
+                "file": {
+                    "class": "logging.handlers.WatchedFileHandler",
+                    "filename": _LOG_FILE,
+                    "formatter": "json",
+                    "filters": ["withheld_path"],
+                }
+            }
+            if _LOG_FILE
+            else {}
+        ),
+    },
+    "root": {
+        "handlers": ["console", *(["file"] if _LOG_FILE else [])],
+        "level": os.environ.get("APPEALDESK_LOG_LEVEL", "INFO"),
+    },
+    "loggers": {
+        # django-axes logs every sign-in at INFO; its lockouts are WARNING
+        "axes": {"level": "WARNING"},
+        # WeasyPrint logs every layout step at INFO
+        "weasyprint": {"level": "WARNING"},
+    },
 }
 
 # -- staff single sign-on and the API's OAuth 2.0 tokens (docs/sso.md) ---------------------------
@@ -346,3 +420,7 @@ if SSO_SAML:
         MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
         "djangosaml2.middleware.SamlSessionMiddleware",
     )
+# Operations (docs/deploy.md): /metrics answers only with this bearer token (unset: no metrics);
+# /readyz fails when the oldest ready task has waited longer than this (0: never).
+METRICS_TOKEN = os.environ.get("APPEALDESK_METRICS_TOKEN", "")
+READY_QUEUE_MAX_AGE_SECONDS = int(os.environ.get("APPEALDESK_READY_MAX_QUEUE_AGE_SECONDS", 600))

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from appealdesk.api.v1 import api as api_v1
+from appealdesk.ops import views as ops
 
 urlpatterns = [
     # members and providers arrive at the portal; staff go to /desk/
@@ -17,6 +18,10 @@ urlpatterns = [
     path("portal/", include("appealdesk.portal.urls")),
     path("mailroom/", include("appealdesk.mailroom.urls")),  # fax services' callbacks
     path("i18n/", include("django.conf.urls.i18n")),  # the portal's language switch
+    # operations (docs/deploy.md): liveness, readiness, Prometheus metrics behind a token
+    path("healthz", ops.healthz),
+    path("readyz", ops.readyz),
+    path("metrics", ops.metrics),
 ]
 
 # e-mail services' inbound webhooks (django-anymail), only once their shared secret is set:

@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from appealdesk import replica
 from appealdesk.cases.errors import InvalidInput
 from appealdesk.cases.models import Case, Event, Party
 
@@ -263,6 +264,7 @@ def case_timeline(case: Case) -> list[Event]:
     return list(Event.objects.filter(case=case).select_related("actor").order_by("at", "id"))
 
 
+@replica.reads()  # a replica's copy, when it is fit to read from
 def case_search(query: str, *, within: Q | None = None, limit: int = 50) -> list[Case]:
     """By case number (prefix, any case), subscriber ID (exact), member name (contains), or the
     authorization / claim number of the decision appealed (exact, `source_reference`);

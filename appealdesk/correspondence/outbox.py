@@ -5,7 +5,9 @@ confirmation and every password reset used to fail with a traceback. Without
 `APPEALDESK_SMTP_HOST` (or `APPEALDESK_SMTP_PORT`), `settings.EMAIL_BACKEND` is this backend:
 each message is written whole (RFC 5322, attachments included) to `DATA_DIR/outbox/` as one
 `.eml` file, atomically, and the desk lists them at `/desk/outbox/` for supervisors and
-administrators. Nothing is lost and nothing pretends to be delivered: the page says these
+administrators. With object storage (`APPEALDESK_S3_BUCKET`) the files are objects under
+`outbox/` in the bucket, so every web server lists what any worker wrote.
+Nothing is lost and nothing pretends to be delivered: the page says these
 messages were not sent.
 """
 
@@ -25,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.core.mail.backends.base import BaseEmailBackend
 
 NAME = re.compile(r"^\d{8}T\d{6}\d{6}Z-[0-9a-f]{32}\.eml$")
@@ -34,18 +38,41 @@ def outbox_dir() -> Path:
     return Path(getattr(settings, "OUTBOX_DIR", settings.DATA_DIR / "outbox"))
 
 
+REMOTE_FOLDER = "outbox/"
+
+
+def _remote() -> bool:
+    """Object storage is configured: the outbox is in the bucket, not on this server's disk."""
+    return bool(getattr(settings, "S3_BUCKET", ""))
+
+
+def _storage() -> tuple[Storage, str]:
+    """Where the outbox's files are read from: (storage, prefix of their names)."""
+    if _remote():
+        return default_storage, REMOTE_FOLDER
+    return FileSystemStorage(location=outbox_dir()), ""
+
+
 class OutboxBackend(BaseEmailBackend):
     """Django e-mail backend: one `.eml` file per message, written atomically."""
 
     def send_messages(self, email_messages: Sequence[Any]) -> int:
+        remote = _remote()
         folder = outbox_dir()
-        folder.mkdir(parents=True, exist_ok=True)
+        if not remote:
+            folder.mkdir(parents=True, exist_ok=True)
         sent = 0
         for message in email_messages:
             if not message.recipients():
                 continue
             stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-            target = folder / f"{stamp}-{uuid.uuid4().hex}.eml"
+            name = f"{stamp}-{uuid.uuid4().hex}.eml"
+            if remote:  # one PUT: an object is whole or absent
+                data = message.message().as_bytes(linesep="\n")
+                default_storage.save(REMOTE_FOLDER + name, ContentFile(data))
+                sent += 1
+                continue
+            target = folder / name
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
             try:
                 with os.fdopen(fd, "wb") as out:
@@ -77,48 +104,43 @@ class Letter:
     attachments: list[tuple[str, str, int]]  # (file name, content type, bytes)
 
 
-def _path(name: str) -> Path | None:
-    """The file of an outbox message by its name; None for a name no outbox file has."""
+def _exists(name: str) -> bool:
+    """`name` is an outbox message's file name and that file exists."""
     if not NAME.match(name):
-        return None
-    path = outbox_dir() / name
-    return path if path.is_file() else None
+        return False
+    storage, prefix = _storage()
+    return storage.exists(prefix + name)
 
 
-def _parse(path: Path) -> ParsedMessage:
-    with path.open("rb") as f:
-        return email.message_from_binary_file(f, policy=email.policy.default)  # type: ignore[return-value]
+def _parse(name: str) -> tuple[ParsedMessage, int]:
+    storage, prefix = _storage()
+    with storage.open(prefix + name, "rb") as f:
+        data = f.read()
+    return email.message_from_bytes(data, policy=email.policy.default), len(data)  # type: ignore[return-value]
 
 
-def _entry(path: Path, message: ParsedMessage) -> Entry:
-    stamp = path.name.split("-", 1)[0]
+def _entry(name: str, message: ParsedMessage, size: int) -> Entry:
+    stamp = name.split("-", 1)[0]
     at = dt.datetime.strptime(stamp, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=dt.UTC)
-    return Entry(
-        path.name,
-        at,
-        str(message.get("To", "")),
-        str(message.get("Subject", "")),
-        path.stat().st_size,
-    )
+    return Entry(name, at, str(message.get("To", "")), str(message.get("Subject", "")), size)
 
 
 def entries(limit: int = 200) -> tuple[list[Entry], int]:
     """The newest `limit` messages (newest first) and how many there are in all."""
-    folder = outbox_dir()
-    names = (
-        sorted((p for p in folder.glob("*.eml") if NAME.match(p.name)), reverse=True)
-        if folder.is_dir()
-        else []
-    )
-    return [_entry(p, _parse(p)) for p in names[:limit]], len(names)
+    storage, prefix = _storage()
+    try:
+        files = storage.listdir(prefix)[1]
+    except FileNotFoundError:  # the local folder before the first message
+        files = []
+    names = sorted((n for n in files if NAME.match(n)), reverse=True)
+    return [_entry(n, *_parse(n)) for n in names[:limit]], len(names)
 
 
 def read(name: str) -> Letter | None:
     """One message by its file name; None for a name that is not an outbox file's."""
-    path = _path(name)
-    if path is None:
+    if not _exists(name):
         return None
-    message = _parse(path)
+    message, size = _parse(name)
     body = message.get_body(preferencelist=("plain", "html"))
     attachments = [
         (
@@ -129,7 +151,7 @@ def read(name: str) -> Letter | None:
         for part in message.iter_attachments()
     ]
     return Letter(
-        entry=_entry(path, message),
+        entry=_entry(name, message, size),
         sender=str(message.get("From", "")),
         text=body.get_content() if body is not None else "",
         attachments=attachments,
@@ -138,10 +160,9 @@ def read(name: str) -> Letter | None:
 
 def attachment(name: str, index: int) -> tuple[str, str, bytes] | None:
     """The `index`-th attachment of a message: (file name, content type, bytes)."""
-    path = _path(name)
-    if path is None:
+    if not _exists(name):
         return None
-    parts = list(_parse(path).iter_attachments())
+    parts = list(_parse(name)[0].iter_attachments())
     if not 0 <= index < len(parts):
         return None
     part = parts[index]

@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils.dateparse import parse_date, parse_datetime
 
+from appealdesk import replica
 from appealdesk.access import roles
 from appealdesk.cases.models import Case, Clock, ClockState
 from appealdesk.fhir import codes
@@ -204,6 +205,7 @@ def task_rows() -> QuerySet[Case]:
     ).only(*TASK_COLUMNS)
 
 
+@replica.reads()  # a replica's copy, when it is fit to read from
 def page(search: TaskSearch, user: Any) -> tuple[list[Any], bool]:
     """One page of the cases the user may see that match, newest first, and whether more
     follow."""

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from django.db import connection
 from django.db.models import Case as CaseWhen
 from django.db.models import Count, Exists, F, FloatField, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.db.models.functions.datetime import TruncBase
 from django.utils import timezone
 
+from appealdesk import replica
 from appealdesk.cases.errors import InvalidInput
 from appealdesk.cases.models import Case, Clock, ClockState, Extension
 from appealdesk.policy import default_registry
@@ -217,6 +217,7 @@ def _group_value(by: str | None, value: Any) -> tuple[str | None, str]:
     return str(value), str(value)
 
 
+@replica.reads()  # a replica's copy, when it is fit to read from
 def timeliness(
     f: ReportFilter,
     *,
@@ -303,6 +304,7 @@ class VolumeRow:
     received: int
 
 
+@replica.reads()  # a replica's copy, when it is fit to read from
 def volumes(f: ReportFilter, *, within: Q | None = None, period: str = "month") -> list[VolumeRow]:
     """Cases received per period, by program, kind, category and channel: one statement."""
     if period not in PERIODS:
@@ -357,6 +359,7 @@ GROUP BY program, kind, level, outcome
 """
 
 
+@replica.reads()  # a replica's copy, when it is fit to read from
 def outcomes(f: ReportFilter, *, within: Q | None = None) -> list[OutcomeRow]:
     """Decisions and dismissals by outcome per program, kind and level, the overturn rate, and
     the average and 90th-percentile days from receipt to decision: one statement (the
@@ -369,7 +372,7 @@ def outcomes(f: ReportFilter, *, within: Q | None = None) -> list[OutcomeRow]:
         .order_by()
     )
     inner, params = cases.query.sql_with_params()
-    with connection.cursor() as cursor:
+    with replica.cursor() as cursor:
         cursor.execute(OUTCOMES_SQL.format(cases=inner), params)
         found = cursor.fetchall()
     groups: dict[tuple[str, str, int | None], dict[str, Any]] = {}
@@ -438,6 +441,7 @@ def bucket_q(bucket: str, now: dt.datetime, prefix: str = "") -> Q:
     return Q(**{prefix + "is_open": True}) & by_zone(ages, prefix)
 
 
+@replica.reads()  # a replica's copy, when it is fit to read from
 def aging(
     f: ReportFilter, *, within: Q | None = None, now: dt.datetime | None = None
 ) -> list[AgingRow]:
@@ -557,6 +561,7 @@ GROUP BY report_year, program, expedited
 """
 
 
+@replica.reads()  # a replica's copy, when it is fit to read from
 def public_metrics(f: ReportFilter, *, within: Q | None = None) -> list[PublicRow]:
     """Per year of receipt, program and track (standard, expedited): the requests approved,
     denied, approved after appeal, extended and approved, with their shares of the decided
@@ -578,7 +583,7 @@ def public_metrics(f: ReportFilter, *, within: Q | None = None) -> list[PublicRo
     )
     inner, params = cases.query.sql_with_params()
     sums = ", ".join(f"SUM(f_{name})" for name in counted)
-    with connection.cursor() as cursor:
+    with replica.cursor() as cursor:
         cursor.execute(PUBLIC_SQL.format(cases=inner, sums=sums), params)
         found = cursor.fetchall()
     rows = []
@@ -796,6 +801,7 @@ class CasePage:
         ]
 
 
+@replica.reads()  # a replica's copy, when it is fit to read from
 def cases_behind(
     f: ReportFilter,
     drill: Drill,

@@ -112,11 +112,16 @@ TEMPLATES = [
 SQLITE_PATH = DATA_DIR / "appealdesk.sqlite3"
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{SQLITE_PATH}", conn_max_age=60, conn_health_checks=True
+        default=f"sqlite:///{SQLITE_PATH}",
+        conn_max_age=int(os.environ.get("APPEALDESK_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # the same engine, its write transactions queued on one file lock (appealdesk/sqlite/base.py)
+    DATABASES["default"]["ENGINE"] = "appealdesk.sqlite"
+    # `appealdesk serve` keeps connections (APPEALDESK_CONN_MAX_AGE); elsewhere one per request
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("APPEALDESK_CONN_MAX_AGE", "0"))
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work beside the writer; IMMEDIATE takes the write lock at BEGIN so
         # two writers queue on busy_timeout instead of failing mid-transaction.

@@ -483,6 +483,12 @@ def worker(
     if batch:
         call_command("db_worker", "--batch", *options)
         return
+    import os
+
+    if os.environ.get("APPEALDESK_WARM_LETTERS", "1") != "0":
+        from appealdesk.correspondence.warm import warm_letters
+
+        warm_letters()  # WeasyPrint and the letters' fonts loaded before the first task
     safety_net_start(every_seconds=60)
     sweep_start(every_seconds=60)
     mailroom_start(every_seconds=60)  # mailboxes, unread items, unprocessed-item warnings

@@ -127,12 +127,32 @@ def append(
             # what Django would store for a naive time (it warns about it)
             event.at = timezone.make_aware(event.at, timezone.get_default_timezone())
     with transaction.atomic(savepoint=False):
-        heads = ChainHeads(_locked_heads({e.case_id for e in events}))
+        new = {e.case_id for e in events if _new_case(e)}
+        heads = ChainHeads(_locked_heads({e.case_id for e in events} - new))
         for event in events:
             event.seq, event.prev_hash, event.hash = heads.add(columns(event))
         if arrays and connection.vendor == "postgresql":
             return _insert_arrays(list(events))
         return Event.objects.insert_chained(list(events), batch_size=batch_size)
+
+
+NEW_CASE = "_chain_is_empty"
+
+
+def new_case(case: Case) -> None:
+    """Say that `case` was inserted by the transaction now open: its chain is empty and no
+    other transaction can add to it (nor see it) before this one commits, so its first event
+    needs neither the lock nor the read of its head (issue 22.2: two statements fewer per
+    intake). Used once: the mark goes with the first event written."""
+    setattr(case, NEW_CASE, True)
+
+
+def _new_case(event: Event) -> bool:
+    case = event._state.fields_cache.get("case")
+    if case is None or not getattr(case, NEW_CASE, False):
+        return False
+    delattr(case, NEW_CASE)
+    return True
 
 
 ARRAY_TYPES = {

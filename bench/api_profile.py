@@ -22,7 +22,6 @@ import os
 import pstats
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -32,8 +31,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(HERE.parent), *(p for p in sys.path if Path(p or ".").resolve() != HERE)]
 
-from bench.api import now_utc, percentile, request_body  # noqa: E402
-from tests.api.live import database, prepare  # noqa: E402
+from bench.api import fresh, now_utc, percentile, request_body  # noqa: E402
 
 
 def statements(fn: Any) -> list[tuple[float, str]]:
@@ -60,13 +58,8 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile of intakes too")
     parser.add_argument("--profile-requests", type=int, default=500)
     args = parser.parse_args()
-    engine = "postgres" if os.environ.get("DATABASE_URL") else "sqlite"
 
-    with (
-        tempfile.TemporaryDirectory(prefix="appealdesk-bench-api-profile-") as tmp,
-        database(engine, Path(tmp) / "data") as db,
-    ):
-        seeded = prepare(db, cases=0, init=False)
+    with fresh("appealdesk-bench-api-profile-") as (engine, db, seeded):
         os.environ.update(db.env)
         import django
 

@@ -436,9 +436,30 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    max_requests: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            envvar="APPEALDESK_MAX_REQUESTS",
+            help="a worker is replaced after this many requests (0: never); bounds what a "
+            "long-running worker's memory can grow to",
+        ),
+    ] = 2000,
+    max_requests_jitter: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            envvar="APPEALDESK_MAX_REQUESTS_JITTER",
+            help="up to this many more, at random per worker, so they are not replaced at once",
+        ),
+    ] = 200,
 ) -> None:
     """Run the production WSGI server (gunicorn), and on the embedded default a task worker."""
     import os
+
+    # the workers keep their database connection between requests (checked before reuse);
+    # set APPEALDESK_CONN_MAX_AGE to change it, 0 for one connection per request
+    os.environ.setdefault("APPEALDESK_CONN_MAX_AGE", "600")
 
     command = [
         sys.executable,
@@ -457,6 +478,10 @@ def serve(
         # report export streams for minutes (a million-case universe) and would be cut short
         "--timeout",
         "3600",
+        "--max-requests",
+        str(max_requests),
+        "--max-requests-jitter",
+        str(max_requests_jitter),
     ]
     if task_worker is None:
         task_worker = not os.environ.get("DATABASE_URL")
@@ -494,6 +519,12 @@ def worker(
     if batch:
         call_command("db_worker", "--batch", *options)
         return
+    import os
+
+    if os.environ.get("APPEALDESK_WARM_LETTERS", "1") != "0":
+        from appealdesk.correspondence.warm import warm_letters
+
+        warm_letters()  # WeasyPrint and the letters' fonts loaded before the first task
     safety_net_start(every_seconds=60)
     sweep_start(every_seconds=60)
     mailroom_start(every_seconds=60)  # mailboxes, unread items, unprocessed-item warnings

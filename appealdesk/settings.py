@@ -128,11 +128,16 @@ TEMPLATES = [
 SQLITE_PATH = DATA_DIR / "appealdesk.sqlite3"
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{SQLITE_PATH}", conn_max_age=60, conn_health_checks=True
+        default=f"sqlite:///{SQLITE_PATH}",
+        conn_max_age=int(os.environ.get("APPEALDESK_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # the same engine, its write transactions queued on one file lock (appealdesk/sqlite/base.py)
+    DATABASES["default"]["ENGINE"] = "appealdesk.sqlite"
+    # `appealdesk serve` keeps connections (APPEALDESK_CONN_MAX_AGE); elsewhere one per request
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("APPEALDESK_CONN_MAX_AGE", "0"))
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work beside the writer; IMMEDIATE takes the write lock at BEGIN so
         # two writers queue on busy_timeout instead of failing mid-transaction.
@@ -169,9 +174,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # (`appealdesk serve` starts one beside gunicorn on the embedded default).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
-# Argon2 first (SPEC 8); the others verify hashes made before it and are upgraded on sign-in.
+# Argon2 first (SPEC 8) at OWASP's minimum (appealdesk/accounts/hashers.py); the others verify
+# hashes made before it and are upgraded on sign-in.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "appealdesk.accounts.hashers.Argon2Hasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",

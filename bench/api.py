@@ -18,6 +18,7 @@ own created on that PostgreSQL server (its role needs CREATEDB) and dropped afte
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,18 @@ def now_utc(seconds_ago: float = 30) -> str:
 def percentile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+@contextlib.contextmanager
+def fresh(prefix: str) -> Iterator[tuple[str, Any, dict[str, Any]]]:
+    """A new database (SQLite in a temporary folder, or one of its own on the PostgreSQL
+    server of DATABASE_URL), migrated and seeded: its engine, it, and the seed (users, key)."""
+    engine = "postgres" if os.environ.get("DATABASE_URL") else "sqlite"
+    with (
+        tempfile.TemporaryDirectory(prefix=prefix) as tmp,
+        database(engine, Path(tmp) / "data") as db,
+    ):
+        yield engine, db, prepare(db, cases=0, init=False)
 
 
 class Load:
@@ -141,13 +155,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     args = parser.parse_args()
-    engine = "postgres" if os.environ.get("DATABASE_URL") else "sqlite"
 
-    with (
-        tempfile.TemporaryDirectory(prefix="appealdesk-bench-api-") as tmp,
-        database(engine, Path(tmp) / "data") as db,
-    ):
-        seeded = prepare(db, cases=0, init=False)
+    with fresh("appealdesk-bench-api-") as (engine, db, seeded):
         print(
             f"== API benchmark on {engine} ({db.url or db.data_dir}), fresh database; "
             f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"

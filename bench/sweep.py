@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "appealdesk.settings")
@@ -91,6 +92,9 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=100_000, help="live clocks")
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument(
+        "--statements", action="store_true", help="also the sweep's time per kind of statement"
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         print("bench/sweep.py: the target is for PostgreSQL (DATABASE_URL); running anyway")
@@ -115,6 +119,23 @@ def main() -> None:
             start = time.perf_counter()
             cursor.execute(FLOOR_SQL, {"now": LATER + dt.timedelta(minutes=1)})
             steady_floor.append(time.perf_counter() - start)
+    if args.statements:
+        reset()
+        spent: dict[str, list[float]] = {}
+
+        def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                kind = " ".join(sql.split())[:90]
+                spent.setdefault(kind, []).append(time.perf_counter() - start)
+
+        with connection.execute_wrapper(wrapper):
+            seconds, _ = timed(lambda: clocks_sweep(now=NOW, batch=args.batch, worker="bench"))
+        print(f"the sweep's statements ({seconds:.2f} s in all), by time:")
+        for kind, times in sorted(spent.items(), key=lambda kv: -sum(kv[1]))[:12]:
+            print(f"  {sum(times):7.2f} s  {len(times):6,} x  {kind}")
     best_floor, best_sweep = min(floors), min(sweeps)
     ratio = best_sweep / best_floor
     print(

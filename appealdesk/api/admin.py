@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from appealdesk.api import keycache
 from appealdesk.api.models import SCOPES, ApiKey
 
 
@@ -56,4 +57,5 @@ class ApiKeyAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request: Any, queryset: Any) -> None:
         n = queryset.filter(revoked_at=None).update(revoked_at=timezone.now())
+        keycache.forget()  # an update sends no signal
         self.message_user(request, f"{n} key(s) revoked.")

@@ -15,7 +15,7 @@ from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
 
 from appealdesk.access import roles
 from appealdesk.accounts.idle import idle_out
-from appealdesk.api import tokens
+from appealdesk.api import keycache, tokens
 from appealdesk.api.models import SCOPES, ApiKey, digest
 
 
@@ -44,14 +44,22 @@ def _from_key(request: HttpRequest, text: str | None) -> Caller | None:
     if not text or not text.startswith("ad_") or text.count("_") < 2:
         return None
     prefix = text.split("_", 2)[1]
-    key = ApiKey.objects.select_related("user").filter(prefix=prefix).first()
-    if key is None or not hmac.compare_digest(key.digest, digest(text)) or not key.usable():
-        return None
-    if not key.user.is_active:
-        return None
+    key = keycache.remembered(prefix)
+    if key is not None:
+        # remembered a few seconds; its revocation and its user's state read now
+        if not hmac.compare_digest(key.digest, digest(text)) or not keycache.still_usable(key):
+            return None
+    else:
+        key = ApiKey.objects.select_related("user").filter(prefix=prefix).first()
+        if key is None or not hmac.compare_digest(key.digest, digest(text)) or not key.usable():
+            return None
+        if not key.user.is_active:
+            return None
+        keycache.remember(prefix, key)
     now = timezone.now()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)  # once a minute at most
+        key.last_used_at = now
     return Caller(user=key.user, scopes=frozenset(key.scopes) & set(SCOPES), key=key)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from appealdesk.cases import packs
+from appealdesk.cases import chain, packs
 from appealdesk.cases.errors import InvalidInput, InvalidTransition, Refused
 from appealdesk.cases.models import (
     Case,
@@ -149,9 +149,12 @@ def case_receive(
         case.number = f"{result['program'].upper()}-{result['received_date'][:4]}-{case.id:07d}"
         case.matter_id = case.matter_id or case.id
         case.save(force_insert=True)
+        chain.new_case(case)  # its first event: no lock, no head to read
         for clock in clocks:
             clock.case = case
         Clock.objects.bulk_create(clocks)
+        # the API answers an intake from the rows just written, not read back (issue 22.1)
+        setattr(case, "written_clocks", clocks)  # noqa: B010 (not a field of Case)
         _event(
             case,
             "case.received",

@@ -4,14 +4,15 @@ notifies the people on the case and flags cases for immediate independent review
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from appealdesk.cases import events, packs
+from appealdesk.cases import chain, events, packs
 from appealdesk.cases.events import ClockAtRisk
 from appealdesk.cases.models import (
     LIVE_CLOCK_STATES,
@@ -42,27 +43,16 @@ def clocks_refresh(
     `pause` sleeps between batches, to spare a busy database."""
     now = _now(now)
     counts = {"missed": 0, "at_risk_notified": 0, "notifications": 0, "immediate_iro": 0}
-    after = Q()
+    after: dt.datetime | None = None
     while True:
         with transaction.atomic():
-            # Rows locked by this sweep only (PostgreSQL skips rows another sweep holds; SQLite
-            # serialises writers); keyset pagination past the last batch, so no batch walks
-            # over the index entries of the clocks claimed before it.
-            rows = list(
-                Clock.objects.select_for_update(skip_locked=True)
-                .filter(after, state__in=LIVE_CLOCK_STATES, due_at__lt=now)
-                .exclude(unit__in=NEVER_MISSED_UNITS)
-                .order_by("due_at", "id")
-                .values_list(
-                    "id", "case_id", "clock_id", "due_at", "binding", "met_by", named=True
-                )[:batch]
-            )
+            # one statement claims and marks a batch (issue 22.4): rows locked by this sweep
+            # only (PostgreSQL skips rows another sweep holds; SQLite serialises writers),
+            # keyset pagination past the last batch's due time
+            rows = _claim_missed(now, after, batch)
             if not rows:
                 break
-            Clock.objects.filter(pk__in=[c.id for c in rows], state__in=LIVE_CLOCK_STATES).update(
-                state=ClockState.MISSED, missed_marked_at=now
-            )
-            missed = Event.objects.bulk_create(
+            missed = chain.append(
                 [
                     Event(
                         case_id=c.case_id,
@@ -76,8 +66,9 @@ def clocks_refresh(
                             "binding": c.binding,
                         },
                     )
-                    for c in rows
-                ]
+                    for c in sorted(rows, key=lambda c: (c.due_at, c.id))
+                ],
+                arrays=True,
             )
             events.publish(missed)
             counts["notifications"] += _notify([c.id for c in rows], "clock.missed", now)
@@ -88,7 +79,7 @@ def clocks_refresh(
         if len(rows) < batch:
             break
         # the rows claimed at the last due time left the live states: a lower bound suffices
-        after = Q(due_at__gte=rows[-1].due_at)
+        after = max(c.due_at for c in rows)
         _breathe(pause)
     at_risk_now = Q(state__in=LIVE_CLOCK_STATES, at_risk_at__lte=now, due_at__gte=now)
     while True:
@@ -135,6 +126,62 @@ def clocks_sweep(
 SWEEP_RUNS_KEPT = dt.timedelta(days=31)
 
 
+class Missed(NamedTuple):
+    """A clock the sweep has just marked missed."""
+
+    id: int
+    case_id: int
+    clock_id: str
+    due_at: dt.datetime
+    binding: bool
+    met_by: list[str]
+
+
+def _claim_missed(now: dt.datetime, after: dt.datetime | None, batch: int) -> list[Missed]:
+    """Mark missed the next `batch` live clocks past due (due at or after `after`), in due
+    order, and return them: one UPDATE … RETURNING of a locked, limited selection (on
+    PostgreSQL FOR UPDATE SKIP LOCKED: rows another sweep holds are left to it)."""
+    never = sorted(NEVER_MISSED_UNITS)
+    # as the ORM writes them (SQLite: naive UTC text, which the comparisons below compare as text)
+    at, since_at = (connection.ops.adapt_datetimefield_value(v) for v in (now, after))
+    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    since = "AND due_at >= %s " if after is not None else ""
+    live = ", ".join(["%s"] * len(LIVE_CLOCK_STATES))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE cases_clock SET state = %s, missed_marked_at = %s WHERE id IN ("
+            f"SELECT id FROM cases_clock WHERE state IN ({live}) AND due_at < %s {since}"
+            f"AND unit NOT IN ({', '.join(['%s'] * len(never))}) "
+            f"ORDER BY due_at, id LIMIT %s{lock}) AND state IN ({live}) "
+            "RETURNING id, case_id, clock_id, due_at, binding, met_by",
+            [
+                ClockState.MISSED,
+                at,
+                *LIVE_CLOCK_STATES,
+                at,
+                *([since_at] if after is not None else []),
+                *never,
+                batch,
+                *LIVE_CLOCK_STATES,
+            ],
+        )
+        return [
+            Missed(pk, case_id, clock_id, _instant(due), bool(binding), _json(met_by))
+            for pk, case_id, clock_id, due, binding, met_by in cursor.fetchall()
+        ]
+
+
+def _instant(value: Any) -> dt.datetime:
+    """A timestamp as a plain cursor gives it: aware on PostgreSQL, UTC text on SQLite."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
 def _worker_name() -> str:
     import os
     import socket
@@ -174,6 +221,20 @@ def _notify(clock_ids: Sequence[int], kind: str, now: dt.datetime) -> int:
     if not clock_ids:
         return 0
     text, words = NOTIFICATION_TEXT[kind]
+    if connection.vendor == "postgresql":
+        # both recipients in one INSERT … SELECT, the clocks as one array parameter
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO cases_notification "
+                "(recipient_id, case_id, clock_id, kind, due_at, text, created_at) "
+                f"SELECT r.id, k.case_id, k.id, %s, k.due_at, SUBSTR({text}, 1, 300), %s "
+                "FROM cases_clock k JOIN cases_case c ON c.id = k.case_id "
+                "LEFT JOIN cases_team t ON t.id = c.team_id CROSS JOIN LATERAL (VALUES "
+                f"({RECIPIENTS['owner']}), ({RECIPIENTS['supervisor']})) AS r(id) "
+                "WHERE k.id = ANY(%s) AND r.id IS NOT NULL ON CONFLICT DO NOTHING",
+                [kind, words, now, list(clock_ids)],
+            )
+            return max(cursor.rowcount, 0)
     ids = ", ".join(["%s"] * len(clock_ids))
     written = 0
     with connection.cursor() as cursor:

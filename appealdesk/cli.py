@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from appealdesk.access.cli import audit_app
 from appealdesk.classifier_cli import classifier_app
 from appealdesk.mailroom.cli import mailroom_app
 from appealdesk.reports.cli import report_app
@@ -34,6 +35,7 @@ app.add_typer(packs_app, name="packs")
 app.add_typer(report_app, name="report")
 app.add_typer(mailroom_app, name="mailroom")
 app.add_typer(classifier_app, name="classifier")
+app.add_typer(audit_app, name="audit")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

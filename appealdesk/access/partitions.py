@@ -145,6 +145,7 @@ def partition_drop(month: dt.date) -> bool:
     if name is None:
         return False
     with transaction.atomic(), connection.cursor() as c:
+        c.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no key check pending on the table's DDL
         c.execute(f"ALTER TABLE {TABLE} DETACH PARTITION {name}")
         c.execute(f"DROP TABLE {name}")
     return True

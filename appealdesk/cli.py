@@ -446,12 +446,16 @@ def worker(
     """Run the task worker (Django's db_worker): sends webhook deliveries and retries them;
     every minute it queues again any delivery whose task was lost, sweeps the clocks
     (`appealdesk sweep`) and runs the mailroom (mailboxes, reading, unprocessed warnings); every
-    quarter hour it queues the e-mail digests of unread notifications."""
+    quarter hour it queues the e-mail digests of unread notifications; every hour it creates the
+    access log's partitions ahead (PostgreSQL) and, once a week, the unusual-access report."""
     _django()
+    import logging
+
     from django.core.management import call_command
 
+    from appealdesk.access.privacy import access_upkeep
     from appealdesk.activity.digest import digests_start
-    from appealdesk.cases.sweeper import sweep_start
+    from appealdesk.cases.sweeper import repeat, sweep_start
     from appealdesk.mailroom.worker import mailroom_start
     from appealdesk.webhooks.tasks import deliveries_requeue_overdue, safety_net_start
 
@@ -464,6 +468,8 @@ def worker(
     sweep_start(every_seconds=60)
     mailroom_start(every_seconds=60)  # mailboxes, unread items, unprocessed-item warnings
     digests_start(every_seconds=900)  # the e-mail digests of unread notifications
+    # the access log's partitions ahead and the weekly unusual-access report (docs/audit.md)
+    repeat("access-upkeep", 3600, access_upkeep.enqueue, logging.getLogger("appealdesk.access"))
     call_command("db_worker", *options)
 
 

@@ -90,20 +90,28 @@ def _id(row: Any) -> int:
     return int(value)
 
 
-def _listing(column: str, value: int, also: Q | None = None) -> QuerySet[AccessLog]:
-    """Rows whose JSON list `column` holds `value` (or that match `also`): containment on
-    PostgreSQL (GIN-indexed); on SQLite, json_each of each row, read newest first."""
-    rows = AccessLog.objects.all()
+def _hits(rows: QuerySet[AccessLog], column: str, values: list[int]) -> tuple[Any, Q]:
+    """The rows and the filter of those whose JSON list `column` holds any of `values`:
+    containment on PostgreSQL (GIN-indexed); on SQLite, json_each of each row."""
     if connection.vendor == "postgresql":
-        hit = Q(**{f"{column}__contains": [value]})
-    else:
-        table = connection.ops.quote_name(AccessLog._meta.db_table)
-        listed = RawSQL(
-            f"EXISTS (SELECT 1 FROM json_each({table}.{column}) WHERE json_each.value = %s)",
-            (value,),
-            output_field=BooleanField(),
-        )
-        rows, hit = rows.alias(listed=listed), Q(listed=True)
+        hit = Q()
+        for value in values:
+            hit |= Q(**{f"{column}__contains": [value]})
+        return rows, hit
+    table = connection.ops.quote_name(AccessLog._meta.db_table)
+    marks = ", ".join(["%s"] * len(values))
+    listed = RawSQL(
+        f"EXISTS (SELECT 1 FROM json_each({table}.{column}) WHERE json_each.value IN ({marks}))",
+        tuple(values),
+        output_field=BooleanField(),
+    )
+    return rows.alias(**{f"listed_{column}": listed}), Q(**{f"listed_{column}": True})
+
+
+def _listing(column: str, value: int, also: Q | None = None) -> QuerySet[AccessLog]:
+    """Rows whose JSON list `column` holds `value` (or that match `also`); on SQLite read newest
+    first."""
+    rows, hit = _hits(AccessLog.objects.all(), column, [value])
     return rows.filter(hit | also if also is not None else hit)
 
 
@@ -116,6 +124,16 @@ def looks_at_member(member_id: int) -> QuerySet[AccessLog]:
     """Every look at a member's details in a list or search (the looks at their cases are
     `looks_at_case` of each)."""
     return _listing("member_ids", member_id)
+
+
+def looks_at_member_and_cases(member_id: int, case_ids: list[int]) -> QuerySet[AccessLog]:
+    """Every look at a member: their details, their cases' pages and documents, and every list
+    that showed them or one of their cases (the privacy officer's accounting)."""
+    rows, hit = _hits(AccessLog.objects.all(), "member_ids", [member_id])
+    if case_ids:
+        rows, listed = _hits(rows, "case_ids", case_ids)
+        hit |= listed | Q(case_id__in=case_ids)
+    return rows.filter(hit)
 
 
 def case_for(

@@ -91,7 +91,7 @@ class Digest:
     sha256: str = ""
 
 
-def _digest(lines: Iterator[bytes], out: IO[bytes] | None = None) -> Digest:
+def _digest(lines: Iterator[bytes], out: IO[bytes] | gzip.GzipFile | None = None) -> Digest:
     hashed, rows = hashlib.sha256(), 0
     for line in lines:
         hashed.update(line)

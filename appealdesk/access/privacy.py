@@ -120,7 +120,7 @@ def unusual_access(week: dt.date) -> list[dict[str, Any]]:
             cases[user_id].add(case_id)
     facts = _case_facts(set().union(*cases.values()) if cases else set())
     for user_id, seen in cases.items():
-        members[user_id].update(facts[c][0] for c in seen if c in facts and facts[c][0])
+        members[user_id].update(m for c in seen if c in facts and (m := facts[c][0]) is not None)
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in=list(members))}
     findings = _volume(users, members)
     findings += _outside_programs(users, cases, facts)

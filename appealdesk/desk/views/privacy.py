@@ -6,6 +6,7 @@ privacy role (and administrators); the officer's own looks at a member are logge
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from itertools import islice
 
 from django.db.models import Q
@@ -73,7 +74,7 @@ def privacy_member_csv(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     member = _member(request, pk)
 
-    def batches() -> object:
+    def batches() -> Iterator[list[list[str]]]:
         looks = privacy.member_looks(member.pk)
         while batch := [look.csv_row() for look in islice(looks, 1000)]:
             yield batch

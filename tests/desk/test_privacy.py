@@ -149,3 +149,13 @@ def test_the_weekly_report_of_unusual_access(client, settings, staff, pia, membe
     client.force_login(pia)
     page = client.get("/desk/privacy/review/").content.decode()
     assert f"Week of {review.week}" in page and "Pat Doe" in page
+
+
+def test_the_workers_hourly_round_makes_the_weeks_report_once(settings, pia):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    first = privacy.access_upkeep.enqueue()
+    assert "review" in first.return_value and AccessReview.objects.count() == 1
+    assert [m.to for m in mail.outbox] == [["pia@example.org"]]
+    assert "nothing found" in mail.outbox[0].body
+    second = privacy.access_upkeep.enqueue()
+    assert second.return_value.endswith("review exists") and len(mail.outbox) == 1

@@ -96,6 +96,16 @@ def default_rows(cursor: Any = None) -> int:
         return int(c.fetchone()[0])
 
 
+def default_oldest() -> dt.datetime | None:
+    """The oldest row the DEFAULT partition caught (None: it holds none)."""
+    if not is_partitioned():
+        return None
+    with connection.cursor() as c:
+        c.execute(f"SELECT min(at) FROM {DEFAULT}")
+        found: dt.datetime | None = c.fetchone()[0]
+    return found.astimezone(dt.UTC) if found else None
+
+
 def partitions_ensure(now: dt.datetime | None = None, ahead: int = AHEAD) -> list[str]:
     """Create the partitions of this month and the next `ahead` (and of any month whose rows the
     DEFAULT partition holds, moving them in); the names created. Safe beside other workers: each

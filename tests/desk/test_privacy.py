@@ -71,6 +71,11 @@ def test_who_looked_at_this_member_and_why(client, settings, tmp_path, staff, pi
     AccessLog.objects.create(
         username="alice", member_ids=[someone.pk], what="member search", allowed=True, path="/"
     )
+    # three years ago, still in the database (read a year at a time, newest first)
+    middle = AccessLog.objects.create(
+        username="carla", member_ids=[member.pk], what="intake member", allowed=True, path="/"
+    )
+    AccessLog.objects.filter(pk=middle.pk).update(at=dt.datetime(2023, 6, 1, tzinfo=dt.UTC))
 
     client.force_login(pia)
     page = client.get(f"/desk/privacy/members/{member.pk}/").content.decode()
@@ -86,6 +91,7 @@ def test_who_looked_at_this_member_and_why(client, settings, tmp_path, staff, pi
         ("olga", "refused", "database"),
         ("bob", "allowed", "database"),
         ("bob", "allowed", "database"),
+        ("carla", "allowed", "database"),
         ("gone", "allowed", "2018-01"),
     ]
     assert rows[-1][4] == appeal.number  # the member's case among those the list showed

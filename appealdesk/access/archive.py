@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import connection
 from django.db.models import Q
 
 from appealdesk.access import partitions
@@ -36,20 +37,6 @@ from appealdesk.access.partitions import month_after, month_range, month_start
 
 FORMAT = "appealdesk access log archive 1"
 FOLDER = "access-log"
-FIELDS = (
-    "id",
-    "at",
-    "user_id",
-    "username",
-    "case_number",
-    "case_id",
-    "case_ids",
-    "member_ids",
-    "what",
-    "allowed",
-    "path",
-    "ip",
-)
 CHUNK = 5000  # rows fetched at a time
 BLOCK = 1 << 20  # bytes read at a time
 
@@ -70,19 +57,41 @@ def month_parse(text: str) -> dt.date:
     return dt.date(int(found[1]), int(found[2]), 1)
 
 
-def _line(row: tuple[Any, ...]) -> bytes:
-    record = dict(zip(FIELDS, row, strict=True))
-    record["at"] = record["at"].astimezone(dt.UTC).isoformat()
-    text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text.encode() + b"\n"
+# Each row as one JSON object, built by the database: Python only hashes and compresses (a
+# million rows a few seconds, not a minute of converters and encoders). Keys in order; `at` in
+# UTC (PostgreSQL's ISO 8601 with its offset, SQLite's stored text, UTC without one).
+LINE_SQL = {
+    "postgresql": (
+        "SELECT json_build_object('allowed', allowed, 'at', at, 'case_id', case_id, "
+        "'case_ids', case_ids, 'case_number', case_number, 'id', id, 'ip', host(ip), "
+        "'member_ids', member_ids, 'path', path, 'user_id', user_id, 'username', username, "
+        "'what', what)::text FROM {table} WHERE at >= %s AND at < %s ORDER BY id"
+    ),
+    "sqlite": (
+        "SELECT json_object('allowed', json(CASE WHEN allowed THEN 'true' ELSE 'false' END), "
+        "'at', at, 'case_id', case_id, 'case_ids', json(case_ids), 'case_number', case_number, "
+        "'id', id, 'ip', ip, 'member_ids', json(member_ids), 'path', path, 'user_id', user_id, "
+        "'username', username, 'what', what) FROM {table} WHERE at >= %s AND at < %s ORDER BY id"
+    ),
+}
 
 
-def live_lines(month: dt.date) -> Iterator[bytes]:
-    """The month's rows in the database, as archive lines, in id order."""
+def live_blocks(month: dt.date) -> Iterator[bytes]:
+    """The month's rows in the database as archive lines, in id order, a chunk at a time:
+    through a server-side cursor on PostgreSQL, so memory holds one chunk whatever the month."""
     start, end = month_range(month)
-    rows = AccessLog.objects.filter(at__gte=start, at__lt=end).order_by("id")
-    for row in rows.values_list(*FIELDS).iterator(chunk_size=CHUNK):
-        yield _line(row)
+    sql = LINE_SQL[connection.vendor].format(table=AccessLog._meta.db_table)
+    bounds = [connection.ops.adapt_datetimefield_value(t) for t in (start, end)]
+    with connection.chunked_cursor() as c:
+        c.execute(sql, bounds)
+        while rows := c.fetchmany(CHUNK):
+            yield "".join(f"{row[0]}\n" for row in rows).encode()
+
+
+def row_at(text: str) -> dt.datetime:
+    """A row's `at` as archived, as an aware instant."""
+    at = dt.datetime.fromisoformat(text)
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
 @dataclass
@@ -91,13 +100,14 @@ class Digest:
     sha256: str = ""
 
 
-def _digest(lines: Iterator[bytes], out: IO[bytes] | gzip.GzipFile | None = None) -> Digest:
+def _digest(blocks: Iterator[bytes], out: IO[bytes] | gzip.GzipFile | None = None) -> Digest:
+    """The lines' count and SHA-256 (a JSON line holds no raw newline: JSON escapes them)."""
     hashed, rows = hashlib.sha256(), 0
-    for line in lines:
-        hashed.update(line)
-        rows += 1
+    for block in blocks:
+        hashed.update(block)
+        rows += block.count(b"\n")
         if out is not None:
-            out.write(line)
+            out.write(block)
     return Digest(rows, hashed.hexdigest())
 
 
@@ -135,8 +145,11 @@ def archive_month(month: dt.date, *, now: dt.datetime | None = None) -> AccessAr
     data_name, manifest_name = _names(month)
     with tempfile.TemporaryFile() as spool:
         # mtime 0 and no name: the same rows always make the same bytes
-        with gzip.GzipFile(fileobj=spool, mode="wb", mtime=0, filename="") as packed:
-            digest = _digest(live_lines(month), packed)
+        # level 6: within a few percent of 9's size on JSON lines, at a fraction of its time
+        with gzip.GzipFile(
+            fileobj=spool, mode="wb", compresslevel=6, mtime=0, filename=""
+        ) as packed:
+            digest = _digest(live_blocks(month), packed)
         spool.seek(0)
         file_sha256 = _file_sha256(spool)
         spool.seek(0)
@@ -182,6 +195,13 @@ def archived_lines(archive: AccessArchive) -> Iterator[bytes]:
         yield from f
 
 
+def archived_blocks(archive: AccessArchive) -> Iterator[bytes]:
+    """An archive's bytes, decompressed a block at a time."""
+    with default_storage.open(archive.file_name, "rb") as raw, gzip.GzipFile(fileobj=raw) as f:
+        while block := f.read(BLOCK):
+            yield block
+
+
 def archived_rows(archive: AccessArchive) -> Iterator[dict[str, Any]]:
     for line in archived_lines(archive):
         yield json.loads(line)
@@ -197,7 +217,7 @@ def archive_check(archive: AccessArchive, *, live: bool = True) -> list[str]:
             body = f.read()
         with default_storage.open(archive.file_name, "rb") as f:
             file_sha256 = _file_sha256(f)
-        read = _digest(archived_lines(archive))
+        read = _digest(archived_blocks(archive))
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         return [f"{name}: the archive cannot be read ({exc}); restore it from a backup"]
     problems = []
@@ -211,7 +231,7 @@ def archive_check(archive: AccessArchive, *, live: bool = True) -> list[str]:
             "(or their content differs)"
         )
     if live and archive.pruned_at is None:
-        here = _digest(live_lines(archive.month))
+        here = _digest(live_blocks(archive.month))
         if (here.rows, here.sha256) != (archive.rows, archive.lines_sha256):
             problems.append(
                 f"{name}: the database holds {here.rows} rows of the month, the archive "

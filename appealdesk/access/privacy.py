@@ -86,8 +86,9 @@ def member_looks(member_id: int) -> Iterator[Look]:
             or row["case_id"] in numbers
             or any(c in numbers for c in row["case_ids"])
         ]
+        for row in found:
+            row["at"] = archive.row_at(row["at"])
         for row in sorted(found, key=lambda r: (r["at"], r["id"]), reverse=True):
-            row["at"] = dt.datetime.fromisoformat(row["at"])
             yield _look(row, numbers, f"{kept.month:%Y-%m}")
 
 

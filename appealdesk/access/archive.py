@@ -223,6 +223,14 @@ def archive_check(archive: AccessArchive, *, live: bool = True) -> list[str]:
     problems = []
     if hashlib.sha256(body).hexdigest() != archive.manifest_sha256:
         problems.append(f"{name}: the manifest {archive.manifest_name} has been changed")
+    if _manifest_says(body) != (
+        archive.rows,
+        archive.file_sha256,
+        archive.lines_sha256,
+        archive.previous_sha256,
+    ):
+        # the record edited to match a replaced file: the manifest (chained) still says otherwise
+        problems.append(f"{name}: the database's record of the archive differs from its manifest")
     if file_sha256 != archive.file_sha256:
         problems.append(f"{name}: the file {archive.file_name} is not the file archived")
     if (read.rows, read.sha256) != (archive.rows, archive.lines_sha256):
@@ -241,6 +249,29 @@ def archive_check(archive: AccessArchive, *, live: bool = True) -> list[str]:
     return problems
 
 
+def _manifest_says(body: bytes) -> tuple[Any, ...]:
+    try:
+        m = json.loads(body)
+        return (m["rows"], m["file_sha256"], m["lines_sha256"], m["previous_manifest_sha256"])
+    except (ValueError, KeyError, TypeError):
+        return ()
+
+
+def _unrecorded(archives: list[AccessArchive]) -> list[str]:
+    """Manifests in the storage that no archive record names: a month whose record was removed
+    (its rows may be gone from the database with nothing saying they were archived)."""
+    try:
+        names = default_storage.listdir(FOLDER)[1]
+    except (FileNotFoundError, NotImplementedError):
+        return []
+    recorded = {a.manifest_name for a in archives}
+    return [
+        f"{FOLDER}/{n}: a manifest no archive record names (a record removed?)"
+        for n in sorted(names)
+        if n.endswith(".manifest.json") and f"{FOLDER}/{n}" not in recorded
+    ]
+
+
 def chain_verify() -> tuple[int, list[str]]:
     """Every archive checked, in month order, and each manifest's link to the previous one;
     the live table's safety net on PostgreSQL (rows waiting in the DEFAULT partition, months
@@ -256,6 +287,7 @@ def chain_verify() -> tuple[int, list[str]]:
             )
         problems += archive_check(archive)
         previous = archive.manifest_sha256
+    problems += _unrecorded(archives)
     if partitions.is_partitioned():
         waiting = partitions.default_rows()
         if waiting:

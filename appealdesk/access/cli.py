@@ -82,10 +82,15 @@ def verify() -> None:
     months ahead without a partition. Exit code 1 on any problem."""
     _setup()
     from appealdesk.access.archive import chain_verify
+    from appealdesk.access.models import AccessArchive
 
     checked, problems = chain_verify()
     for problem in problems:
         out.print(f"PROBLEM {problem}", markup=False)
+    head = AccessArchive.objects.order_by("-month").first()
+    if head is not None:
+        # kept somewhere else (a ticket, the backup log), it proves no month was rewritten since
+        out.print(f"chain head {head.month:%Y-%m} {head.manifest_sha256}", markup=False)
     verdict = f"{len(problems)} problems" if problems else "every archive intact"
     out.print(f"checked {checked} archived months: {verdict}", markup=False)
     if problems:

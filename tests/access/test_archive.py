@@ -179,3 +179,29 @@ def test_the_commands(settings):
     verified = runner.invoke(app, ["audit", "verify"])
     assert verified.exit_code == 0, verified.output
     assert "checked 1 archived months: every archive intact" in verified.output
+
+
+def test_a_record_edited_to_match_a_replaced_file_or_removed_is_found():
+    looks(2018, 1, 3)
+    looks(2018, 2, 2)
+    first = archive_month(month("2018-01"), now=NOW)
+    second = archive_month(month("2018-02"), now=NOW)
+    _rewrite(first.file_name, lambda lines: lines[:2])
+    with default_storage.open(first.file_name, "rb") as f:
+        first.file_sha256 = archive._file_sha256(f)
+    first.rows = 2
+    first.save()
+    problems = chain_verify()[1]
+    assert "2018-01: the database's record of the archive differs from its manifest" in problems
+    second.delete()
+    problems = chain_verify()[1]
+    assert problems[-1] == (
+        "access-log/2018-02.manifest.json: a manifest no archive record names (a record removed?)"
+    )
+
+
+def test_verify_prints_the_chain_head():
+    looks(2018, 1, 1)
+    done = archive_month(month("2018-01"), now=NOW)
+    result = CliRunner().invoke(app, ["audit", "verify"])
+    assert f"chain head 2018-01 {done.manifest_sha256}" in result.output

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from appealdesk.access.cli import audit_app
 from appealdesk.classifier_cli import classifier_app
 from appealdesk.mailroom.cli import mailroom_app
 from appealdesk.reports.cli import report_app
@@ -34,6 +35,7 @@ app.add_typer(packs_app, name="packs")
 app.add_typer(report_app, name="report")
 app.add_typer(mailroom_app, name="mailroom")
 app.add_typer(classifier_app, name="classifier")
+app.add_typer(audit_app, name="audit")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -505,12 +507,16 @@ def worker(
     """Run the task worker (Django's db_worker): sends webhook deliveries and retries them;
     every minute it queues again any delivery whose task was lost, sweeps the clocks
     (`appealdesk sweep`) and runs the mailroom (mailboxes, reading, unprocessed warnings); every
-    quarter hour it queues the e-mail digests of unread notifications."""
+    quarter hour it queues the e-mail digests of unread notifications; every hour it creates the
+    access log's partitions ahead (PostgreSQL) and, once a week, the unusual-access report."""
     _django()
+    import logging
+
     from django.core.management import call_command
 
+    from appealdesk.access.privacy import access_upkeep
     from appealdesk.activity.digest import digests_start
-    from appealdesk.cases.sweeper import sweep_start
+    from appealdesk.cases.sweeper import repeat, sweep_start
     from appealdesk.mailroom.worker import mailroom_start
     from appealdesk.webhooks.tasks import deliveries_requeue_overdue, safety_net_start
 
@@ -529,6 +535,8 @@ def worker(
     sweep_start(every_seconds=60)
     mailroom_start(every_seconds=60)  # mailboxes, unread items, unprocessed-item warnings
     digests_start(every_seconds=900)  # the e-mail digests of unread notifications
+    # the access log's partitions ahead and the weekly unusual-access report (docs/audit.md)
+    repeat("access-upkeep", 3600, access_upkeep.enqueue, logging.getLogger("appealdesk.access"))
     call_command("db_worker", *options)
 
 

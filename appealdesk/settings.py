@@ -349,6 +349,19 @@ if LOG_FORMAT not in ("json", "text"):
         f"APPEALDESK_LOG_FORMAT must be json or text (got {LOG_FORMAT[:40]!r})"
     )
 _LOG_FILE = os.environ.get("APPEALDESK_LOG_FILE", "")  # also to this file (logrotate-safe)
+# The access log (docs/audit.md): months older than this may be pruned once archived and
+# verified (HIPAA keeps such records six years, 45 CFR 164.316(b)(2)); and the staff whose
+# family names the weekly unusual-access report watches for: "username=Surname|Other,…".
+AUDIT_RETENTION_YEARS = int(os.environ.get("APPEALDESK_AUDIT_RETENTION_YEARS", 6))
+AUDIT_FAMILY_NAMES = {
+    user.strip(): [n.strip() for n in names.split("|") if n.strip()]
+    for user, _, names in (
+        item.partition("=")
+        for item in os.environ.get("APPEALDESK_AUDIT_FAMILY_NAMES", "").split(",")
+        if "=" in item
+    )
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -62,7 +62,7 @@ def log_reads(request: HttpRequest, cases: Iterable[Any], what: str, user: Any =
     if not shown:
         return
     ids = [_id(c) for c in shown]
-    members = sorted({m for c in shown if (m := _get(c, "member_id")) is not None})
+    members = _members(shown, ids)
     one = shown[0] if len(shown) == 1 else None
     number = str(_get(one, "number") or "") if one is not None else f"{len(shown)} cases"
     entry = _entry(
@@ -70,6 +70,18 @@ def log_reads(request: HttpRequest, cases: Iterable[Any], what: str, user: Any =
     )
     entry.case_id = ids[0] if one is not None else None
     entry.save()
+
+
+def _members(shown: list[Any], ids: list[int]) -> list[int]:
+    """The members of the cases shown: from the rows, or — for rows that do not carry their
+    case's member (a report's drill-down names id and number) — one indexed look-up. Every list
+    row names its members, so "who looked at this member" finds it by `member_ids` alone."""
+    found = {_get(c, "member_id") for c in shown if _has(c, "member_id")}
+    unknown = [i for c, i in zip(shown, ids, strict=True) if not _has(c, "member_id")]
+    if unknown:
+        cases = case_table("Case").objects.filter(pk__in=unknown)
+        found.update(cases.values_list("member_id", flat=True))
+    return sorted(m for m in found if m is not None)
 
 
 def log_members(request: HttpRequest, members: Iterable[Any], what: str, user: Any = None) -> None:
@@ -81,6 +93,10 @@ def log_members(request: HttpRequest, members: Iterable[Any], what: str, user: A
         _entry(request, who, "", None, what, True, member_ids=ids).save()
 
 
+def _has(row: Any, name: str) -> bool:
+    return name in row if isinstance(row, dict) else hasattr(row, name)
+
+
 def _get(row: Any, name: str) -> Any:
     return row.get(name) if isinstance(row, dict) else getattr(row, name, None)
 
@@ -90,20 +106,28 @@ def _id(row: Any) -> int:
     return int(value)
 
 
-def _listing(column: str, value: int, also: Q | None = None) -> QuerySet[AccessLog]:
-    """Rows whose JSON list `column` holds `value` (or that match `also`): containment on
-    PostgreSQL (GIN-indexed); on SQLite, json_each of each row, read newest first."""
-    rows = AccessLog.objects.all()
+def _hits(rows: QuerySet[AccessLog], column: str, values: list[int]) -> tuple[Any, Q]:
+    """The rows and the filter of those whose JSON list `column` holds any of `values`:
+    containment on PostgreSQL (GIN-indexed); on SQLite, json_each of each row."""
     if connection.vendor == "postgresql":
-        hit = Q(**{f"{column}__contains": [value]})
-    else:
-        table = connection.ops.quote_name(AccessLog._meta.db_table)
-        listed = RawSQL(
-            f"EXISTS (SELECT 1 FROM json_each({table}.{column}) WHERE json_each.value = %s)",
-            (value,),
-            output_field=BooleanField(),
-        )
-        rows, hit = rows.alias(listed=listed), Q(listed=True)
+        hit = Q()
+        for value in values:
+            hit |= Q(**{f"{column}__contains": [value]})
+        return rows, hit
+    table = connection.ops.quote_name(AccessLog._meta.db_table)
+    marks = ", ".join(["%s"] * len(values))
+    listed = RawSQL(
+        f"EXISTS (SELECT 1 FROM json_each({table}.{column}) WHERE json_each.value IN ({marks}))",
+        tuple(values),
+        output_field=BooleanField(),
+    )
+    return rows.alias(**{f"listed_{column}": listed}), Q(**{f"listed_{column}": True})
+
+
+def _listing(column: str, value: int, also: Q | None = None) -> QuerySet[AccessLog]:
+    """Rows whose JSON list `column` holds `value` (or that match `also`); on SQLite read newest
+    first."""
+    rows, hit = _hits(AccessLog.objects.all(), column, [value])
     return rows.filter(hit | also if also is not None else hit)
 
 
@@ -116,6 +140,15 @@ def looks_at_member(member_id: int) -> QuerySet[AccessLog]:
     """Every look at a member's details in a list or search (the looks at their cases are
     `looks_at_case` of each)."""
     return _listing("member_ids", member_id)
+
+
+def looks_at_member_and_cases(member_id: int, case_ids: list[int]) -> QuerySet[AccessLog]:
+    """Every look at a member: their details, their cases' pages and documents, and every list
+    that showed them or one of their cases (the privacy officer's accounting). A list names the
+    members of its cases (`log_reads`), so one containment finds the lists: a containment per
+    case as well made PostgreSQL plan six index scans on each of 76 partitions (200 ms)."""
+    rows, hit = _hits(AccessLog.objects.all(), "member_ids", [member_id])
+    return rows.filter(hit | Q(case_id__in=case_ids) if case_ids else hit)
 
 
 def case_for(

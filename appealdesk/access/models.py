@@ -43,3 +43,46 @@ class AccessLog(models.Model):
     def __str__(self) -> str:
         verdict = "viewed" if self.allowed else "refused"
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {verdict} {self.case_number}"
+
+
+class AccessArchive(models.Model):
+    """A month of the access log written to a compressed JSON-lines file in the document storage
+    (`appealdesk audit archive`), with its manifest: the manifest's SHA-256 is chained to the
+    previous archived month's, so a file edited, removed or replaced breaks the chain
+    (`appealdesk audit verify`). A month is pruned from the database only once archived and
+    verified; its looks are then read from the file (docs/audit.md)."""
+
+    month = models.DateField(unique=True)  # the first day of the month, in UTC
+    rows = models.BigIntegerField()
+    file_name = models.CharField(max_length=200)
+    manifest_name = models.CharField(max_length=200)
+    file_sha256 = models.CharField(max_length=64)  # of the compressed file's bytes
+    lines_sha256 = models.CharField(max_length=64)  # of the JSON lines, as the database gives them
+    previous_sha256 = models.CharField(max_length=64, blank=True)  # the previous month's manifest
+    manifest_sha256 = models.CharField(max_length=64)
+    archived_at = models.DateTimeField()
+    verified_at = models.DateTimeField(null=True, blank=True)
+    pruned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["month"]
+
+    def __str__(self) -> str:
+        state = "pruned" if self.pruned_at else "archived"
+        return f"{self.month:%Y-%m} {state} ({self.rows} rows)"
+
+
+class AccessReview(models.Model):
+    """The weekly report of unusual access for the privacy officers (`access.review`): one row
+    a week — the unique week makes two workers' runs one report — with what it found."""
+
+    week = models.DateField(unique=True)  # the Monday the week starts (UTC)
+    findings = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+    notified = models.PositiveIntegerField(default=0)  # privacy officers e-mailed
+
+    class Meta:
+        ordering = ["-week"]
+
+    def __str__(self) -> str:
+        return f"week of {self.week}: {len(self.findings)} findings"

@@ -23,6 +23,9 @@ ADMINISTRATIVE_REVIEWER = "administrative_reviewer"
 CLINICAL_REVIEWER = "clinical_reviewer"
 SUPERVISOR = "supervisor"
 ADMINISTRATOR = "administrator"
+# the privacy officer: reads the access log (who looked at a member, the weekly unusual-access
+# report), not cases (issue 24 item 4)
+PRIVACY = "privacy"
 ROLES = {
     INTAKE: "intake coordinator",
     ANALYST: "A&G analyst",
@@ -30,6 +33,7 @@ ROLES = {
     CLINICAL_REVIEWER: "clinical reviewer",
     SUPERVISOR: "supervisor",
     ADMINISTRATOR: "administrator",
+    PRIVACY: "privacy officer",
 }
 TEAM_ROLES = {INTAKE, ANALYST, SUPERVISOR}
 REVIEWERS = {ADMINISTRATIVE_REVIEWER, CLINICAL_REVIEWER}
@@ -68,6 +72,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     # the letters whose e-mail failed, and those waiting to be printed (issue 18, item 5)
     "letter_queue": frozenset({SUPERVISOR}),
     "administer": frozenset({ADMINISTRATOR}),
+    # the accounting of access to a member and the unusual-access report (docs/audit.md)
+    "privacy": frozenset({PRIVACY}),
 }
 
 

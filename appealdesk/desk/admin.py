@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 
 from appealdesk.access.log import log_access, log_members, log_reads
-from appealdesk.access.models import AccessLog
+from appealdesk.access.models import AccessArchive, AccessLog
 from appealdesk.access.roles import as_int
 from appealdesk.cases.admin import CaseAdmin, PartyAdmin, ReadOnly
 from appealdesk.cases.models import Case, Document, Party
@@ -83,3 +83,10 @@ class AccessLogAdmin(ReadOnly):
     list_filter = ("allowed", "what")
     search_fields = ("username", "case_number")
     date_hierarchy = "at"
+
+
+@admin.register(AccessArchive)
+class AccessArchiveAdmin(ReadOnly):
+    """The archived months of the access log (`appealdesk audit`, docs/audit.md), read-only."""
+
+    list_display = ("month", "rows", "archived_at", "verified_at", "pruned_at", "file_name")

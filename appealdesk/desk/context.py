@@ -13,6 +13,7 @@ from appealdesk.desk.middleware import mfa_pending
 SECTIONS = {"worklist": "worklist", "intake": "intake", "dashboard": "dashboard"}
 SECTIONS |= {"letter_queue": "letters"}
 SECTIONS |= {name: "outbox" for name in ("outbox", "outbox_message")}
+SECTIONS |= {name: "privacy" for name in ("privacy", "privacy_review", "privacy_member")}
 SECTIONS |= {name: "mailroom" for name in ("mailroom", "mailroom_item", "mailroom_upload")}
 REPORT_PAGES = {
     "report_timeliness",
@@ -43,6 +44,7 @@ def desk(request: HttpRequest) -> dict[str, Any]:
         "can_receive": roles.may(user, "receive"),
         "can_supervise": roles.SUPERVISOR in mine or roles.ADMINISTRATOR in mine,
         "can_administer": roles.ADMINISTRATOR in mine,
+        "can_privacy": roles.may(user, "privacy"),
         "outbox_on": settings.EMAIL_BACKEND.endswith("OutboxBackend") and roles.may(user, "outbox"),
         # "Mailroom (N)": one count of the items waiting for the user's programs
         "mailroom_waiting": waiting_count(user) if roles.may(user, "mailroom") else None,

@@ -10,6 +10,7 @@ from appealdesk.desk.views import (
     letters,
     notifications,
     outbox,
+    privacy,
     rationales,
     reports,
     sending,
@@ -76,6 +77,12 @@ urlpatterns = [
     path("letters/queue/<int:letter_id>/mailed/", sending.queue_mailed, name="queue_mailed"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("notifications/", notifications.notifications, name="notifications"),
+    path("privacy/", privacy.privacy_search, name="privacy"),
+    path("privacy/review/", privacy.privacy_review, name="privacy_review"),
+    path("privacy/members/<int:pk>/", privacy.privacy_member, name="privacy_member"),
+    path(
+        "privacy/members/<int:pk>/looks.csv", privacy.privacy_member_csv, name="privacy_member_csv"
+    ),
     path("outbox/", outbox.outbox_list, name="outbox"),
     path("outbox/<str:name>/", outbox.outbox_message, name="outbox_message"),
     path(

@@ -573,10 +573,15 @@ def verify(
         typer.Option(min=1, help="with --case: print the hash of this event (a printed head)"),
     ] = None,
     batch: Annotated[int, typer.Option(min=1, help="events read per statement")] = 5000,
+    files: Annotated[
+        bool, typer.Option("--files/--no-files", help="also check every stored file's hash")
+    ] = True,
 ) -> None:
     """Recompute the hash chain of every case's event log (docs/record.md) and name the first
-    broken link of each broken chain: the case, the event, what differs. Exit code 1 when a
-    chain is broken. Streams in keyset batches: memory stays flat for millions of events."""
+    broken link of each broken chain: the case, the event, what differs; then check every stored
+    file (documents, mailroom items, their parts and OCR) against its recorded SHA-256. Exit code
+    1 when a chain is broken or a file missing or changed. Streams in keyset batches: memory
+    stays flat for millions of events."""
     import time
 
     _django()
@@ -609,6 +614,15 @@ def verify(
         f"checked {check.events:,} events in {check.chains:,} chains in {seconds:.1f} s: {verdict}",
         markup=False,
     )
+    if files and found is None:
+        from appealdesk.ops.integrity import verify_files
+
+        stored = verify_files()
+        for problem in stored.problems:
+            out.print(f"FILE {problem.line()}", markup=False)
+        said = f"{len(stored.problems)} problems" if stored.problems else "all intact"
+        out.print(f"checked {stored.checked:,} stored files: {said}", markup=False)
+        broken += len(stored.problems)
     if broken:
         raise typer.Exit(1)
 

@@ -145,7 +145,7 @@ def task(case: Any) -> dict[str, Any]:
     due = getattr(case, "binding_due_at", None)
     if due is not None:
         found["restriction"] = {"period": {"end": instant(due)}}
-    inputs = []
+    inputs: list[dict[str, Any]] = []
     if case.notice_date:
         notice_date = _concept_at(site, "task-input", "notice_date")
         inputs.append({"type": notice_date, "valueDate": case.notice_date})
@@ -154,7 +154,7 @@ def task(case: Any) -> dict[str, Any]:
         inputs.append({"type": received_at, "valueDateTime": instant(case.received_at)})
     if inputs:
         found["input"] = inputs
-    outputs = []
+    outputs: list[dict[str, Any]] = []
     if case.outcome:
         outputs.append(
             {

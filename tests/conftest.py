@@ -66,3 +66,11 @@ def _plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(scope="session")
+def browser() -> Any:
+    """The one Chromium of the test process (tests/e2e and tests/sso drive it)."""
+    from tests.e2e.conftest import launch_browser
+
+    yield from launch_browser()

@@ -36,7 +36,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, default_storage
-from django.db import connection
+from django.db import connection, connections
 
 from appealdesk.ops.integrity import CHUNK, FileCheck, verify_files
 
@@ -52,12 +52,12 @@ class BackupError(Exception):
 
 
 def _engine() -> str:
-    engine = settings.DATABASES["default"]["ENGINE"]
-    if engine.endswith("sqlite3"):
-        return "sqlite"
-    if engine.endswith("postgresql"):
-        return "postgresql"
-    raise BackupError(f"backups know SQLite and PostgreSQL, not {engine}")
+    """The database's kind by its vendor, not its engine's name (the embedded default's engine
+    is `appealdesk.sqlite`, SQLite with one writer lock)."""
+    vendor = connections["default"].vendor
+    if vendor in ("sqlite", "postgresql"):
+        return vendor
+    raise BackupError(f"backups know SQLite and PostgreSQL, not {vendor}")
 
 
 def _remote() -> bool:

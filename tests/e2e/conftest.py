@@ -166,8 +166,10 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
             server.wait(timeout=5)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def launch_browser() -> Iterator[Any]:
+    """Debian's Chromium under Playwright. One per test process: the `browser` fixture in
+    tests/conftest.py, shared by tests/e2e and tests/sso (a second sync_playwright in the same
+    process fails with "Sync API inside the asyncio loop")."""
     if not os.access(CHROMIUM, os.X_OK):
         unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     try:

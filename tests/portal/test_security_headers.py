@@ -130,6 +130,7 @@ def world(maria, staff, settings) -> dict[str, Any]:
         "letter_id": letter.pk,
         "pk": authorization.pk,
         "request_id": 1,
+        "job_id": 1,  # no such job: a 404 still carries the headers
         "action": "assign",
         "program": "ump",
         "version": "2026.2",

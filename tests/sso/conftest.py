@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from tests.e2e.conftest import ADMIN_PASSWORD, _free_port, _run, _server_env, browser  # noqa: F401
+from tests.e2e.conftest import ADMIN_PASSWORD, _free_port, _run, _server_env  # noqa: F401
 from tests.e2e.helpers import ROOT, unavailable
 from tests.mailbox import Mailbox
 

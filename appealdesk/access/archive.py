@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import io
 import json
 import re
 import tempfile
@@ -111,11 +112,8 @@ def _digest(blocks: Iterator[bytes], out: IO[bytes] | gzip.GzipFile | None = Non
     return Digest(rows, hashed.hexdigest())
 
 
-def _file_sha256(stream: IO[bytes]) -> str:
-    hashed = hashlib.sha256()
-    while block := stream.read(BLOCK):
-        hashed.update(block)
-    return hashed.hexdigest()
+def _file_sha256(stream: File | io.BufferedIOBase) -> str:
+    return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def _names(month: dt.date) -> tuple[str, str]:

@@ -185,11 +185,8 @@ def _copy_out(handle: Any, target: Path) -> tuple[int, str]:
 
 
 def _hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 # -- the commands -----------------------------------------------------------------------------

@@ -27,11 +27,8 @@ DIGEST_NAME = re.compile(r"^([0-9a-f]{64})\.")
 
 
 def file_digest(storage: Storage, name: str) -> str:
-    digest = hashlib.sha256()
     with storage.open(name, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 @dataclass(frozen=True)

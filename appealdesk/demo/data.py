@@ -4,6 +4,7 @@ every state, each built through the services so its history (events) is real."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -329,14 +330,13 @@ def _demo_password(user: Any) -> None:
     """The demo password, hashed once for all eleven accounts (Argon2 for each was a tenth of
     the demo's time, paid by every test that loads the demo). They share a salt: the password
     is printed on the screen anyway."""
-    global _DEMO_HASH
-    if _DEMO_HASH is None:
-        _DEMO_HASH = make_password(DEMO_PASSWORD)
-    user.password = _DEMO_HASH
+    user.password = _demo_hash()
     user.save(update_fields=["password"])
 
 
-_DEMO_HASH: str | None = None
+@functools.cache
+def _demo_hash() -> str:
+    return make_password(DEMO_PASSWORD)
 
 
 def _staff() -> dict[str, Any]:
